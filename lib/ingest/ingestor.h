@@ -1,0 +1,72 @@
+// Ingestor: the write path. One call per event batch:
+//
+//   validate each event -> drop duplicates (tenant + event_id seen before)
+//   -> fold the new events into their tickets (a rebuild from stored events
+//      when an event arrives late) -> one Store::Batch with the events, their
+//      dedupe keys, the ticket states and the tenant watermarks -> commit
+//   -> the BatchAck.
+//
+// The ack is built only after the commit returned, so an acked event is in the
+// WAL. Not thread-safe: the server runs every batch on one writer thread,
+// which also keeps read-modify-write of ticket states free of races.
+#ifndef RAPPORT_INGEST_INGESTOR_H_
+#define RAPPORT_INGEST_INGESTOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "event/validate.h"
+#include "rapport/v1/ingest.pb.h"
+#include "store/store.h"
+
+namespace rapport {
+
+struct IngestCounters {
+  uint64_t batches = 0;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t conflicting_duplicates = 0;  // same event_id, different content
+  uint64_t rebuilds = 0;                // tickets rebuilt because of a late event
+  std::map<std::string, uint64_t> rejected_by_code;
+};
+
+class Ingestor {
+ public:
+  struct Options {
+    Limits limits;
+    // Server time in microseconds, used to refuse events from the future.
+    std::function<int64_t()> now_micros;
+  };
+
+  // `store` must outlive the ingestor.
+  static absl::StatusOr<std::unique_ptr<Ingestor>> Create(Store* store, Options options);
+
+  Ingestor(const Ingestor&) = delete;
+  Ingestor& operator=(const Ingestor&) = delete;
+
+  // Stores the batch and returns its ack. A non-OK status means nothing of the
+  // batch was committed and no ack may be sent; the client re-sends it.
+  absl::StatusOr<v1::BatchAck> Apply(const v1::EventBatch& batch);
+
+  // A consistent copy; safe to call from any thread.
+  IngestCounters counters() const;
+
+ private:
+  Ingestor(Store* store, Options options, uint64_t next_arrival);
+
+  Store* store_;
+  Options options_;
+  uint64_t next_arrival_;
+  mutable absl::Mutex counters_mu_;
+  IngestCounters counters_ ABSL_GUARDED_BY(counters_mu_);
+};
+
+}  // namespace rapport
+
+#endif  // RAPPORT_INGEST_INGESTOR_H_

@@ -1,0 +1,82 @@
+#include "query/ticket_query.h"
+
+#include "absl/strings/str_cat.h"
+#include "event/event.h"
+#include "store/keys.h"
+#include "ticket/ticket.h"
+
+namespace rapport {
+
+absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant) {
+  std::string bytes;
+  absl::Status s = store.Get(Family::kMeta, keys::TenantMeta(tenant), &bytes);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no events"));
+  }
+  if (!s.ok()) return s;
+  internal::TenantState state;
+  if (!state.ParseFromString(bytes)) return absl::DataLossError("tenant record is unreadable");
+  return state;
+}
+
+absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
+                                                 const std::string& ticket_id) {
+  v1::GetTicketResponse response;
+  internal::TicketState state;
+  bool corrupt = false;
+  absl::Status scan = store.Scan(
+      Family::kEvents, keys::TicketEventsPrefix(tenant, ticket_id),
+      [&](absl::string_view key, absl::string_view value) {
+        v1::TimelineEntry* entry = response.add_timeline();
+        if (!entry->mutable_event()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = true;
+          return false;
+        }
+        uint64_t arrival = keys::GetBigEndian64(key.substr(key.size() - 8));
+        ticket::Transition t = ticket::Apply(entry->event(), arrival, &state);
+        entry->set_transition(t.transition);
+        entry->set_reopen(t.reopen);
+        entry->set_reassignment(t.reassignment);
+        return true;
+      });
+  if (!scan.ok()) return scan;
+  if (corrupt) return absl::DataLossError(absl::StrCat("an event of ticket ", ticket_id, " is unreadable"));
+  if (response.timeline_size() == 0) {
+    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
+  }
+
+  int64_t watermark = state.last_event_us();
+  if (auto t = ReadTenant(store, tenant); t.ok()) watermark = t->watermark_us();
+
+  response.set_tenant(tenant);
+  response.set_ticket_id(ticket_id);
+  response.set_status(state.status());
+  response.set_priority(state.priority());
+  *response.mutable_assignee() = state.assignee();
+  *response.mutable_requester() = state.requester();
+  response.set_service(state.service());
+  response.set_category(state.category());
+  response.set_reopen_count(state.reopen_count());
+  response.set_reassignment_count(state.reassignment_count());
+  int64_t created = state.created_at_us() != 0 ? state.created_at_us() : state.first_event_us();
+  *response.mutable_created_at() = FromMicros(created);
+  if (state.resolved_at_us() != 0) *response.mutable_resolved_at() = FromMicros(state.resolved_at_us());
+  if (state.closed_at_us() != 0) *response.mutable_closed_at() = FromMicros(state.closed_at_us());
+  *response.mutable_last_event_at() = FromMicros(state.last_event_us());
+
+  ticket::Clocks clocks = ticket::ReadClocks(state, watermark);
+  v1::TicketClocks* out = response.mutable_clocks();
+  for (size_t status = 1; status < clocks.time_in_status.size(); ++status) {
+    if (clocks.time_in_status[status] == 0) continue;
+    v1::StatusTime* st = out->add_time_in_status();
+    st->set_status(static_cast<v1::TicketStatus>(status));
+    *st->mutable_duration() = DurationFromMicros(clocks.time_in_status[status]);
+  }
+  *out->mutable_requester_wait() = DurationFromMicros(clocks.requester_wait_us);
+  *out->mutable_agent_wait() = DurationFromMicros(clocks.agent_wait_us);
+  *out->mutable_paused() = DurationFromMicros(clocks.paused_us);
+  *out->mutable_as_of() = FromMicros(clocks.as_of_us);
+  return response;
+}
+
+}  // namespace rapport

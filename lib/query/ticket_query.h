@@ -1,0 +1,27 @@
+// Read side for one ticket and for tenant-level ticket lists. Reads go
+// straight to the store; nothing here writes.
+#ifndef RAPPORT_QUERY_TICKET_QUERY_H_
+#define RAPPORT_QUERY_TICKET_QUERY_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rapport/internal/state.pb.h"
+#include "rapport/v1/experience.pb.h"
+#include "store/store.h"
+
+namespace rapport {
+
+// The tenant's record (watermark, counts); NotFound for an unknown tenant.
+absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant);
+
+// The ticket's current fields, its timeline in (occurred_at, arrival) order
+// and its clocks at the tenant's watermark. NotFound when the tenant has no
+// such ticket.
+absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
+                                                 const std::string& ticket_id);
+
+}  // namespace rapport
+
+#endif  // RAPPORT_QUERY_TICKET_QUERY_H_

@@ -1,0 +1,41 @@
+// Key grammar of the column families. Identifiers never contain control
+// characters (validation refuses them), so NUL separates key parts and keys of
+// one tenant, or one ticket, share a prefix that a range scan can walk.
+//
+//   events   tenant \0 ticket_id \0 be64(occurred_us) be64(arrival)  -> TicketEvent
+//   dedupe   tenant \0 event_id                                       -> events key
+//   tickets  tenant \0 ticket_id                                      -> TicketState
+//   meta     "schema_version" | "next_arrival" | "tenant\0" tenant    -> ...
+#ifndef RAPPORT_STORE_KEYS_H_
+#define RAPPORT_STORE_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace rapport::keys {
+
+std::string Event(absl::string_view tenant, absl::string_view ticket, int64_t occurred_us,
+                  uint64_t arrival);
+// Prefix of every event key of one ticket.
+std::string TicketEventsPrefix(absl::string_view tenant, absl::string_view ticket);
+std::string Dedupe(absl::string_view tenant, absl::string_view event_id);
+std::string Ticket(absl::string_view tenant, absl::string_view ticket);
+// Prefix of every ticket key of one tenant.
+std::string TenantPrefix(absl::string_view tenant);
+std::string TenantMeta(absl::string_view tenant);
+
+inline constexpr absl::string_view kSchemaVersion = "schema_version";
+inline constexpr absl::string_view kNextArrival = "next_arrival";
+inline constexpr absl::string_view kTenantMetaPrefix = absl::string_view("tenant\0", 7);
+
+void PutBigEndian64(std::string* out, uint64_t value);
+uint64_t GetBigEndian64(absl::string_view bytes);
+
+// The smallest key greater than every key starting with `prefix`.
+std::string PrefixEnd(absl::string_view prefix);
+
+}  // namespace rapport::keys
+
+#endif  // RAPPORT_STORE_KEYS_H_

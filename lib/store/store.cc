@@ -1,0 +1,191 @@
+#include "store/store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "store/keys.h"
+
+namespace rapport {
+namespace {
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+}  // namespace
+
+const char* FamilyName(Family family) {
+  switch (family) {
+    case Family::kMeta: return rocksdb::kDefaultColumnFamilyName.c_str();
+    case Family::kEvents: return "events";
+    case Family::kDedupe: return "dedupe";
+    case Family::kTickets: return "tickets";
+    case Family::kFindings: return "findings";
+    case Family::kAggregates: return "aggregates";
+    case Family::kAlerts: return "alerts";
+    case Family::kIndex: return "index";
+  }
+  return "unknown";
+}
+
+Store::Batch::Batch(const Store& store)
+    : store_(&store), batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Store::Batch::~Batch() = default;
+
+void Store::Batch::Put(Family family, absl::string_view key, absl::string_view value) {
+  (void)batch_->Put(store_->handles_[static_cast<int>(family)], ToSlice(key), ToSlice(value));
+}
+void Store::Batch::Delete(Family family, absl::string_view key) {
+  (void)batch_->Delete(store_->handles_[static_cast<int>(family)], ToSlice(key));
+}
+void Store::Batch::Merge(Family family, absl::string_view key, absl::string_view value) {
+  (void)batch_->Merge(store_->handles_[static_cast<int>(family)], ToSlice(key), ToSlice(value));
+}
+size_t Store::Batch::Count() const { return batch_->Count(); }
+size_t Store::Batch::ByteSize() const { return batch_->GetDataSize(); }
+void Store::Batch::Clear() { batch_->Clear(); }
+
+absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) {
+  if (options.path.empty()) return absl::InvalidArgumentError("store path is empty");
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.max_total_wal_size = 256 << 20;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto family_options = [&](bool point_lookups) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.write_buffer_size = options.write_buffer_bytes;
+    cf.max_write_buffer_number = 3;
+    cf.compression = rocksdb::kLZ4Compression;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = true;
+    // Dedupe and ticket lookups are point reads, mostly of absent or hot keys.
+    if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return cf;
+  };
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    Family family = static_cast<Family>(i);
+    bool point = family == Family::kDedupe || family == Family::kTickets || family == Family::kMeta;
+    rocksdb::ColumnFamilyOptions cf = family_options(point);
+    if (family == Family::kAggregates && options.aggregates_merge_operator) {
+      cf.merge_operator = options.aggregates_merge_operator;
+    }
+    descriptors.emplace_back(FamilyName(family), cf);
+  }
+
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening the store at ", options.path));
+  std::unique_ptr<Store> opened(new Store(options, db, std::move(handles)));
+
+  std::string version;
+  absl::Status got = opened->Get(Family::kMeta, keys::kSchemaVersion, &version);
+  if (absl::IsNotFound(got)) {
+    Batch init(*opened);
+    init.Put(Family::kMeta, keys::kSchemaVersion, std::to_string(kSchemaVersion));
+    if (absl::Status c = opened->Commit(&init); !c.ok()) return c;
+  } else if (!got.ok()) {
+    return got;
+  } else if (version != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the store at ", options.path, " has schema version ", version,
+                     "; this build reads version ", kSchemaVersion,
+                     ". Rebuild derived data or use a matching build."));
+  }
+  *store = std::move(opened);
+  return absl::OkStatus();
+}
+
+Store::Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : options_(options), db_(db), handles_(std::move(handles)) {}
+
+Store::~Store() {
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
+    if (!s.ok()) Log(LogLevel::kWarning, "closing a column family failed", {{"error", s.ToString()}});
+  }
+  rocksdb::Status s = db_->Close();
+  if (!s.ok()) Log(LogLevel::kWarning, "closing the store failed", {{"error", s.ToString()}});
+  delete db_;
+}
+
+absl::Status Store::Commit(Batch* batch) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return FromRocks(db_->Write(write_options, batch->batch_.get()), "committing a write batch");
+}
+
+absl::Status Store::Get(Family family, absl::string_view key, std::string* value) const {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[static_cast<int>(family)],
+                               ToSlice(key), value);
+  if (s.IsNotFound()) return absl::NotFoundError("not found");
+  return FromRocks(s, "reading the store");
+}
+
+absl::Status Store::MultiGet(Family family, const std::vector<std::string>& keys,
+                             std::vector<std::string>* values, std::vector<bool>* found) const {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string& key : keys) slices.emplace_back(key);
+  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), handles_[static_cast<int>(family)]);
+  values->assign(keys.size(), std::string());
+  std::vector<rocksdb::Status> statuses = db_->MultiGet(rocksdb::ReadOptions(), families, slices, values);
+  found->assign(keys.size(), false);
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i].ok()) {
+      (*found)[i] = true;
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "reading the store");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Scan(Family family, absl::string_view prefix,
+                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
+  return ScanFrom(family, prefix, prefix, visit);
+}
+
+absl::Status Store::ScanFrom(Family family, absl::string_view prefix, absl::string_view start,
+                             const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
+  std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<int>(family)]));
+  for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+    if (!visit(ToView(it->key()), ToView(it->value()))) break;
+  }
+  return FromRocks(it->status(), "scanning the store");
+}
+
+std::string Store::Property(Family family, absl::string_view name) const {
+  std::string value;
+  db_->GetProperty(handles_[static_cast<int>(family)], ToSlice(name), &value);
+  return value;
+}
+
+}  // namespace rapport

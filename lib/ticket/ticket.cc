@@ -1,0 +1,155 @@
+#include "ticket/ticket.h"
+
+#include <algorithm>
+
+#include "event/event.h"
+
+namespace rapport::ticket {
+namespace {
+
+constexpr int kStatusSlots = v1::TicketStatus_ARRAYSIZE;
+
+void EnsureStatusSlots(internal::TicketState* state) {
+  while (state->status_us_size() < kStatusSlots) state->add_status_us(0);
+}
+
+void ChangeStatus(v1::TicketStatus next, int64_t at, internal::TicketState* state) {
+  EnsureStatusSlots(state);
+  v1::TicketStatus current = state->status();
+  if (current != v1::TICKET_STATUS_UNSPECIFIED) {
+    int64_t spent = std::max<int64_t>(0, at - state->status_since_us());
+    state->set_status_us(current, state->status_us(current) + spent);
+  }
+  state->set_status(next);
+  state->set_status_since_us(at);
+}
+
+// Returns true when the assignee changed; sets *reassigned when the change
+// counts as a reassignment (see the header).
+bool ChangeAssignee(const v1::Assignee& next, internal::TicketState* state, bool* reassigned) {
+  const v1::Assignee& current = state->assignee();
+  if (current.agent_id() == next.agent_id() && current.team() == next.team()) return false;
+  bool team_moved = !current.team().empty() && !next.team().empty() && current.team() != next.team();
+  bool agent_moved = !state->last_agent_id().empty() && !next.agent_id().empty() &&
+                     state->last_agent_id() != next.agent_id();
+  *reassigned = state->assigned() && (team_moved || agent_moved);
+  *state->mutable_assignee() = next;
+  if (!next.agent_id().empty()) state->set_last_agent_id(next.agent_id());
+  if (!next.agent_id().empty() || !next.team().empty()) state->set_assigned(true);
+  return true;
+}
+
+void TakeDescriptiveFields(const v1::TicketEvent& event, internal::TicketState* state) {
+  if (!event.requester().id().empty()) *state->mutable_requester() = event.requester();
+  if (!event.service().empty()) state->set_service(event.service());
+  if (!event.category().empty()) state->set_category(event.category());
+  if (state->source().empty()) state->set_source(event.source());
+}
+
+}  // namespace
+
+bool IsInOrder(const internal::TicketState& state, int64_t occurred_us, uint64_t arrival) {
+  if (state.event_count() == 0) return true;
+  if (occurred_us != state.last_event_us()) return occurred_us > state.last_event_us();
+  return arrival > state.last_arrival();
+}
+
+Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::TicketState* state) {
+  Transition result;
+  result.previous_status = state->status();
+  const int64_t at = ToMicros(event.occurred_at());
+  if (state->event_count() == 0) {
+    state->set_tenant(event.tenant());
+    state->set_ticket_id(event.ticket_id());
+    state->set_first_event_us(at);
+    EnsureStatusSlots(state);
+  }
+  TakeDescriptiveFields(event, state);
+
+  v1::TicketStatus next_status = v1::TICKET_STATUS_UNSPECIFIED;
+  switch (event.kind()) {
+    case v1::EVENT_KIND_TICKET_CREATED:
+      if (state->created_at_us() == 0) state->set_created_at_us(at);
+      next_status = event.status() != v1::TICKET_STATUS_UNSPECIFIED ? event.status()
+                    : state->status() == v1::TICKET_STATUS_UNSPECIFIED ? v1::TICKET_STATUS_NEW
+                                                                       : v1::TICKET_STATUS_UNSPECIFIED;
+      if (event.has_assignee()) {
+        bool reassigned = false;
+        if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
+        if (reassigned) {
+          result.reassignment = true;
+          state->set_reassignment_count(state->reassignment_count() + 1);
+        }
+      }
+      break;
+    case v1::EVENT_KIND_STATUS_CHANGED:
+      next_status = event.status();
+      break;
+    case v1::EVENT_KIND_ASSIGNMENT_CHANGED: {
+      bool reassigned = false;
+      if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
+      if (reassigned) {
+        result.reassignment = true;
+        state->set_reassignment_count(state->reassignment_count() + 1);
+      }
+      break;
+    }
+    case v1::EVENT_KIND_COMMENT_ADDED:
+      if (event.comment().public_()) {
+        state->set_public_comments(state->public_comments() + 1);
+        state->set_last_public_at_us(at);
+      }
+      break;
+    default:
+      break;
+  }
+
+  if (event.priority() != v1::PRIORITY_UNSPECIFIED && event.priority() != state->priority()) {
+    if (state->priority() != v1::PRIORITY_UNSPECIFIED) result.transition = true;
+    state->set_priority(event.priority());
+  }
+
+  if (next_status != v1::TICKET_STATUS_UNSPECIFIED && next_status != state->status()) {
+    result.transition = true;
+    v1::TicketStatus previous = state->status();
+    if (IsResolved(previous) && !IsTerminal(next_status)) {
+      result.reopen = true;
+      state->set_reopen_count(state->reopen_count() + 1);
+      state->set_resolved_at_us(0);
+      state->set_closed_at_us(0);
+    }
+    ChangeStatus(next_status, at, state);
+    if (next_status == v1::TICKET_STATUS_RESOLVED) state->set_resolved_at_us(at);
+    if (next_status == v1::TICKET_STATUS_CLOSED || next_status == v1::TICKET_STATUS_CANCELED) {
+      state->set_closed_at_us(at);
+      if (state->resolved_at_us() == 0) state->set_resolved_at_us(at);
+    }
+  }
+
+  state->set_last_event_us(at);
+  state->set_last_arrival(arrival);
+  state->set_event_count(state->event_count() + 1);
+  return result;
+}
+
+Clocks ReadClocks(const internal::TicketState& state, int64_t watermark_us) {
+  Clocks clocks;
+  clocks.time_in_status.assign(kStatusSlots, 0);
+  for (int i = 0; i < state.status_us_size() && i < kStatusSlots; ++i) {
+    clocks.time_in_status[i] = state.status_us(i);
+  }
+  clocks.as_of_us = state.status_since_us();
+  v1::TicketStatus current = state.status();
+  if (current != v1::TICKET_STATUS_UNSPECIFIED && !IsTerminal(current)) {
+    clocks.as_of_us = std::max(watermark_us, state.status_since_us());
+    clocks.time_in_status[current] += clocks.as_of_us - state.status_since_us();
+  }
+  clocks.agent_wait_us = clocks.time_in_status[v1::TICKET_STATUS_PENDING_REQUESTER];
+  clocks.requester_wait_us = clocks.time_in_status[v1::TICKET_STATUS_NEW] +
+                             clocks.time_in_status[v1::TICKET_STATUS_IN_PROGRESS] +
+                             clocks.time_in_status[v1::TICKET_STATUS_PENDING_THIRD_PARTY];
+  clocks.paused_us = clocks.agent_wait_us + clocks.time_in_status[v1::TICKET_STATUS_PENDING_THIRD_PARTY];
+  return clocks;
+}
+
+}  // namespace rapport::ticket

@@ -1,0 +1,57 @@
+// The ticket state machine: a ticket is the fold of its events in
+// (occurred_at, arrival) order. The same fold serves live ingest (one more
+// event on the stored state) and rebuilds (all events from an empty state),
+// so a late event yields exactly the ticket an in-order stream would.
+//
+// Rules (PRODUCT.md §2):
+// - A status or assignment "change" equal to the current value is not a
+//   transition: snapshot-reading adapters may restate the current value.
+// - A reopen is a change from RESOLVED or CLOSED to a non-terminal status.
+// - A reassignment is a change of team, or from one agent to another, after
+//   the first assignment. Filling an empty slot (a team's ticket picked up by
+//   an agent, or the same agent taking back an unassigned ticket) is not.
+// - Clocks run on event time until the ticket is resolved, closed or
+//   canceled, or up to the tenant's watermark while it is open.
+#ifndef RAPPORT_TICKET_TICKET_H_
+#define RAPPORT_TICKET_TICKET_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "rapport/internal/state.pb.h"
+#include "rapport/v1/events.pb.h"
+
+namespace rapport::ticket {
+
+// What one event did to the ticket.
+struct Transition {
+  bool transition = false;    // it changed status, assignee or priority
+  bool reopen = false;
+  bool reassignment = false;
+  v1::TicketStatus previous_status = v1::TICKET_STATUS_UNSPECIFIED;
+};
+
+// Folds `event` (which sorts after every event already in `state`) into
+// `state`. `arrival` is the store's arrival sequence number of the event.
+Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::TicketState* state);
+
+// True when (occurred_at, arrival) sorts after the last event folded into
+// `state`, so Apply may be used instead of a rebuild.
+bool IsInOrder(const internal::TicketState& state, int64_t occurred_us, uint64_t arrival);
+
+struct Clocks {
+  // Indexed by TicketStatus; microseconds.
+  std::vector<int64_t> time_in_status;
+  int64_t requester_wait_us = 0;
+  int64_t agent_wait_us = 0;
+  int64_t paused_us = 0;
+  int64_t as_of_us = 0;
+};
+
+// Reads the clocks of `state` at `watermark_us` (the tenant's latest event
+// time). A terminal ticket's clocks stopped at its last status change.
+Clocks ReadClocks(const internal::TicketState& state, int64_t watermark_us);
+
+}  // namespace rapport::ticket
+
+#endif  // RAPPORT_TICKET_TICKET_H_

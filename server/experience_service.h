@@ -1,0 +1,25 @@
+// ExperienceService: the read API for desk leads.
+#ifndef RAPPORT_SERVER_EXPERIENCE_SERVICE_H_
+#define RAPPORT_SERVER_EXPERIENCE_SERVICE_H_
+
+#include "rapport/v1/experience.grpc.pb.h"
+#include "store/store.h"
+
+namespace rapport::server {
+
+class ExperienceServiceImpl final : public v1::ExperienceService::CallbackService {
+ public:
+  // `store` must outlive the service.
+  explicit ExperienceServiceImpl(const Store* store) : store_(store) {}
+
+  grpc::ServerUnaryReactor* GetTicket(grpc::CallbackServerContext* context,
+                                      const v1::GetTicketRequest* request,
+                                      v1::GetTicketResponse* response) override;
+
+ private:
+  const Store* store_;
+};
+
+}  // namespace rapport::server
+
+#endif  // RAPPORT_SERVER_EXPERIENCE_SERVICE_H_

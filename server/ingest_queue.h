@@ -1,0 +1,57 @@
+// IngestQueue: the single writer. Streams hand batches to it and get their
+// ack (or the commit error) back through a callback on the writer thread, so
+// no gRPC reaction ever blocks on RocksDB. One writer keeps ticket state
+// read-modify-write race-free and preserves each stream's batch order.
+//
+// The queue itself is bounded by the streams: each stream stops reading once
+// it has Limits::max_unacked_batches batches outstanding.
+#ifndef RAPPORT_SERVER_INGEST_QUEUE_H_
+#define RAPPORT_SERVER_INGEST_QUEUE_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ingest/ingestor.h"
+#include "rapport/v1/ingest.pb.h"
+
+namespace rapport::server {
+
+class IngestQueue {
+ public:
+  using Done = std::function<void(absl::StatusOr<v1::BatchAck>)>;
+
+  // `ingestor` must outlive the queue. Starts the writer thread.
+  explicit IngestQueue(Ingestor* ingestor);
+  // Stops after draining every submitted batch.
+  ~IngestQueue();
+  IngestQueue(const IngestQueue&) = delete;
+  IngestQueue& operator=(const IngestQueue&) = delete;
+
+  // `done` runs exactly once, on the writer thread, after the batch was
+  // committed (or failed). After Stop(), batches fail with Unavailable.
+  void Submit(std::shared_ptr<const v1::EventBatch> batch, Done done);
+
+  // Drains the queue and joins the writer. Idempotent.
+  void Stop();
+
+ private:
+  struct Item {
+    std::shared_ptr<const v1::EventBatch> batch;
+    Done done;
+  };
+  void Run();
+
+  Ingestor* ingestor_;
+  absl::Mutex mu_;
+  std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
+};
+
+}  // namespace rapport::server
+
+#endif  // RAPPORT_SERVER_INGEST_QUEUE_H_

@@ -1,0 +1,58 @@
+// rapportd: the Rapport server.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "base/log.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port");
+ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB store");
+ABSL_FLAG(bool, sync, false,
+          "fsync the WAL before each ack (survives power loss, not only a killed process)");
+ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
+ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resolution text");
+ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("rapportd --listen=127.0.0.1:50051 --data-dir=./var/rapport");
+  // Accept --data-dir as well as --data_dir.
+  for (int i = 1; i < argc; ++i) {
+    for (char* c = argv[i]; *c != '\0' && *c != '='; ++c) {
+      if (c - argv[i] >= 2 && *c == '-') *c = '_';
+    }
+  }
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals go to sigwait below, not to whichever gRPC thread happens to run.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  rapport::server::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.sync_writes = absl::GetFlag(FLAGS_sync);
+  options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
+  options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
+  options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);
+
+  std::unique_ptr<rapport::server::RapportServer> server;
+  absl::Status started = rapport::server::RapportServer::Start(options, &server);
+  if (!started.ok()) {
+    rapport::Log(rapport::LogLevel::kError, "rapportd failed to start",
+                 {{"error", std::string(started.message())}});
+    return 1;
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  rapport::Log(rapport::LogLevel::kInfo, "shutting down", {{"signal", std::to_string(signal_number)}});
+  server->Shutdown();
+  return 0;
+}

@@ -1,0 +1,87 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/experience_service.h"
+#include "server/ingest_queue.h"
+#include "server/ingest_service.h"
+
+namespace rapport::server {
+
+absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<RapportServer>* out) {
+  std::unique_ptr<RapportServer> server(new RapportServer());
+  server->options_ = options;
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create the data directory ", options.data_dir, ": ", ec.message()));
+  }
+  Store::Options store_options;
+  store_options.path = options.data_dir;
+  store_options.sync = options.sync_writes;
+  if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
+
+  Ingestor::Options ingest_options;
+  ingest_options.limits = options.limits;
+  auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
+  if (!ingestor.ok()) return ingestor.status();
+  server->ingestor_ = std::move(*ingestor);
+  server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
+  server->ingest_service_ = std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits);
+  server->experience_service_ = std::make_unique<ExperienceServiceImpl>(server->store_.get());
+
+  // Both must be set before the builder starts the server.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!options.listen.empty()) {
+    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  }
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
+  builder.RegisterService(server->ingest_service_.get());
+  builder.RegisterService(server->experience_service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || (!options.listen.empty() && server->port_ == 0)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
+  }
+  Log(LogLevel::kInfo, "rapportd serving",
+      {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
+  *out = std::move(server);
+  return absl::OkStatus();
+}
+
+RapportServer::~RapportServer() { Shutdown(); }
+
+void RapportServer::Shutdown(double grace_seconds) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (grpc_server_) {
+    auto deadline = std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));
+    grpc_server_->Shutdown(deadline);
+  }
+  // Every stream is done; the writer finishes what it was given.
+  if (queue_) queue_->Stop();
+  if (grpc_server_) grpc_server_->Wait();
+  grpc_server_.reset();
+  queue_.reset();
+  ingestor_.reset();
+  store_.reset();
+  Log(LogLevel::kInfo, "rapportd stopped", {{"data_dir", options_.data_dir}});
+}
+
+std::shared_ptr<grpc::Channel> RapportServer::InProcessChannel() {
+  return grpc_server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+}  // namespace rapport::server

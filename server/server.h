@@ -1,0 +1,68 @@
+// RapportServer: wires the store, the ingest pipeline and the gRPC services
+// (plus health and reflection) into one object that rapportd and the tests
+// start and stop the same way.
+#ifndef RAPPORT_SERVER_SERVER_H_
+#define RAPPORT_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "event/validate.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/server.h"
+#include "ingest/ingestor.h"
+#include "store/store.h"
+
+namespace rapport::server {
+
+class IngestQueue;
+class IngestServiceImpl;
+class ExperienceServiceImpl;
+
+struct ServerOptions {
+  // host:port; port 0 picks a free port (see RapportServer::port()). Empty:
+  // no listening socket, in-process channel only.
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "./var/rapport";
+  bool sync_writes = false;
+  Limits limits;
+};
+
+class RapportServer {
+ public:
+  // Opens the store and starts serving. On failure *server is unchanged.
+  static absl::Status Start(const ServerOptions& options, std::unique_ptr<RapportServer>* server);
+
+  // Shuts down if still running.
+  ~RapportServer();
+  RapportServer(const RapportServer&) = delete;
+  RapportServer& operator=(const RapportServer&) = delete;
+
+  // Stops accepting calls, lets in-flight calls finish (up to `grace_seconds`),
+  // drains the writer and closes the store. Idempotent.
+  void Shutdown(double grace_seconds = 10);
+
+  // The bound port (useful with port 0); 0 without a listening socket.
+  int port() const { return port_; }
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+  const Store& store() const { return *store_; }
+  const Ingestor& ingestor() const { return *ingestor_; }
+
+ private:
+  RapportServer() = default;
+
+  ServerOptions options_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Ingestor> ingestor_;
+  std::unique_ptr<IngestQueue> queue_;
+  std::unique_ptr<IngestServiceImpl> ingest_service_;
+  std::unique_ptr<ExperienceServiceImpl> experience_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace rapport::server
+
+#endif  // RAPPORT_SERVER_SERVER_H_
