@@ -25,4 +25,18 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerC
   return reactor;
 }
 
+grpc::ServerUnaryReactor* ExperienceServiceImpl::ListTickets(grpc::CallbackServerContext* context,
+                                                             const v1::ListTicketsRequest* request,
+                                                             v1::ListTicketsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->tenant().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tenant is required"));
+    return reactor;
+  }
+  auto list = rapport::ListTickets(*store_, *request);
+  if (list.ok()) *response = std::move(*list);
+  reactor->Finish(ToGrpc(list.status()));
+  return reactor;
+}
+
 }  // namespace rapport::server

@@ -15,6 +15,9 @@ class ExperienceServiceImpl final : public v1::ExperienceService::CallbackServic
   grpc::ServerUnaryReactor* GetTicket(grpc::CallbackServerContext* context,
                                       const v1::GetTicketRequest* request,
                                       v1::GetTicketResponse* response) override;
+  grpc::ServerUnaryReactor* ListTickets(grpc::CallbackServerContext* context,
+                                        const v1::ListTicketsRequest* request,
+                                        v1::ListTicketsResponse* response) override;
 
  private:
   const Store* store_;

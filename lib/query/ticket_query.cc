@@ -1,11 +1,26 @@
 #include "query/ticket_query.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
 #include "store/keys.h"
 #include "ticket/ticket.h"
 
 namespace rapport {
+
+namespace {
+
+void FillClocks(const ticket::Clocks& clocks, v1::TicketClocks* out) {
+  *out->mutable_requester_wait() = DurationFromMicros(clocks.requester_wait_us);
+  *out->mutable_agent_wait() = DurationFromMicros(clocks.agent_wait_us);
+  *out->mutable_paused() = DurationFromMicros(clocks.paused_us);
+  *out->mutable_as_of() = FromMicros(clocks.as_of_us);
+}
+
+}  // namespace
 
 absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant) {
   std::string bytes;
@@ -72,10 +87,74 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
     st->set_status(static_cast<v1::TicketStatus>(status));
     *st->mutable_duration() = DurationFromMicros(clocks.time_in_status[status]);
   }
-  *out->mutable_requester_wait() = DurationFromMicros(clocks.requester_wait_us);
-  *out->mutable_agent_wait() = DurationFromMicros(clocks.agent_wait_us);
-  *out->mutable_paused() = DurationFromMicros(clocks.paused_us);
-  *out->mutable_as_of() = FromMicros(clocks.as_of_us);
+  FillClocks(clocks, out);
+  return response;
+}
+
+absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
+                                                    const v1::ListTicketsRequest& request) {
+  auto tenant = ReadTenant(store, request.tenant());
+  if (!tenant.ok()) return tenant.status();
+  size_t page_size = request.page_size() == 0 ? 20 : std::min<size_t>(request.page_size(), 1000);
+  size_t offset = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
+    return absl::InvalidArgumentError("page_token is not one this server issued");
+  }
+
+  struct Row {
+    internal::TicketState state;
+    ticket::Clocks clocks;
+  };
+  std::vector<Row> rows;
+  bool corrupt = false;
+  absl::Status scan = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
+                                 [&](absl::string_view, absl::string_view value) {
+                                   Row row;
+                                   if (!row.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                     corrupt = true;
+                                     return false;
+                                   }
+                                   if (request.open_only() && IsTerminal(row.state.status())) return true;
+                                   row.clocks = ticket::ReadClocks(row.state, tenant->watermark_us());
+                                   rows.push_back(std::move(row));
+                                   return true;
+                                 });
+  if (!scan.ok()) return scan;
+  if (corrupt) return absl::DataLossError("a ticket record is unreadable");
+
+  auto key = [&](const Row& r) -> int64_t {
+    switch (request.order()) {
+      case v1::TICKET_ORDER_MOST_REOPENED: return r.state.reopen_count();
+      case v1::TICKET_ORDER_MOST_REASSIGNED: return r.state.reassignment_count();
+      case v1::TICKET_ORDER_LONGEST_REQUESTER_WAIT: return r.clocks.requester_wait_us;
+      case v1::TICKET_ORDER_LONGEST_AGENT_WAIT: return r.clocks.agent_wait_us;
+      default: return r.state.last_event_us();
+    }
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    int64_t ka = key(a), kb = key(b);
+    if (ka != kb) return ka > kb;
+    return a.state.ticket_id() < b.state.ticket_id();
+  });
+
+  v1::ListTicketsResponse response;
+  response.set_total(rows.size());
+  for (size_t i = offset; i < rows.size() && i < offset + page_size; ++i) {
+    const internal::TicketState& s = rows[i].state;
+    v1::TicketSummary* t = response.add_tickets();
+    t->set_ticket_id(s.ticket_id());
+    t->set_status(s.status());
+    t->set_priority(s.priority());
+    *t->mutable_assignee() = s.assignee();
+    *t->mutable_requester() = s.requester();
+    t->set_service(s.service());
+    t->set_reopen_count(s.reopen_count());
+    t->set_reassignment_count(s.reassignment_count());
+    *t->mutable_created_at() = FromMicros(s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us());
+    *t->mutable_last_event_at() = FromMicros(s.last_event_us());
+    FillClocks(rows[i].clocks, t->mutable_clocks());
+  }
+  if (offset + page_size < rows.size()) response.set_next_page_token(std::to_string(offset + page_size));
   return response;
 }
 

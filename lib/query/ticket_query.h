@@ -22,6 +22,11 @@ absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
                                                  const std::string& ticket_id);
 
+// One page of the tenant's tickets in request.order(). Walks every ticket
+// record of the tenant: a report, not a hot path.
+absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
+                                                    const v1::ListTicketsRequest& request);
+
 }  // namespace rapport
 
 #endif  // RAPPORT_QUERY_TICKET_QUERY_H_

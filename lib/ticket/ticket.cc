@@ -34,7 +34,9 @@ bool ChangeAssignee(const v1::Assignee& next, internal::TicketState* state, bool
                      state->last_agent_id() != next.agent_id();
   *reassigned = state->assigned() && (team_moved || agent_moved);
   *state->mutable_assignee() = next;
-  if (!next.agent_id().empty()) state->set_last_agent_id(next.agent_id());
+  // The last agent is remembered within a team: once the ticket moves to
+  // another team, that team's first agent fills an empty slot.
+  if (team_moved || !next.agent_id().empty()) state->set_last_agent_id(next.agent_id());
   if (!next.agent_id().empty() || !next.team().empty()) state->set_assigned(true);
   return true;
 }

@@ -1,0 +1,17 @@
+// The `rapport` subcommands. Each takes the arguments after its name and
+// returns the process exit code: 0 success, 1 failure, 2 bad usage.
+#ifndef RAPPORT_CLI_COMMANDS_H_
+#define RAPPORT_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace rapport::cli {
+
+int RunIngest(const std::vector<std::string>& argv);
+int RunTicket(const std::vector<std::string>& argv);
+int RunTickets(const std::vector<std::string>& argv);
+
+}  // namespace rapport::cli
+
+#endif  // RAPPORT_CLI_COMMANDS_H_

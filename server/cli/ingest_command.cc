@@ -1,0 +1,159 @@
+// rapport ingest: replays a file of canonical events through StreamEvents.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "server/cli/args.h"
+#include "server/cli/commands.h"
+#include "server/cli/output.h"
+#include "server/client/stream_ingester.h"
+#include "event/json.h"
+#include "rapport/v1/ingest.pb.h"
+
+namespace rapport::cli {
+namespace {
+
+// A problem with one input line, found before anything is sent.
+struct LocalReject {
+  size_t line;
+  std::string code;
+  std::string message;
+};
+
+struct Input {
+  std::vector<v1::TicketEvent> events;
+  std::vector<size_t> lines;  // input line of each event
+  std::vector<LocalReject> rejects;
+};
+
+absl::Status ReadJsonl(const std::string& path, const std::string& tenant, Input* input) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::string line;
+  size_t number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text[0] == '#') continue;
+    auto event = ParseEventJson(text);
+    if (!event.ok()) {
+      input->rejects.push_back({number, "INVALID_JSON", std::string(event.status().message())});
+      continue;
+    }
+    if (!tenant.empty()) {
+      if (event->tenant().empty()) {
+        event->set_tenant(tenant);
+      } else if (event->tenant() != tenant) {
+        input->rejects.push_back({number, "INVALID_VALUE",
+                                  absl::StrCat("event names tenant '", event->tenant(),
+                                               "' but --tenant is '", tenant, "'")});
+        continue;
+      }
+    }
+    input->events.push_back(std::move(*event));
+    input->lines.push_back(number);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunIngest(const std::vector<std::string>& argv) {
+  Args args;
+  if (absl::Status s = args.Parse(argv, {"batch-size", "window", "retry-for"}, {"quiet"}); !s.ok()) {
+    std::cerr << "rapport ingest: " << s.message() << "\n";
+    return 2;
+  }
+  if (args.positionals().size() != 1) {
+    std::cerr << "usage: rapport ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl\n";
+    return 2;
+  }
+  const std::string path = args.positionals()[0];
+  Input input;
+  if (absl::Status s = ReadJsonl(path, args.Get("tenant"), &input); !s.ok()) {
+    std::cerr << "rapport ingest: " << s.message() << "\n";
+    return 1;
+  }
+
+  client::StreamIngester::Options options;
+  options.target = args.server();
+  int batch_size = 100, window = 16, retry_for = 60;
+  if ((args.Has("batch-size") && !absl::SimpleAtoi(args.Get("batch-size"), &batch_size)) ||
+      (args.Has("window") && !absl::SimpleAtoi(args.Get("window"), &window)) ||
+      (args.Has("retry-for") && !absl::SimpleAtoi(args.Get("retry-for"), &retry_for)) ||
+      batch_size < 1 || window < 1 || retry_for < 1) {
+    std::cerr << "rapport ingest: --batch-size, --window and --retry-for (seconds) take positive numbers\n";
+    return 2;
+  }
+  options.batch_size = static_cast<size_t>(batch_size);
+  options.window = window;
+  options.retry_for = absl::Seconds(retry_for);
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  const bool quiet = args.Flag("quiet") || args.json();
+  absl::Time last_line = absl::InfinitePast();
+  const absl::Time start = absl::Now();
+  options.on_progress = [&](const client::IngestProgress& p) {
+    if (quiet) return;
+    bool done = p.events_acked == p.events_total;
+    if (!tty && !done && absl::Now() - last_line < absl::Seconds(2)) return;
+    last_line = absl::Now();
+    std::cerr << absl::StrFormat("%s%d/%d events acked (%d accepted, %d duplicates, %d rejected)%s%s",
+                                 tty ? "\r" : "", p.events_acked, p.events_total, p.accepted,
+                                 p.duplicates, p.rejected,
+                                 p.reconnects > 0 ? absl::StrCat(", ", p.reconnects, " reconnects") : "",
+                                 tty && !done ? "" : "\n");
+  };
+
+  auto result = client::StreamIngester(options).Run(input.events);
+  if (!result.ok()) {
+    std::cerr << "\nrapport ingest: " << result.status().message() << "\n";
+    return 1;
+  }
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const auto& t = result->totals;
+
+  // Rejections by code, each with its first few examples.
+  std::map<std::string, std::vector<std::string>> by_code;
+  for (const LocalReject& r : input.rejects) {
+    by_code[r.code].push_back(absl::StrCat("line ", r.line, ": ", r.message));
+  }
+  for (const v1::EventError& e : result->rejections) {
+    by_code[e.code()].push_back(absl::StrCat("line ", input.lines[e.index()], " (event ", e.event_id(),
+                                             "): ", e.message()));
+  }
+  size_t rejected = input.rejects.size() + result->rejections.size();
+
+  if (args.json()) {
+    std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << input.events.size() + input.rejects.size()
+              << ", \"accepted\": " << t.accepted << ", \"duplicates\": " << t.duplicates
+              << ", \"rejected\": " << rejected << ", \"reconnects\": " << t.reconnects
+              << ", \"seconds\": " << absl::StrFormat("%.3f", seconds) << ", \"rejected_by_code\": {";
+    bool first = true;
+    for (const auto& [code, list] : by_code) {
+      std::cout << (first ? "" : ", ") << "\"" << code << "\": " << list.size();
+      first = false;
+    }
+    std::cout << "}}\n";
+    return 0;
+  }
+  std::cout << "Ingested " << path << " into " << options.target << "\n";
+  std::cout << absl::StrFormat("  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  rejected      %8d\n",
+                               input.events.size() + input.rejects.size(), t.accepted, t.duplicates, rejected);
+  for (const auto& [code, list] : by_code) {
+    std::cout << absl::StrFormat("    %-14s %d\n", code, list.size());
+    for (size_t i = 0; i < list.size() && i < 5; ++i) std::cout << "      " << Abbreviate(list[i], 150) << "\n";
+    if (list.size() > 5) std::cout << "      … and " << list.size() - 5 << " more\n";
+  }
+  std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s)\n", result->acks.size(),
+                               t.reconnects, seconds, seconds > 0 ? input.events.size() / seconds : 0.0);
+  return 0;
+}
+
+}  // namespace rapport::cli

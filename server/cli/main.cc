@@ -1,0 +1,45 @@
+// rapport: the command-line client of rapportd.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "server/cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* usage;
+};
+
+const Command kCommands[] = {
+    {"ingest", rapport::cli::RunIngest,
+     "ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl   replay canonical events"},
+    {"ticket", rapport::cli::RunTicket, "ticket --tenant T TICKET_ID                 one ticket's timeline and clocks"},
+    {"tickets", rapport::cli::RunTickets,
+     "tickets --tenant T [--order reopened|reassigned|requester-wait|agent-wait|recent] [--open] [--limit N]"},
+};
+
+void Usage(std::ostream& out) {
+  out << "usage: rapport COMMAND [options]\n\ncommands:\n";
+  for (const Command& c : kCommands) out << "  rapport " << c.usage << "\n";
+  out << "\ncommon options: --server HOST:PORT (or $RAPPORT_SERVER; default 127.0.0.1:50051), --json\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+    Usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string name = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(rest);
+  }
+  std::cerr << "rapport: unknown command '" << name << "'\n";
+  Usage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,150 @@
+// IngestService and ExperienceService over a real gRPC in-process channel.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "server/client/stream_ingester.h"
+#include "core/test_util.h"
+#include "grpcpp/client_context.h"
+#include "rapport/v1/experience.grpc.pb.h"
+#include "rapport/v1/ingest.grpc.pb.h"
+#include "rocksdb/db.h"
+#include "server/server.h"
+#include "store/keys.h"
+
+namespace rapport {
+namespace {
+
+using testing::Created;
+using testing::Status;
+using testing::TempDir;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server::ServerOptions options;
+    options.listen = "";  // in-process only
+    options.data_dir = dir_.path();
+    ASSERT_TRUE(server::RapportServer::Start(options, &server_).ok());
+    channel_ = server_->InProcessChannel();
+  }
+
+  // Opens a second, read-only view of the data directory: it sees only what
+  // reached the files (WAL included), not the server's memory.
+  bool StoredOnDisk(const std::string& tenant, const std::string& event_id) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (int i = 0; i < kFamilyCount; ++i) families.emplace_back(FamilyName(static_cast<Family>(i)), rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    if (!rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir_.path(), families, &handles, &db).ok()) return false;
+    std::string value;
+    bool found = db->Get(rocksdb::ReadOptions(), handles[static_cast<int>(Family::kDedupe)],
+                         keys::Dedupe(tenant, event_id), &value).ok();
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+    return found;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<server::RapportServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ServiceTest, AcksArriveOnlyAfterTheBatchIsCommitted) {
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    v1::EventBatch batch;
+    batch.set_sequence(seq);
+    *batch.add_events() = Created("T" + std::to_string(seq), "e" + std::to_string(seq), static_cast<int64_t>(seq));
+    ASSERT_TRUE(stream->Write(batch));
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    EXPECT_EQ(ack.sequence(), seq);
+    EXPECT_EQ(ack.accepted(), 1u);
+    EXPECT_TRUE(StoredOnDisk("acme", "e" + std::to_string(seq))) << "acked batch " << seq << " is not on disk";
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(ServiceTest, AcksComeInOrderWithPerEventErrors) {
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  const int kBatches = 40;
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      v1::EventBatch batch;
+      batch.set_sequence(1000 + b);
+      for (int i = 0; i < 10; ++i) {
+        std::string id = "b" + std::to_string(b) + "-" + std::to_string(i);
+        auto e = Created("T" + std::to_string(b), id, i);
+        if (i == 4) e.clear_event_id();
+        *batch.add_events() = e;
+      }
+      if (!stream->Write(batch)) return;
+    }
+    stream->WritesDone();
+  });
+  for (int b = 0; b < kBatches; ++b) {
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    EXPECT_EQ(ack.sequence(), 1000u + b);
+    EXPECT_EQ(ack.accepted(), 9u);
+    ASSERT_EQ(ack.rejected_size(), 1);
+    EXPECT_EQ(ack.rejected(0).index(), 4u);
+    EXPECT_EQ(ack.rejected(0).code(), "MISSING_FIELD");
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(ServiceTest, ClientReplaysAndGetTicketReadsTheTimeline) {
+  std::vector<v1::TicketEvent> events = {Created("T1", "e1", 0), Status("T1", "e3", 20, v1::TICKET_STATUS_RESOLVED),
+                                         Status("T1", "e2", 10, v1::TICKET_STATUS_IN_PROGRESS),
+                                         Status("T1", "e4", 30, v1::TICKET_STATUS_IN_PROGRESS)};
+  client::StreamIngester::Options options;
+  options.batch_size = 2;
+  options.make_channel = [this] { return channel_; };
+  auto result = client::StreamIngester(options).Run(events);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->totals.accepted, 4u);
+  auto again = client::StreamIngester(options).Run(events);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->totals.duplicates, 4u);
+
+  auto stub = v1::ExperienceService::NewStub(channel_);
+  v1::GetTicketRequest request;
+  request.set_tenant("acme");
+  request.set_ticket_id("T1");
+  v1::GetTicketResponse ticket;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->GetTicket(&context, request, &ticket).ok());
+  ASSERT_EQ(ticket.timeline_size(), 4);
+  EXPECT_EQ(ticket.timeline(1).event().event_id(), "e2");
+  EXPECT_TRUE(ticket.timeline(3).reopen());
+  EXPECT_EQ(ticket.reopen_count(), 1u);
+  EXPECT_EQ(ticket.status(), v1::TICKET_STATUS_IN_PROGRESS);
+}
+
+TEST_F(ServiceTest, GetTicketErrorsAreActionable) {
+  auto stub = v1::ExperienceService::NewStub(channel_);
+  v1::GetTicketRequest request;
+  v1::GetTicketResponse response;
+  {
+    grpc::ClientContext context;
+    auto status = stub->GetTicket(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("tenant"), std::string::npos);
+  }
+  request.set_tenant("acme");
+  request.set_ticket_id("nope");
+  grpc::ClientContext context;
+  auto status = stub->GetTicket(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace rapport
