@@ -18,7 +18,7 @@
 namespace rapport {
 namespace {
 
-// An accepted event with its sort position.
+// An event to fold, with its sort position.
 struct Pending {
   const v1::TicketEvent* event;
   int64_t occurred_us;
@@ -39,6 +39,89 @@ v1::EventError MakeError(uint32_t index, const v1::TicketEvent& event, const cha
   error.set_message(std::move(message));
   return error;
 }
+
+// The batch in progress: ticket and tenant records loaded once, changed in
+// memory, written once at the end.
+class BatchContext final : public StageContext {
+ public:
+  BatchContext(Store* store, const v1::EventBatch& batch, v1::BatchAck* ack, int64_t now)
+      : store_(store), writes_(*store), batch_(batch), ack_(ack), now_(now) {}
+
+  const Store& store() const override { return *store_; }
+  Store::Batch& writes() override { return writes_; }
+  const v1::EventBatch& batch() const override { return batch_; }
+  v1::BatchAck& ack() override { return *ack_; }
+  int64_t now_micros() const override { return now_; }
+
+  absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
+                                                       const std::string& ticket_id) override {
+    auto state = LoadTicket(tenant, ticket_id);
+    if (!state.ok()) return state.status();
+    if ((*state)->event_count() == 0) {
+      return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
+    }
+    return *state;
+  }
+
+  // The cached state (empty for a ticket without events).
+  absl::StatusOr<internal::TicketState*> LoadTicket(const std::string& tenant, const std::string& ticket_id) {
+    std::string key = keys::Ticket(tenant, ticket_id);
+    auto it = tickets_.find(key);
+    if (it != tickets_.end()) return &it->second;
+    internal::TicketState state;
+    std::string bytes;
+    absl::Status got = store_->Get(Family::kTickets, key, &bytes);
+    if (got.ok()) {
+      if (!state.ParseFromString(bytes)) {
+        return absl::DataLossError(absl::StrCat("the stored state of ticket ", ticket_id, " is unreadable"));
+      }
+    } else if (!absl::IsNotFound(got)) {
+      return got;
+    }
+    order_.push_back(key);
+    return &tickets_.emplace(std::move(key), std::move(state)).first->second;
+  }
+
+  absl::StatusOr<internal::TenantState*> LoadTenant(const std::string& tenant) {
+    auto it = tenants_.find(tenant);
+    if (it != tenants_.end()) return &it->second;
+    internal::TenantState state;
+    std::string bytes;
+    absl::Status got = store_->Get(Family::kMeta, keys::TenantMeta(tenant), &bytes);
+    if (got.ok()) {
+      if (!state.ParseFromString(bytes)) return absl::DataLossError("a tenant record is unreadable");
+    } else if (!absl::IsNotFound(got)) {
+      return got;
+    }
+    state.set_tenant(tenant);
+    tenant_order_.push_back(tenant);
+    return &tenants_.emplace(tenant, std::move(state)).first->second;
+  }
+
+  // Writes every loaded record (unchanged ones cost a put, no more).
+  void WriteRecords() {
+    for (const std::string& key : order_) {
+      const internal::TicketState& state = tickets_[key];
+      if (state.event_count() > 0) writes_.Put(Family::kTickets, key, state.SerializeAsString());
+    }
+    for (const std::string& tenant : tenant_order_) {
+      writes_.Put(Family::kMeta, keys::TenantMeta(tenant), tenants_[tenant].SerializeAsString());
+    }
+  }
+
+  const std::vector<std::string>& tenant_order() const { return tenant_order_; }
+
+ private:
+  Store* store_;
+  Store::Batch writes_;
+  const v1::EventBatch& batch_;
+  v1::BatchAck* ack_;
+  int64_t now_;
+  absl::flat_hash_map<std::string, internal::TicketState> tickets_;
+  std::vector<std::string> order_;
+  absl::flat_hash_map<std::string, internal::TenantState> tenants_;
+  std::vector<std::string> tenant_order_;
+};
 
 }  // namespace
 
@@ -122,6 +205,8 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
     }
     accepted.push_back({&event, ToMicros(event.occurred_at()), 0});
   }
+  ack.set_accepted(static_cast<uint32_t>(accepted.size()));
+  ack.set_duplicates(static_cast<uint32_t>(duplicates));
 
   // 3. Arrival order, then group by ticket.
   for (Pending& p : accepted) p.arrival = next_arrival_++;
@@ -135,88 +220,94 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
     it->second.push_back(p);
   }
 
-  Store::Batch writes(*store_);
-  absl::flat_hash_map<std::string, internal::TenantState> tenants;
+  // 4. Fold each ticket, running the stages on every folded event.
+  BatchContext context(store_, batch, &ack, now);
+  absl::flat_hash_map<std::string, int64_t> watermark_before;
   uint64_t rebuilds = 0;
+  auto fold = [&](const Pending& p, internal::TicketState* state) {
+    ticket::Transition t = ticket::Apply(*p.event, p.arrival, state);
+    for (TicketStage* stage : options_.stages) stage->OnEvent(*p.event, t, state, context);
+  };
   for (const TicketKey& key : ticket_order) {
     std::vector<Pending>& fresh = by_ticket[key];
     std::sort(fresh.begin(), fresh.end(), SortsBefore);
-    const std::string ticket_key = keys::Ticket(key.first, key.second);
+    auto loaded = context.LoadTicket(key.first, key.second);
+    if (!loaded.ok()) return loaded.status();
+    internal::TicketState* state = *loaded;
+    const internal::TicketState before = *state;
+    const bool rebuilt = !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
 
-    internal::TicketState state;
-    std::string bytes;
-    absl::Status got = store_->Get(Family::kTickets, ticket_key, &bytes);
-    if (got.ok()) {
-      if (!state.ParseFromString(bytes)) {
-        return absl::DataLossError(absl::StrCat("ticket state of ", key.second, " is unreadable"));
-      }
-    } else if (!absl::IsNotFound(got)) {
-      return got;
-    }
-    const bool new_ticket = state.event_count() == 0;
-
-    if (ticket::IsInOrder(state, fresh.front().occurred_us, fresh.front().arrival)) {
-      for (const Pending& p : fresh) ticket::Apply(*p.event, p.arrival, &state);
+    std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
+    if (!rebuilt) {
+      for (const Pending& p : fresh) fold(p, state);
     } else {
       // A late event: refold the whole ticket from its stored events.
       ++rebuilds;
-      std::vector<v1::TicketEvent> stored;
       std::vector<Pending> all;
+      bool corrupt = false;
       absl::Status scan = store_->Scan(
           Family::kEvents, keys::TicketEventsPrefix(key.first, key.second),
           [&](absl::string_view k, absl::string_view v) {
             stored.emplace_back();
-            stored.back().ParseFromArray(v.data(), static_cast<int>(v.size()));
+            if (!stored.back().ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+              corrupt = true;
+              return false;
+            }
             // The arrival number is the key's last 8 bytes.
-            uint64_t arrival = keys::GetBigEndian64(k.substr(k.size() - 8));
-            all.push_back({nullptr, ToMicros(stored.back().occurred_at()), arrival});
+            all.push_back({nullptr, ToMicros(stored.back().occurred_at()), keys::GetBigEndian64(k.substr(k.size() - 8))});
             return true;
           });
       if (!scan.ok()) return scan;
+      if (corrupt) return absl::DataLossError(absl::StrCat("a stored event of ticket ", key.second, " is unreadable"));
       for (size_t i = 0; i < stored.size(); ++i) all[i].event = &stored[i];
       all.insert(all.end(), fresh.begin(), fresh.end());
       std::sort(all.begin(), all.end(), SortsBefore);
-      state.Clear();
-      for (const Pending& p : all) ticket::Apply(*p.event, p.arrival, &state);
+      state->Clear();
+      for (const Pending& p : all) fold(p, state);
     }
 
+    std::vector<const v1::TicketEvent*> new_events;
+    new_events.reserve(fresh.size());
     for (const Pending& p : fresh) {
+      new_events.push_back(p.event);
       std::string event_key = keys::Event(key.first, key.second, p.occurred_us, p.arrival);
-      writes.Put(Family::kEvents, event_key, p.event->SerializeAsString());
-      writes.Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
+      context.writes().Put(Family::kEvents, event_key, p.event->SerializeAsString());
+      context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
-    writes.Put(Family::kTickets, ticket_key, state.SerializeAsString());
-
-    auto [tenant_it, first_seen] = tenants.try_emplace(key.first);
-    internal::TenantState& tenant = tenant_it->second;
-    if (first_seen) {
-      std::string tenant_bytes;
-      absl::Status t = store_->Get(Family::kMeta, keys::TenantMeta(key.first), &tenant_bytes);
-      if (t.ok()) {
-        tenant.ParseFromString(tenant_bytes);
-      } else if (!absl::IsNotFound(t)) {
-        return t;
+    TicketUpdate update{key.first, key.second, before, state, new_events, rebuilt};
+    for (TicketStage* stage : options_.stages) {
+      if (absl::Status s = stage->OnTicketUpdated(update, context); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));
       }
-      tenant.set_tenant(key.first);
     }
-    tenant.set_events(tenant.events() + fresh.size());
-    if (new_ticket) tenant.set_tickets(tenant.tickets() + 1);
+
+    auto tenant = context.LoadTenant(key.first);
+    if (!tenant.ok()) return tenant.status();
+    watermark_before.try_emplace(key.first, (*tenant)->watermark_us());
+    (*tenant)->set_events((*tenant)->events() + fresh.size());
+    if (before.event_count() == 0) (*tenant)->set_tickets((*tenant)->tickets() + 1);
     for (const Pending& p : fresh) {
-      tenant.set_watermark_us(std::max(tenant.watermark_us(), p.occurred_us));
+      (*tenant)->set_watermark_us(std::max((*tenant)->watermark_us(), p.occurred_us));
     }
   }
-  for (const auto& [name, tenant] : tenants) {
-    writes.Put(Family::kMeta, keys::TenantMeta(name), tenant.SerializeAsString());
+
+  // 5. Time-based work once per tenant, then one atomic commit.
+  for (const std::string& tenant : context.tenant_order()) {
+    int64_t after = (*context.LoadTenant(tenant))->watermark_us();
+    for (TicketStage* stage : options_.stages) {
+      if (absl::Status s = stage->OnWatermark(tenant, watermark_before[tenant], after, context); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));
+      }
+    }
   }
   if (!accepted.empty()) {
+    context.WriteRecords();
     std::string arrival;
     keys::PutBigEndian64(&arrival, next_arrival_);
-    writes.Put(Family::kMeta, keys::kNextArrival, arrival);
-    if (absl::Status s = store_->Commit(&writes); !s.ok()) return s;
+    context.writes().Put(Family::kMeta, keys::kNextArrival, arrival);
+    if (absl::Status s = store_->Commit(&context.writes()); !s.ok()) return s;
   }
 
-  ack.set_accepted(static_cast<uint32_t>(accepted.size()));
-  ack.set_duplicates(static_cast<uint32_t>(duplicates));
   absl::MutexLock lock(&counters_mu_);
   counters_.batches++;
   counters_.accepted += accepted.size();

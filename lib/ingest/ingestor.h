@@ -2,9 +2,10 @@
 //
 //   validate each event -> drop duplicates (tenant + event_id seen before)
 //   -> fold the new events into their tickets (a rebuild from stored events
-//      when an event arrives late) -> one Store::Batch with the events, their
-//      dedupe keys, the ticket states and the tenant watermarks -> commit
-//   -> the BatchAck.
+//      when an event arrives late), running the registered TicketStages
+//      (detectors, scores) -> one Store::Batch with the events, their dedupe
+//      keys, the ticket states, the tenant watermarks and whatever the stages
+//      wrote -> commit -> the BatchAck.
 //
 // The ack is built only after the commit returned, so an acked event is in the
 // WAL. Not thread-safe: the server runs every batch on one writer thread,
@@ -18,10 +19,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "event/validate.h"
+#include "ingest/stage.h"
 #include "rapport/v1/ingest.pb.h"
 #include "store/store.h"
 
@@ -42,6 +45,8 @@ class Ingestor {
     Limits limits;
     // Server time in microseconds, used to refuse events from the future.
     std::function<int64_t()> now_micros;
+    // Derived-data steps, run in order; not owned, must outlive the ingestor.
+    std::vector<TicketStage*> stages;
   };
 
   // `store` must outlive the ingestor.

@@ -1,0 +1,94 @@
+// TicketStage: a step of the write path that derives data from tickets
+// (detectors, scores) inside the same Store::Batch as the events, so derived
+// data can never disagree with the events after a crash.
+//
+// For each batch the Ingestor calls, per touched ticket:
+//   OnEvent(...)          for every event folded into the ticket, in
+//                         (occurred_at, arrival) order. After a late event the
+//                         ticket is refolded from an empty state, so OnEvent
+//                         must depend only on the events it has seen (and on
+//                         stored cross-ticket indexes), never on arrival time.
+//   OnTicketUpdated(...)  once, after the ticket's events are folded.
+// and then, per tenant in the batch:
+//   OnWatermark(...)      once, with the tenant's watermark before and after
+//                         the batch (time-based findings fire here).
+// Stages run in registration order; each sees what earlier stages wrote.
+#ifndef RAPPORT_INGEST_STAGE_H_
+#define RAPPORT_INGEST_STAGE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rapport/internal/state.pb.h"
+#include "rapport/v1/events.pb.h"
+#include "rapport/v1/ingest.pb.h"
+#include "store/store.h"
+#include "ticket/ticket.h"
+
+namespace rapport {
+
+// What a stage may touch while a batch is being applied. Owned by the
+// Ingestor; valid only during the calls that receive it.
+class StageContext {
+ public:
+  virtual ~StageContext() = default;
+
+  // Reads see the store as of the start of the batch (not this batch's writes).
+  virtual const Store& store() const = 0;
+  // Writes land atomically with the batch's events.
+  virtual Store::Batch& writes() = 0;
+
+  // The state of any ticket of the tenant as it stands in this batch (loaded
+  // on first use). Changes are written with the batch. NotFound when the
+  // ticket has no events.
+  virtual absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
+                                                               const std::string& ticket_id) = 0;
+
+  // The batch and its ack: stages may add to the ack (e.g. ticket scores).
+  virtual const v1::EventBatch& batch() const = 0;
+  virtual v1::BatchAck& ack() = 0;
+
+  // Server time (microseconds), for nothing but logging: analysis runs on
+  // event time.
+  virtual int64_t now_micros() const = 0;
+};
+
+struct TicketUpdate {
+  const std::string& tenant;
+  const std::string& ticket_id;
+  // The stored state before this batch (empty for a new ticket).
+  const internal::TicketState& before;
+  // The state after this batch; stages may add their own fields.
+  internal::TicketState* after;
+  // This batch's new events of the ticket, in sort order.
+  const std::vector<const v1::TicketEvent*>& new_events;
+  // True when a late event forced a refold from the stored events.
+  bool rebuilt;
+};
+
+class TicketStage {
+ public:
+  virtual ~TicketStage() = default;
+
+  // A short name for logs and errors, e.g. "detectors".
+  virtual const char* name() const = 0;
+
+  virtual void OnEvent(const v1::TicketEvent& /*event*/, const ticket::Transition& /*transition*/,
+                       internal::TicketState* /*state*/, StageContext& /*context*/) {}
+
+  virtual absl::Status OnTicketUpdated(const TicketUpdate& /*update*/, StageContext& /*context*/) {
+    return absl::OkStatus();
+  }
+
+  virtual absl::Status OnWatermark(const std::string& /*tenant*/, int64_t /*before_us*/, int64_t /*after_us*/,
+                                   StageContext& /*context*/) {
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace rapport
+
+#endif  // RAPPORT_INGEST_STAGE_H_
