@@ -11,6 +11,7 @@ namespace rapport::cli {
 int RunIngest(const std::vector<std::string>& argv);
 int RunTicket(const std::vector<std::string>& argv);
 int RunTickets(const std::vector<std::string>& argv);
+int RunHealth(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 
