@@ -9,6 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/admin_service.h"
 #include "server/experience_service.h"
 #include "server/ingest_queue.h"
 #include "server/ingest_service.h"
@@ -38,6 +39,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
   server->ingest_service_ = std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits);
   server->experience_service_ = std::make_unique<ExperienceServiceImpl>(server->store_.get());
+  server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get());
 
   // Both must be set before the builder starts the server.
   grpc::EnableDefaultHealthCheckService(true);
@@ -49,6 +51,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
   builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->experience_service_.get());
+  builder.RegisterService(server->admin_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.listen.empty() && server->port_ == 0)) {
     return absl::UnavailableError(

@@ -19,6 +19,7 @@ namespace rapport::server {
 class IngestQueue;
 class IngestServiceImpl;
 class ExperienceServiceImpl;
+class AdminServiceImpl;
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see RapportServer::port()). Empty:
@@ -58,6 +59,7 @@ class RapportServer {
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
   std::unique_ptr<ExperienceServiceImpl> experience_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -12,6 +12,7 @@ int RunIngest(const std::vector<std::string>& argv);
 int RunTicket(const std::vector<std::string>& argv);
 int RunTickets(const std::vector<std::string>& argv);
 int RunHealth(const std::vector<std::string>& argv);
+int RunStats(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

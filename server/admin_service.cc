@@ -1,0 +1,62 @@
+#include "server/admin_service.h"
+
+#include "absl/strings/numbers.h"
+#include "event/event.h"
+#include "rapport/internal/state.pb.h"
+#include "server/status.h"
+#include "store/keys.h"
+
+namespace rapport::server {
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext* context,
+                                                     const v1::GetStatsRequest* request,
+                                                     v1::GetStatsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  IngestCounters counters = ingestor_->counters();
+  absl::Duration uptime = absl::Now() - started_;
+  *response->mutable_uptime() = DurationFromMicros(absl::ToInt64Microseconds(uptime));
+  response->set_batches(counters.batches);
+  response->set_events_accepted(counters.accepted);
+  response->set_events_duplicate(counters.duplicates);
+  response->set_events_conflicting_duplicate(counters.conflicting_duplicates);
+  uint64_t rejected = 0;
+  for (const auto& [code, count] : counters.rejected_by_code) {
+    (*response->mutable_rejected_by_code())[code] = count;
+    rejected += count;
+  }
+  response->set_events_rejected(rejected);
+  response->set_ticket_rebuilds(counters.rebuilds);
+  double seconds = absl::ToDoubleSeconds(uptime);
+  response->set_accepted_per_second(seconds > 0 ? counters.accepted / seconds : 0);
+
+  std::string prefix(keys::kTenantMetaPrefix);
+  if (!request->tenant().empty()) prefix = keys::TenantMeta(request->tenant());
+  absl::Status scan = store_->Scan(Family::kMeta, prefix, [&](absl::string_view key, absl::string_view value) {
+    internal::TenantState tenant;
+    if (!tenant.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (!request->tenant().empty() && tenant.tenant() != request->tenant()) return true;
+    v1::TenantStats* out = response->add_tenants();
+    out->set_tenant(tenant.tenant());
+    out->set_events(tenant.events());
+    out->set_tickets(tenant.tickets());
+    *out->mutable_watermark() = FromMicros(tenant.watermark_us());
+    (void)key;
+    return true;
+  });
+  if (!scan.ok()) {
+    reactor->Finish(ToGrpc(scan));
+    return reactor;
+  }
+  for (int i = 0; i < kFamilyCount; ++i) {
+    Family family = static_cast<Family>(i);
+    v1::FamilyStats* f = response->add_store();
+    f->set_name(FamilyName(family));
+    uint64_t value = 0;
+    if (absl::SimpleAtoi(store_->Property(family, "rocksdb.estimate-num-keys"), &value)) f->set_estimated_keys(value);
+    if (absl::SimpleAtoi(store_->Property(family, "rocksdb.estimate-live-data-size"), &value)) f->set_live_bytes(value);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace rapport::server

@@ -1,0 +1,29 @@
+// AdminService: what operators need to see about a running rapportd.
+#ifndef RAPPORT_SERVER_ADMIN_SERVICE_H_
+#define RAPPORT_SERVER_ADMIN_SERVICE_H_
+
+#include "absl/time/time.h"
+#include "ingest/ingestor.h"
+#include "rapport/v1/admin.grpc.pb.h"
+#include "store/store.h"
+
+namespace rapport::server {
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  // `store` and `ingestor` must outlive the service.
+  AdminServiceImpl(const Store* store, const Ingestor* ingestor)
+      : store_(store), ingestor_(ingestor), started_(absl::Now()) {}
+
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
+                                     v1::GetStatsResponse* response) override;
+
+ private:
+  const Store* store_;
+  const Ingestor* ingestor_;
+  absl::Time started_;
+};
+
+}  // namespace rapport::server
+
+#endif  // RAPPORT_SERVER_ADMIN_SERVICE_H_
