@@ -6,6 +6,7 @@
 #include "server/client/stream_ingester.h"
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
+#include "rapport/v1/admin.grpc.pb.h"
 #include "rapport/v1/experience.grpc.pb.h"
 #include "rapport/v1/ingest.grpc.pb.h"
 #include "rocksdb/db.h"
@@ -144,6 +145,25 @@ TEST_F(ServiceTest, GetTicketErrorsAreActionable) {
   grpc::ClientContext context;
   auto status = stub->GetTicket(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, GetStatsCountsWhatWasIngested) {
+  client::StreamIngester::Options options;
+  options.make_channel = [this] { return channel_; };
+  auto bad = Created("T2", "x2", 1);
+  bad.clear_ticket_id();
+  auto result = client::StreamIngester(options).Run({Created("T1", "x1", 0), bad, Created("T1", "x1", 0)});
+  ASSERT_TRUE(result.ok());
+  v1::GetStatsResponse stats;
+  grpc::ClientContext context;
+  ASSERT_TRUE(v1::AdminService::NewStub(channel_)->GetStats(&context, v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.events_accepted(), 1u);
+  EXPECT_EQ(stats.events_duplicate(), 1u);
+  EXPECT_EQ(stats.events_rejected(), 1u);
+  EXPECT_EQ(stats.rejected_by_code().at("MISSING_FIELD"), 1u);
+  ASSERT_EQ(stats.tenants_size(), 1);
+  EXPECT_EQ(stats.tenants(0).tenant(), "acme");
+  EXPECT_EQ(stats.tenants(0).tickets(), 1u);
 }
 
 }  // namespace
