@@ -4,7 +4,10 @@
 
 namespace rapport::server {
 
-IngestQueue::IngestQueue(Ingestor* ingestor) : ingestor_(ingestor), writer_([this] { Run(); }) {}
+IngestQueue::IngestQueue(Ingestor* ingestor)
+    : IngestQueue([ingestor](const v1::EventBatch& batch) { return ingestor->Apply(batch); }) {}
+
+IngestQueue::IngestQueue(ApplyFn apply) : apply_(std::move(apply)), writer_([this] { Run(); }) {}
 
 IngestQueue::~IngestQueue() { Stop(); }
 
@@ -39,7 +42,7 @@ void IngestQueue::Run() {
       item = std::move(items_.front());
       items_.pop_front();
     }
-    item.done(ingestor_->Apply(*item.batch));
+    item.done(apply_(*item.batch));
   }
 }
 

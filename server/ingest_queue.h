@@ -23,9 +23,13 @@ namespace rapport::server {
 class IngestQueue {
  public:
   using Done = std::function<void(absl::StatusOr<v1::BatchAck>)>;
+  // Stores one batch and returns its ack; runs on the writer thread only.
+  using ApplyFn = std::function<absl::StatusOr<v1::BatchAck>(const v1::EventBatch&)>;
 
   // `ingestor` must outlive the queue. Starts the writer thread.
   explicit IngestQueue(Ingestor* ingestor);
+  // Any other write path (benchmarks compare against minimal ones).
+  explicit IngestQueue(ApplyFn apply);
   // Stops after draining every submitted batch.
   ~IngestQueue();
   IngestQueue(const IngestQueue&) = delete;
@@ -45,7 +49,7 @@ class IngestQueue {
   };
   void Run();
 
-  Ingestor* ingestor_;
+  ApplyFn apply_;
   absl::Mutex mu_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -62,6 +62,7 @@ absl::StatusOr<IngestResult> StreamIngester::Run(const std::vector<v1::TicketEve
     auto stream = stub->StreamEvents(&context);
     bool ok = true;
     for (size_t b : unacked) {
+      if (options_.on_send) options_.on_send(b);
       if (!stream->Write(make_batch(b))) {
         ok = false;
         break;
@@ -69,6 +70,7 @@ absl::StatusOr<IngestResult> StreamIngester::Run(const std::vector<v1::TicketEve
     }
     while (ok && acked_count < batches) {
       while (ok && unacked.size() < static_cast<size_t>(options_.window) && next_batch < batches) {
+        if (options_.on_send) options_.on_send(next_batch);
         if (!stream->Write(make_batch(next_batch))) {
           ok = false;
           break;

@@ -53,6 +53,9 @@ class StreamIngester {
     std::function<void(const IngestProgress&)> on_progress;
     // Optional: how to make a channel (tests pass in-process channels).
     std::function<std::shared_ptr<grpc::Channel>()> make_channel;
+    // Optional: called with each batch number right before it is written
+    // (again on a re-send).
+    std::function<void(size_t batch)> on_send;
     // Optional: called with each batch number right after its ack arrives.
     std::function<void(size_t batch, const v1::BatchAck&)> on_ack;
   };

@@ -1,0 +1,341 @@
+// bench/ingest: the real ingest path against its two ceilings, in one run.
+//
+//   (a) noop     IngestService acking every batch without storing it: the gRPC transport ceiling
+//   (b) minimal  each event's serialized bytes under its own key, one WriteBatch per batch, the
+//                real path's write options: the storage ceiling
+//   (c) real     rapportd's full write path (validation, dedupe, ticket fold, every stage)
+//
+// Each server runs in its own process (this binary with --serve) on 127.0.0.1,
+// so peak RSS is per server; the same client streams the same events to each,
+// batches of 100 with up to 16 un-acked. Usage: scripts/bench-ingest [--events N].
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "event/event.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/client/stream_ingester.h"
+#include "server/ingest_queue.h"
+#include "server/ingest_service.h"
+#include "server/server.h"
+#include "store/keys.h"
+#include "store/store.h"
+
+ABSL_FLAG(int, events, 300000, "events streamed to each server");
+ABSL_FLAG(std::string, serve, "", "internal: run one server (noop, minimal or real) and wait for SIGTERM");
+ABSL_FLAG(std::string, listen, "", "internal: the server's address");
+ABSL_FLAG(std::string, data_dir, "", "internal: the server's data directory");
+ABSL_FLAG(bool, json, false, "print the figures as JSON");
+
+namespace rapport {
+namespace {
+
+// --- the servers -------------------------------------------------------------
+
+void WaitForSigterm() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int sig = 0;
+  sigwait(&signals, &sig);
+}
+
+int Serve(const std::string& mode, const std::string& listen, const std::string& data_dir) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (mode == "real") {
+    server::ServerOptions options;
+    options.listen = listen;
+    options.data_dir = data_dir;
+    std::unique_ptr<server::RapportServer> server;
+    if (absl::Status s = server::RapportServer::Start(options, &server); !s.ok()) {
+      std::cerr << s << "\n";
+      return 1;
+    }
+    WaitForSigterm();
+    server->Shutdown();
+    return 0;
+  }
+  std::unique_ptr<Store> store;
+  server::IngestQueue::ApplyFn apply;
+  if (mode == "noop") {
+    apply = [](const v1::EventBatch& batch) -> absl::StatusOr<v1::BatchAck> {
+      v1::BatchAck ack;
+      ack.set_sequence(batch.sequence());
+      ack.set_accepted(batch.events_size());
+      return ack;
+    };
+  } else if (mode == "minimal") {
+    Store::Options options;
+    options.path = data_dir;
+    if (absl::Status s = Store::Open(options, &store); !s.ok()) {
+      std::cerr << s << "\n";
+      return 1;
+    }
+    Store* raw = store.get();
+    apply = [raw](const v1::EventBatch& batch) -> absl::StatusOr<v1::BatchAck> {
+      Store::Batch writes(*raw);
+      for (const v1::TicketEvent& e : batch.events()) {
+        writes.Put(Family::kEvents, keys::Dedupe(e.tenant(), e.event_id()), e.SerializeAsString());
+      }
+      if (absl::Status s = raw->Commit(&writes); !s.ok()) return s;
+      v1::BatchAck ack;
+      ack.set_sequence(batch.sequence());
+      ack.set_accepted(batch.events_size());
+      return ack;
+    };
+  } else {
+    std::cerr << "unknown --serve mode " << mode << "\n";
+    return 2;
+  }
+  server::IngestQueue queue(apply);
+  server::IngestServiceImpl service(&queue, Limits());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  auto grpc_server = builder.BuildAndStart();
+  if (!grpc_server) return 1;
+  WaitForSigterm();
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  queue.Stop();
+  grpc_server->Wait();
+  return 0;
+}
+
+// --- the client side -----------------------------------------------------------
+
+// Help-desk-like events: tickets of ten events (creation, assignment, status
+// changes, comments of realistic length), ~400 bytes serialized on average.
+std::vector<v1::TicketEvent> MakeEvents(size_t count) {
+  static const char* kTexts[] = {
+      "Hi Emma, thanks for reaching out. Could you tell me which version of the VPN client you are running? You find "
+      "it under Help > About. A screenshot of the error message would also help, together with the time it happened, "
+      "so I can match it with the gateway logs.",
+      "Since this morning Outlook asks for my password every few minutes, even after I type it in. I restarted the "
+      "laptop twice and it still happens. I can't work like this and I have a deadline today, please help as soon as "
+      "you can.",
+      "Thanks for the details. I have reset your mail profile and pushed the corrected settings to your laptop; please "
+      "restart once, sign in again and let me know if the prompts stop. If they don't, I'll call you this afternoon.",
+      "That fixed it, thank you so much! Everything works again and the prompts are gone. Have a great day.",
+      "The printer on the 3rd floor jams every morning with the first print job; the tray seems to be misaligned and "
+      "the display shows error 13.B2. Colleagues on the same floor have the same problem since the service visit.",
+  };
+  std::mt19937 rng(42);
+  std::vector<v1::TicketEvent> events;
+  events.reserve(count);
+  const int64_t base = 1788249600LL * 1'000'000;
+  for (size_t i = 0; i < count; ++i) {
+    size_t ticket = i / 10, step = i % 10;
+    v1::TicketEvent e;
+    e.set_tenant("bench");
+    e.set_ticket_id(absl::StrCat("INC", 1000000 + ticket));
+    e.set_event_id(absl::StrCat("bench-", i));
+    *e.mutable_occurred_at() = FromMicros(base + static_cast<int64_t>(ticket) * 60'000'000 +
+                                          static_cast<int64_t>(step) * 600'000'000);
+    e.set_source("bench");
+    (*e.mutable_attributes())["source_record"] = absl::StrCat("a1f5c2e9d07b4", 1000000 + ticket, "0e6b8a3c:", step);
+    (*e.mutable_attributes())["channel"] = "portal";
+    e.mutable_actor()->set_id(step % 2 ? "agent.smith" : "user.jones");
+    e.mutable_actor()->set_role(step % 2 ? v1::ACTOR_ROLE_AGENT : v1::ACTOR_ROLE_REQUESTER);
+    if (step == 0) {
+      e.set_kind(v1::EVENT_KIND_TICKET_CREATED);
+      e.set_status(v1::TICKET_STATUS_NEW);
+      e.set_priority(v1::PRIORITY_MEDIUM);
+      e.mutable_requester()->set_id("user.jones");
+      e.mutable_requester()->set_department("Finance");
+      e.set_service("email");
+      e.set_category("mailbox");
+      e.mutable_assignee()->set_team("Service Desk");
+      (*e.mutable_attributes())["subject"] = "Outlook keeps asking for my password";
+    } else if (step == 1) {
+      e.set_kind(v1::EVENT_KIND_ASSIGNMENT_CHANGED);
+      e.mutable_assignee()->set_agent_id(absl::StrCat("agent.", rng() % 20));
+      e.mutable_assignee()->set_team("Service Desk");
+    } else if (step == 2 || step == 5 || step == 8) {
+      e.set_kind(v1::EVENT_KIND_STATUS_CHANGED);
+      e.set_status(step == 2 ? v1::TICKET_STATUS_IN_PROGRESS
+                             : step == 5 ? v1::TICKET_STATUS_PENDING_REQUESTER : v1::TICKET_STATUS_RESOLVED);
+      if (step == 8) e.mutable_resolution()->set_notes("Reset mail profile and re-entered credentials.");
+    } else {
+      e.set_kind(v1::EVENT_KIND_COMMENT_ADDED);
+      e.mutable_comment()->set_text(kTexts[rng() % 5]);
+      e.mutable_comment()->set_public_(step != 9);
+    }
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+long ReadStatusKb(pid_t pid, const char* field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
+  }
+  return 0;
+}
+
+struct Figures {
+  std::string mode;
+  double events_per_second = 0;
+  double p50_ms = 0, p99_ms = 0;
+  long peak_rss_kb = 0;
+  std::vector<long> rss_kb_at_quarters;
+};
+
+bool WaitServing(const std::string& target) {
+  for (int i = 0; i < 200; ++i) {
+    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+    grpc::health::v1::HealthCheckResponse response;
+    if (stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response).ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// A port the kernel just handed out on 127.0.0.1 (bound, then released).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const std::vector<v1::TicketEvent>& events) {
+  char dir_template[] = "/tmp/rapport-bench-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  std::string target = absl::StrCat("127.0.0.1:", FreePort());
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(self, self, ("--serve=" + mode).c_str(), ("--listen=" + target).c_str(), ("--data_dir=" + dir + "/db").c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (!WaitServing(target)) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return absl::UnavailableError(absl::StrCat("the ", mode, " server did not start on ", target));
+  }
+  Figures figures;
+  figures.mode = mode;
+  const size_t batches = (events.size() + 99) / 100;
+  std::vector<absl::Time> sent(batches);
+  std::vector<double> latency_ms;
+  latency_ms.reserve(batches);
+  client::StreamIngester::Options options;
+  options.target = target;
+  options.batch_size = 100;
+  options.window = 16;
+  options.on_send = [&](size_t b) { sent[b] = absl::Now(); };
+  options.on_ack = [&](size_t b, const v1::BatchAck&) {
+    latency_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent[b]));
+    size_t done = latency_ms.size();
+    for (size_t quarter = 1; quarter <= 4; ++quarter) {
+      if (done == batches * quarter / 4) figures.rss_kb_at_quarters.push_back(ReadStatusKb(pid, "VmRSS:"));
+    }
+  };
+  absl::Time start = absl::Now();
+  auto result = client::StreamIngester(options).Run(events);
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  figures.peak_rss_kb = ReadStatusKb(pid, "VmHWM:");
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  std::string cleanup = absl::StrCat("rm -rf '", dir, "'");
+  if (std::system(cleanup.c_str()) != 0) std::cerr << "could not remove " << dir << "\n";
+  if (!result.ok()) return result.status();
+  if (result->totals.accepted != events.size()) {
+    return absl::InternalError(absl::StrCat(mode, ": ", result->totals.accepted, " of ", events.size(), " accepted"));
+  }
+  figures.events_per_second = events.size() / seconds;
+  std::sort(latency_ms.begin(), latency_ms.end());
+  figures.p50_ms = latency_ms[latency_ms.size() / 2];
+  figures.p99_ms = latency_ms[std::min(latency_ms.size() - 1, latency_ms.size() * 99 / 100)];
+  return figures;
+}
+
+}  // namespace
+}  // namespace rapport
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  if (!absl::GetFlag(FLAGS_serve).empty()) {
+    return rapport::Serve(absl::GetFlag(FLAGS_serve), absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_data_dir));
+  }
+  const size_t count = static_cast<size_t>(absl::GetFlag(FLAGS_events));
+  auto events = rapport::MakeEvents(count);
+  size_t bytes = 0;
+  for (const auto& e : events) bytes += e.ByteSizeLong();
+  std::vector<rapport::Figures> all;
+  for (const char* mode : {"noop", "minimal", "real"}) {
+    auto figures = rapport::RunOne(argv[0], mode, events);
+    if (!figures.ok()) {
+      std::cerr << "bench_ingest: " << figures.status() << "\n";
+      return 1;
+    }
+    all.push_back(*figures);
+  }
+  const auto& a = all[0];
+  const auto& b = all[1];
+  const auto& c = all[2];
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << "{\"events\": " << count << ", \"mean_event_bytes\": " << bytes / count;
+    for (const auto& f : all) {
+      std::cout << absl::StrFormat(", \"%s\": {\"events_per_second\": %.0f, \"p50_ms\": %.2f, \"p99_ms\": %.2f, "
+                                   "\"peak_rss_kb\": %d}",
+                                   f.mode, f.events_per_second, f.p50_ms, f.p99_ms, f.peak_rss_kb);
+    }
+    std::cout << absl::StrFormat(", \"c_over_b\": %.2f, \"c_over_a\": %.2f}\n", c.events_per_second / b.events_per_second,
+                                 c.events_per_second / a.events_per_second);
+    return 0;
+  }
+  std::cout << absl::StrFormat("%d events per server, %d bytes each on average, batches of 100, 16 in flight\n\n",
+                               count, bytes / count);
+  std::cout << absl::StrFormat("%-10s %12s %10s %10s %14s   %s\n", "server", "events/s", "p50 ms", "p99 ms",
+                               "peak RSS MiB", "RSS MiB at 25/50/75/100%");
+  for (const auto& f : all) {
+    std::string quarters;
+    for (long kb : f.rss_kb_at_quarters) absl::StrAppend(&quarters, quarters.empty() ? "" : " / ", kb / 1024);
+    std::cout << absl::StrFormat("%-10s %12.0f %10.2f %10.2f %14.1f   %s\n", f.mode, f.events_per_second, f.p50_ms,
+                                 f.p99_ms, f.peak_rss_kb / 1024.0, quarters);
+  }
+  std::cout << absl::StrFormat("\nreal / minimal durable (c/b) = %.2f   (target >= 0.50)\n",
+                               c.events_per_second / b.events_per_second);
+  std::cout << absl::StrFormat("real / no-op stream    (c/a) = %.2f\n", c.events_per_second / a.events_per_second);
+  return 0;
+}
