@@ -110,19 +110,39 @@ QUESTIONS = [
 ANSWERS = ["It's version 5.2.1, screenshot attached.", "Here is the screenshot, it happened at 9:40 again.",
            "Only my laptop, my colleague's works fine.", "Yes, two people next to me have the same issue.",
            "I tried again just now, same error."]
-FIXES = [
-    "thanks for the details. I have reset your profile and pushed the corrected settings; please restart once and let me know if it works.",
-    "I found the cause: a stale certificate on your device. I replaced it remotely, so it should work now. Could you check?",
-    "I've granted the access and it can take up to 15 minutes to apply. Please let me know if you still can't open it.",
-    "the technician replaced the faulty part this afternoon. Sorry for the trouble, and thanks for your patience.",
-    "we rolled back the update on your machine, which fixes the problem for now. I'll keep an eye on it.",
-]
+FIXES = {
+    "email": ["I have reset your mail profile and re-entered the stored credentials; please restart Outlook and let me know if the prompts stop.",
+              "the shared calendar permissions were dropped by the migration. I restored them, it may take a few minutes to show up."],
+    "vpn": ["I found a stale certificate on your device and replaced it remotely, so the VPN should stay connected now. Could you check?",
+            "I adjusted the keep-alive settings of your VPN profile; the hourly drops should be gone after you reconnect."],
+    "laptop": ["we rolled back last night's update on your laptop, which fixes the boot problem for now. I'll keep an eye on it.",
+               "the technician replaced the battery this afternoon. Sorry for the trouble, and thanks for your patience."],
+    "printing": ["the technician replaced the fuser unit of the 3rd-floor printer this morning; it should no longer jam.",
+                 "I added the new printer to your device; you'll find it as 'Floor 2 - Room 2.14' in the list."],
+    "erp": ["the invoice screen error came from a broken cache entry. I cleared it, please open the supplier invoices again.",
+            "Finance reopened the period for your cost centre, so you can post the journal now."],
+    "access": ["I've granted the access and it can take up to 15 minutes to apply. Please let me know if you still can't open it.",
+               "I unlocked your account and reset the lockout counter; you can sign in with your new password now."],
+    "wifi": ["we replaced the access point in meeting room B; video calls there should be stable again.",
+             "the guest Wi-Fi portal had an expired certificate. It's renewed and the vouchers work again."],
+    "crm": ["I re-synced your contacts import and raised the export timeout; the Excel export works again.",
+            "your CRM session timeout was set to five minutes by mistake. I set it back to eight hours."],
+    "phone": ["I re-provisioned your phone line on the new desk port; it should show your extension again.",
+              "voicemail forwarding is switched on again for your extension."],
+}
+RESOLUTIONS = {
+    "email": ["Reset mail profile and re-entered credentials.", "Restored calendar permissions after migration."],
+    "vpn": ["Replaced expired device certificate.", "Adjusted VPN keep-alive settings."],
+    "laptop": ["Rolled back faulty update and blocked it for the device.", "Replaced laptop battery."],
+    "printing": ["Replaced fuser unit of the printer.", "Added printer queue to the device."],
+    "erp": ["Cleared corrupted ERP cache entry.", "Finance reopened the posting period."],
+    "access": ["Granted access via group membership.", "Unlocked account and reset lockout counter."],
+    "wifi": ["Replaced access point in meeting room B.", "Renewed guest portal certificate."],
+    "crm": ["Re-synced CRM contacts import and raised export timeout.", "Corrected CRM session timeout."],
+    "phone": ["Re-provisioned phone line on the new port.", "Re-enabled voicemail forwarding."],
+}
 THANKS = ["That fixed it, thank you so much!", "Works now, thanks a lot for the quick help.",
           "Perfect, all good now. Thanks!", "Confirmed, it works again. Much appreciated."]
-RESOLUTIONS = ["Reset mail profile and re-entered credentials.", "Replaced expired device certificate.",
-               "Granted access via group membership.", "Replaced fuser unit of the printer.",
-               "Rolled back faulty update and blocked it for the device.", "Re-synced CRM contacts import.",
-               "Re-provisioned phone line on the new port.", "Adjusted VPN keep-alive settings."]
 STILL_BROKEN = ["It's still not working. Same error as before.", "Sorry, this is still failing for me.",
                 "The problem is back, it started again this morning.", "No, it doesn't work. Nothing changed."]
 OPEN_QUESTIONS = ["When will someone look at this? I still can't work.", "Is there any update on this?",
@@ -286,7 +306,7 @@ class Scenario:
 
     def resolve(self, delta, notes=None, code="Solved"):
         self.status("TICKET_STATUS_RESOLVED", delta,
-                    resolution={"code": code, "notes": notes or self.rng.choice(RESOLUTIONS)})
+                    resolution={"code": code, "notes": notes or self.rng.choice(RESOLUTIONS[self.service])})
 
     def close(self, delta=hours(48)):
         self.status("TICKET_STATUS_CLOSED", delta, actor="system", role="ACTOR_ROLE_SYSTEM", reason="auto-close")
@@ -295,6 +315,9 @@ class Scenario:
         self.advance(delta)
         self.desk.emit(self.ticket, self.t, "EVENT_KIND_SURVEY_RECEIVED", self.requester["id"], "ACTOR_ROLE_REQUESTER",
                        survey={"score": score, "scale_min": 1, "scale_max": 5, "text": text})
+
+    def fix(self):
+        return self.rng.choice(FIXES[self.service])
 
     def greet(self, text):
         return f"{self.rng.choice(GREETINGS).format(name=self.name)} {text}"
@@ -318,7 +341,7 @@ class Scenario:
             self.status("TICKET_STATUS_IN_PROGRESS", hours(r.randint(20, 50)))
         if r.random() < 0.3:
             self.agent_says(r.choice(INTERNAL_NOTES[:1] + INTERNAL_NOTES[2:3]), minutes(15), public=False)
-        fix = self.greet(r.choice(FIXES))
+        fix = self.greet(self.fix())
         if r.random() < 0.5:
             fix += " " + r.choice(POLITE_EXTRA)
         self.agent_says(fix, minutes(r.randint(30, 240)))
@@ -358,6 +381,8 @@ def generate_acme(rng):
 
     def scenario(i, n, service=None, agent=None, team=None, priority=None, requester=None):
         service = service or rng.choice(services)
+        if agent and not team:
+            team = next(t for t, members in TEAMS.items() if agent in members)
         team = team or SERVICES[service][0]
         return Scenario(desk, rng, requester or rng.choice(people), service,
                         priority or rng.choice(["PRIORITY_LOW", "PRIORITY_MEDIUM", "PRIORITY_MEDIUM", "PRIORITY_HIGH"]),
@@ -393,7 +418,7 @@ def generate_acme(rng):
         s.create()
         s.assign(delta=minutes(30))
         s.status("TICKET_STATUS_IN_PROGRESS", minutes(5))
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(3))
+        s.agent_says(s.greet(s.fix()), hours(3))
         s.requester_says(rng.choice(STILL_BROKEN + OPEN_QUESTIONS), hours(2))
         s.resolve(hours(rng.randint(2, 20)))
         s.close()
@@ -407,7 +432,7 @@ def generate_acme(rng):
         s.create()
         s.assign(delta=minutes(20))
         s.status("TICKET_STATUS_IN_PROGRESS", minutes(5))
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(2))
+        s.agent_says(s.greet(s.fix()), hours(2))
         s.resolve(minutes(10))
         s.requester_says(rng.choice(STILL_BROKEN), hours(rng.randint(3, 60)))
         s.status("TICKET_STATUS_IN_PROGRESS", minutes(30), actor=s.requester["id"], role="ACTOR_ROLE_REQUESTER")
@@ -416,7 +441,7 @@ def generate_acme(rng):
             s.requester_says(rng.choice(UPSET), hours(20))
             s.status("TICKET_STATUS_IN_PROGRESS", minutes(10), actor=s.requester["id"], role="ACTOR_ROLE_REQUESTER")
             desk.plant("REOPEN_LOOP", s.id)
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(5))
+        s.agent_says(s.greet(s.fix()), hours(5))
         s.requester_says(rng.choice(THANKS), hours(1))
         s.resolve(minutes(15))
         s.close()
@@ -438,7 +463,7 @@ def generate_acme(rng):
         s.resolve(None, notes="Applied workaround.")
         s.requester_says(rng.choice(STILL_BROKEN), hours(rng.randint(2, 30)))
         s.status("TICKET_STATUS_IN_PROGRESS", minutes(20), actor=s.requester["id"], role="ACTOR_ROLE_REQUESTER")
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(6))
+        s.agent_says(s.greet(s.fix()), hours(6))
         s.resolve(hours(2))
         s.close()
         desk.plant("SLA_EDGE_CLOSURE", s.id)
@@ -453,7 +478,7 @@ def generate_acme(rng):
         s.status("TICKET_STATUS_PENDING_REQUESTER", minutes(rng.randint(1, 8)), reason="Awaiting caller")
         s.requester_says("Why is this waiting for me? I answered everything you asked.", hours(rng.randint(5, 30)))
         s.status("TICKET_STATUS_IN_PROGRESS", hours(rng.randint(10, 30)))
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(2))
+        s.agent_says(s.greet(s.fix()), hours(2))
         s.resolve(hours(1))
         s.close()
         desk.plant("PAUSE_ABUSE", s.id)
@@ -468,7 +493,7 @@ def generate_acme(rng):
             s.assign(agent, team, delta=hours(rng.randint(2, 14)))
         s.assign("tom.becker", "Service Desk", delta=hours(3))
         s.requester_says(rng.choice(UPSET), hours(1))
-        s.agent_says(s.greet("sorry for the back and forth. " + rng.choice(FIXES)), hours(4))
+        s.agent_says(s.greet("sorry for the back and forth. " + s.fix()), hours(4))
         s.resolve(hours(1))
         s.close()
         desk.plant("PING_PONG", s.id)
@@ -499,7 +524,7 @@ def generate_acme(rng):
         second.create("Same problem as in my last ticket, it was closed but nothing was fixed.")
         second.assign(delta=minutes(20))
         second.status("TICKET_STATUS_IN_PROGRESS", minutes(5))
-        second.agent_says(second.greet(rng.choice(FIXES)), hours(2))
+        second.agent_says(second.greet(second.fix()), hours(2))
         second.requester_says(rng.choice(THANKS), hours(1))
         second.resolve(minutes(10))
         second.close()
@@ -533,7 +558,7 @@ def generate_acme(rng):
         s.agent_says(s.greet(rng.choice(QUESTIONS)), minutes(30))
         s.requester_says(rng.choice(ANSWERS), hours(1))
         s.requester_says(rng.choice(OPEN_QUESTIONS), hours(rng.randint(26, 40)))
-        s.agent_says(s.greet(rng.choice(FIXES)), hours(rng.randint(26, 30)))
+        s.agent_says(s.greet(s.fix()), hours(rng.randint(26, 30)))
         s.resolve(hours(1))
         s.close()
         desk.plant("FIRST_RESPONSE_BREACH", s.id)
@@ -594,7 +619,7 @@ def generate_acme(rng):
         s.status("TICKET_STATUS_IN_PROGRESS", minutes(2))
         s.agent_says(s.greet("I'm really sorry this has been so frustrating, and thank you for your patience. "
                              "I'm on it right now and will call you within the hour."), minutes(8))
-        s.agent_says(s.greet(rng.choice(FIXES) + " " + POLITE_EXTRA[2]), minutes(50))
+        s.agent_says(s.greet(s.fix() + " " + POLITE_EXTRA[2]), minutes(50))
         s.requester_says("Thank you, that was really helpful, it works perfectly now!", minutes(30))
         s.resolve(minutes(5))
         s.close()

@@ -25,7 +25,7 @@ std::string When(const google::protobuf::Timestamp& ts) {
 std::string Who(const v1::Actor& actor) {
   std::string role = absl::AsciiStrToLower(ShortName(actor.role()));
   if (actor.role() == v1::ACTOR_ROLE_UNSPECIFIED) role = "";
-  if (actor.id().empty()) return role;
+  if (actor.id().empty() || actor.id() == role) return role.empty() ? actor.id() : role;
   return role.empty() ? actor.id() : absl::StrCat(role, " ", actor.id());
 }
 
