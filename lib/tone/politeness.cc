@@ -1,0 +1,372 @@
+#include "tone/politeness.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace rapport::tone {
+namespace {
+
+const char* const kStrategyNames[kStrategyCount] = {
+    "gratitude", "apology", "deference", "greeting", "please", "please_start", "hedge", "indirect_btw",
+    "direct_question", "direct_start", "counterfactual", "indicative", "first_person_start", "first_person_plural",
+    "first_person", "second_person", "second_person_start", "factuality", "positive_words", "negative_words",
+    "question", "imperative", "exclamation", "blame", "dismissal", "threat", "sarcasm", "shouting", "profanity"};
+
+using WordSet = absl::flat_hash_set<absl::string_view>;
+
+const WordSet& Words(Strategy s) {
+  static const auto* sets = [] {
+    auto* m = new absl::flat_hash_map<int, WordSet>;
+    (*m)[kGratitude] = {"thank", "thanks", "thankful", "appreciate", "appreciated", "grateful", "thx"};
+    (*m)[kApology] = {"sorry", "apologize", "apologise", "apologies", "apology", "oops", "regret", "regrets"};
+    (*m)[kDeference] = {"great", "good", "nice", "interesting", "cool", "excellent", "awesome", "wonderful"};
+    (*m)[kGreeting] = {"hi", "hello", "hey", "greetings", "dear", "morning", "afternoon", "evening"};
+    (*m)[kHedge] = {"think", "believe", "suggest", "maybe", "perhaps", "possibly", "probably", "guess", "seems",
+                    "seem", "might", "apparently", "wonder", "wondering", "presumably", "somewhat", "assume"};
+    (*m)[kDirectQuestion] = {"what", "why", "who", "how", "where", "when", "which"};
+    (*m)[kDirectStart] = {"so", "then", "and", "but", "or"};
+    (*m)[kFirstPersonStart] = {"i", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"};
+    (*m)[kFirstPersonPlural] = {"we", "our", "us", "ours", "ourselves", "we're", "we've", "we'll"};
+    (*m)[kSecondPerson] = {"you", "your", "yours", "yourself", "you're", "you've", "you'll", "you'd", "u", "ur"};
+    (*m)[kImperative] = {"do", "don't", "read", "check", "send", "stop", "try", "restart", "reinstall", "fix",
+                         "look", "give", "tell", "make", "use", "go", "see", "get", "put", "take", "call", "bring",
+                         "open", "close", "click", "install", "update", "delete", "remove", "add", "explain",
+                         "answer", "provide", "keep", "leave", "wait", "write", "learn", "note", "show", "fill",
+                         "follow", "contact", "ask", "talk", "reboot", "reset", "login", "log", "stay", "quit",
+                         "turn", "change", "move", "submit", "sign", "google", "figure", "deal", "calm", "listen"};
+    return m;
+  }();
+  return sets->at(s);
+}
+
+struct Phrase {
+  absl::string_view text;
+  Strategy strategy;
+};
+
+// Multi-word cues, matched on word boundaries in the lowercased text.
+const std::vector<Phrase>& Phrases() {
+  static const auto* phrases = new std::vector<Phrase>{
+      {"excuse me", kApology}, {"my bad", kApology}, {"good morning", kGreeting}, {"good afternoon", kGreeting},
+      {"by the way", kIndirectBtw}, {"btw", kIndirectBtw}, {"could you", kCounterfactual},
+      {"would you", kCounterfactual}, {"would it be possible", kCounterfactual}, {"can you", kIndicative},
+      {"will you", kIndicative}, {"in fact", kFactuality}, {"actually", kFactuality}, {"the point is", kFactuality},
+      {"the reality", kFactuality}, {"the truth", kFactuality},
+      // Blame.
+      {"you should have", kBlame}, {"you should've", kBlame}, {"your fault", kBlame}, {"your own fault", kBlame},
+      {"user error", kBlame}, {"read the instructions", kBlame}, {"read the manual", kBlame},
+      {"read the faq", kBlame}, {"rtfm", kBlame}, {"as i already said", kBlame}, {"as i said", kBlame},
+      {"as already said", kBlame}, {"i already told you", kBlame}, {"already told you", kBlame},
+      {"like i said", kBlame}, {"you didn't even", kBlame}, {"you never", kBlame}, {"you failed to", kBlame},
+      {"how many times", kBlame}, {"for the last time", kBlame},
+      // Dismissal.
+      {"not our problem", kDismissal}, {"not my problem", kDismissal}, {"works for me", kDismissal},
+      {"works on my machine", kDismissal}, {"can't help you", kDismissal}, {"cannot help you", kDismissal},
+      {"nothing we can do", kDismissal}, {"not my job", kDismissal}, {"not our job", kDismissal},
+      {"deal with it", kDismissal}, {"talk to your manager", kDismissal}, {"not our responsibility", kDismissal},
+      {"figure it out", kDismissal}, {"stop complaining", kDismissal}, {"not supported, period", kDismissal},
+      {"out of scope", kDismissal},
+      // Threats.
+      {"breach of contract", kThreat}, {"will be closed", kThreat}, {"be closed if", kThreat},
+      {"disciplinary", kThreat}, {"will be reported", kThreat}, {"report you", kThreat}, {"or else", kThreat},
+      {"last warning", kThreat}, {"final warning", kThreat}, {"consequences", kThreat},
+      {"escalate this to your manager", kThreat},
+      // Sarcasm markers.
+      {"obviously", kSarcasm}, {"clearly you", kSarcasm}, {"yeah right", kSarcasm}, {"good luck with that", kSarcasm},
+      {"congratulations", kSarcasm}, {"genius", kSarcasm}, {"surely you", kSarcasm}, {"shocking", kSarcasm},
+      {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"nice try", kSarcasm}};
+  return *phrases;
+}
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || (c & 0x80); }
+
+// Finds `needle` in `hay` at word boundaries from `from`; npos when absent.
+size_t FindWord(absl::string_view hay, absl::string_view needle, size_t from = 0) {
+  while (true) {
+    size_t at = hay.find(needle, from);
+    if (at == absl::string_view::npos) return at;
+    bool left = at == 0 || !IsWordChar(hay[at - 1]);
+    size_t end = at + needle.size();
+    bool right = end >= hay.size() || !IsWordChar(hay[end]);
+    if (left && right) return at;
+    from = at + 1;
+  }
+}
+
+// A line of pasted code or log output rather than prose.
+bool LooksLikeCode(absl::string_view line) {
+  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+  if (trimmed.empty()) return false;
+  if (line.size() - trimmed.size() >= 4 || line[0] == '\t') return true;  // indented block
+  if (absl::StartsWith(trimmed, "at ") && trimmed.find('(') != absl::string_view::npos) return true;
+  if (trimmed.find("Exception") != absl::string_view::npos || trimmed.find("Traceback") != absl::string_view::npos)
+    return true;
+  int symbols = 0, digits = 0, letters = 0;
+  for (char c : trimmed) {
+    if (std::strchr("{}[];<>=|\\/_$#", c) != nullptr && c != '\0') ++symbols;
+    if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
+    if (std::isalpha(static_cast<unsigned char>(c))) ++letters;
+  }
+  // Timestamps and error codes (e.g. "2026-09-01 12:00:01 ERROR 0x80070005").
+  if (digits >= 8 && digits * 2 >= letters) return true;
+  return symbols >= 4 && symbols * 4 >= static_cast<int>(trimmed.size());
+}
+
+// Blanks (with spaces, keeping offsets) what the writer did not write
+// themselves: quoted lines, text in double quotes, fenced and pasted code.
+void MaskForeignText(absl::string_view text, std::string* masked) {
+  masked->assign(text.data(), text.size());
+  bool fenced = false;
+  size_t line_start = 0;
+  while (line_start <= masked->size()) {
+    size_t line_end = masked->find('\n', line_start);
+    if (line_end == std::string::npos) line_end = masked->size();
+    absl::string_view line = absl::string_view(text).substr(line_start, line_end - line_start);
+    absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+    bool fence = absl::StartsWith(trimmed, "```");
+    if (fence || fenced || absl::StartsWith(trimmed, ">") || LooksLikeCode(line)) {
+      std::fill(masked->begin() + line_start, masked->begin() + line_end, ' ');
+    }
+    if (fence) fenced = !fenced;
+    line_start = line_end + 1;
+  }
+  // "..." quotations within a line.
+  for (size_t open = masked->find('"'); open != std::string::npos;) {
+    size_t close = masked->find('"', open + 1);
+    size_t newline = masked->find('\n', open + 1);
+    if (close == std::string::npos || (newline != std::string::npos && newline < close)) break;
+    std::fill(masked->begin() + open, masked->begin() + close + 1, ' ');
+    open = masked->find('"', close + 1);
+  }
+}
+
+const WordSet& EnglishFunctionWords() {
+  static const auto* words = new WordSet{
+      "the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "be", "been", "to", "of", "in", "on", "at",
+      "for", "with", "it", "this", "that", "i", "you", "we", "he", "she", "they", "my", "your", "our", "not", "no",
+      "do", "does", "did", "have", "has", "had", "can", "could", "will", "would", "should", "please", "thanks",
+      "thank", "hi", "hello", "if", "so", "as", "me", "from", "by", "all", "any", "there", "what", "when", "how",
+      "why", "still", "again", "just", "now", "here", "it's", "i'm", "don't", "can't", "is", "its", "up", "out"};
+  return *words;
+}
+
+}  // namespace
+
+const char* StrategyName(Strategy s) { return kStrategyNames[s]; }
+
+struct PolitenessModel::Features {
+  double strategies[kStrategyCount] = {};
+  std::vector<absl::string_view> words;  // lowercase tokens of the writer's own text
+  std::vector<Cue> cues;
+  bool low_confidence = false;
+};
+
+absl::StatusOr<std::unique_ptr<PolitenessModel>> PolitenessModel::FromText(absl::string_view model,
+                                                                          absl::string_view rude_lexicon) {
+  std::unique_ptr<PolitenessModel> m(new PolitenessModel());
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(model, '\n')) {
+    ++number;
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+    double weight = 0;
+    if (f.size() != 3 || !absl::SimpleAtod(f[2], &weight)) {
+      return absl::InvalidArgumentError(absl::StrCat("politeness model line ", number, " is not kind<TAB>name<TAB>weight"));
+    }
+    if (f[0] == "bias") {
+      m->bias_ = weight;
+    } else if (f[0] == "word") {
+      m->word_weights_[std::string(f[1])] = weight;
+    } else if (f[0] == "strategy") {
+      bool known = false;
+      for (int s = 0; s < kStrategyCount; ++s) {
+        if (f[1] == kStrategyNames[s]) {
+          m->strategy_weights_[s] = weight;
+          known = true;
+        }
+      }
+      if (!known) return absl::InvalidArgumentError(absl::StrCat("unknown strategy '", f[1], "' on line ", number));
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown entry kind '", f[0], "' on line ", number));
+    }
+  }
+  for (absl::string_view line : absl::StrSplit(rude_lexicon, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::string entry = absl::AsciiStrToLower(line);
+    if (entry.find(' ') != std::string::npos) {
+      m->rude_phrases_.push_back(entry);
+    } else {
+      m->rude_words_[entry] = 1;
+    }
+  }
+  return m;
+}
+
+void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Features* f) const {
+  thread_local std::string masked, lower;
+  MaskForeignText(text, &masked);
+  LowerInto(masked, &lower);
+  const absl::string_view low(lower);
+  auto add_cue = [&](Strategy s, size_t begin, size_t end) {
+    f->strategies[s] += 1;
+    f->cues.push_back({kStrategyNames[s], begin, end});
+  };
+
+  // Tokens of the writer's own text, with sentence starts.
+  struct Tok {
+    absl::string_view word;
+    size_t begin;
+    bool sentence_start;
+  };
+  thread_local std::vector<Tok> toks;
+  toks.clear();
+  bool at_start = true;
+  int letters = 0, non_ascii = 0, caps_words = 0, alpha_words = 0;
+  for (size_t i = 0; i < low.size();) {
+    unsigned char c = static_cast<unsigned char>(low[i]);
+    if (!IsWordChar(low[i])) {
+      if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == ';') at_start = true;
+      ++i;
+      continue;
+    }
+    size_t b = i;
+    while (i < low.size() && IsWordChar(low[i])) ++i;
+    absl::string_view word = low.substr(b, i - b);
+    toks.push_back({word, b, at_start});
+    at_start = false;
+    bool alpha = false, all_caps = true;
+    for (size_t k = b; k < i; ++k) {
+      unsigned char o = static_cast<unsigned char>(masked[k]);
+      if (o & 0x80) ++non_ascii;
+      if (std::isalpha(o)) {
+        ++letters;
+        alpha = true;
+        if (!std::isupper(o)) all_caps = false;
+      }
+    }
+    if (alpha) {
+      ++alpha_words;
+      if (all_caps && i - b >= 3) ++caps_words;
+    }
+  }
+
+  f->words.clear();
+  int function_words = 0, lexicon_hits = 0;
+  for (size_t t = 0; t < toks.size(); ++t) {
+    const Tok& tok = toks[t];
+    absl::string_view w = tok.word;
+    f->words.push_back(w);
+    size_t end = tok.begin + w.size();
+    if (EnglishFunctionWords().contains(w)) ++function_words;
+    if (const double* v = vader.Lookup(w)) {
+      ++lexicon_hits;
+      if (*v >= 1.0) f->strategies[kPositiveWords] += 1;
+      if (*v <= -1.0) f->strategies[kNegativeWords] += 1;
+    }
+    if (Words(kGratitude).contains(w)) add_cue(kGratitude, tok.begin, end);
+    if (Words(kApology).contains(w)) add_cue(kApology, tok.begin, end);
+    if (Words(kHedge).contains(w)) add_cue(kHedge, tok.begin, end);
+    if (w == "please") add_cue(t == 0 ? kPleaseStart : kPlease, tok.begin, end);
+    if (Words(kFirstPersonPlural).contains(w)) f->strategies[kFirstPersonPlural] += 1;
+    if (t == 0) {
+      if (Words(kDeference).contains(w)) add_cue(kDeference, tok.begin, end);
+      if (Words(kGreeting).contains(w)) add_cue(kGreeting, tok.begin, end);
+      if (Words(kDirectQuestion).contains(w)) f->strategies[kDirectQuestion] += 1;
+      if (Words(kDirectStart).contains(w)) f->strategies[kDirectStart] += 1;
+      if (Words(kFirstPersonStart).contains(w)) f->strategies[kFirstPersonStart] += 1;
+      if (Words(kSecondPerson).contains(w)) f->strategies[kSecondPersonStart] += 1;
+    } else {
+      if (Words(kFirstPersonStart).contains(w)) f->strategies[kFirstPerson] += 1;
+      if (Words(kSecondPerson).contains(w)) f->strategies[kSecondPerson] += 1;
+    }
+    // A sentence that opens with a bare verb is a command.
+    if (tok.sentence_start && Words(kImperative).contains(w)) add_cue(kImperative, tok.begin, end);
+    if (rude_words_.contains(w)) add_cue(kProfanity, tok.begin, end);
+  }
+  for (const Phrase& p : Phrases()) {
+    for (size_t at = FindWord(low, p.text); at != absl::string_view::npos; at = FindWord(low, p.text, at + 1)) {
+      add_cue(p.strategy, at, at + p.text.size());
+    }
+  }
+  for (const std::string& p : rude_phrases_) {
+    for (size_t at = FindWord(low, p); at != absl::string_view::npos; at = FindWord(low, p, at + 1)) {
+      add_cue(kProfanity, at, at + p.size());
+    }
+  }
+  if (low.find('?') != absl::string_view::npos) f->strategies[kQuestion] = 1;
+  if (low.find('!') != absl::string_view::npos) f->strategies[kExclamation] = 1;
+  if (caps_words >= 2 && caps_words * 2 >= alpha_words) {
+    f->strategies[kShouting] = 1;
+    f->cues.push_back({kStrategyNames[kShouting], 0, text.size()});
+  }
+  // Counts saturate: the fifth "thanks" says little more than the first.
+  for (double& v : f->strategies) v = std::min(v, 3.0);
+
+  // What the engine cannot judge: no prose of the writer's own, or prose
+  // that is mostly not English.
+  const int n = static_cast<int>(toks.size());
+  f->low_confidence = alpha_words == 0 || (letters > 0 && non_ascii * 10 > letters * 3) ||
+                      (n >= 4 && function_words * 10 < n && lexicon_hits == 0);
+}
+
+PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader& vader) const {
+  thread_local Features f;
+  f = Features();
+  Extract(text, vader, &f);
+  PolitenessAnalysis result;
+  result.low_confidence = f.low_confidence;
+  if (f.low_confidence) return result;
+  double z = bias_;
+  for (int s = 0; s < kStrategyCount; ++s) z += strategy_weights_[s] * f.strategies[s];
+  for (absl::string_view w : f.words) {
+    auto it = word_weights_.find(w);
+    if (it != word_weights_.end()) z += it->second;
+  }
+  result.politeness = std::tanh(z / 2);  // = 2·sigmoid(z) − 1
+
+  // Rudeness: the support-specific cues, bare commands and profanity, plus
+  // impoliteness; courtesy (please, thanks, apology) softens commands.
+  const double* s = f.strategies;
+  bool courteous = s[kPlease] + s[kPleaseStart] + s[kGratitude] + s[kApology] > 0;
+  double rudeness = 0.6 * std::min(1.0, s[kProfanity]) + 0.5 * std::min(1.0, s[kThreat]) +
+                    0.4 * std::min(1.0, s[kBlame]) + 0.4 * std::min(1.0, s[kDismissal]) +
+                    0.3 * std::min(1.0, s[kSarcasm]) + 0.3 * s[kShouting] +
+                    (courteous ? 0.0 : 0.15 * std::min(1.0, s[kImperative])) +
+                    0.3 * std::max(0.0, -result.politeness);
+  if (courteous && s[kProfanity] == 0) rudeness *= 0.7;
+  result.rudeness = std::min(1.0, rudeness);
+  std::sort(f.cues.begin(), f.cues.end(), [](const Cue& a, const Cue& b) { return a.begin < b.begin; });
+  result.cues = f.cues;
+  return result;
+}
+
+std::string PolitenessModel::FeatureLine(absl::string_view text, const Vader& vader) const {
+  Features f;
+  Extract(text, vader, &f);
+  std::string line;
+  for (int s = 0; s < kStrategyCount; ++s) {
+    if (f.strategies[s] != 0) absl::StrAppend(&line, line.empty() ? "" : " ", "s:", kStrategyNames[s], "=", f.strategies[s]);
+  }
+  for (absl::string_view w : f.words) {
+    std::string clean;
+    for (char c : w) {
+      if (c != '=' && c != ' ') clean.push_back(c);
+    }
+    if (!clean.empty()) absl::StrAppend(&line, line.empty() ? "" : " ", "w:", clean, "=1");
+  }
+  return line;
+}
+
+}  // namespace rapport::tone
