@@ -8,6 +8,7 @@
 #include "event/event.h"
 #include "store/keys.h"
 #include "ticket/ticket.h"
+#include "tone/tone.h"
 
 namespace rapport {
 
@@ -18,6 +19,22 @@ void FillClocks(const ticket::Clocks& clocks, v1::TicketClocks* out) {
   *out->mutable_agent_wait() = DurationFromMicros(clocks.agent_wait_us);
   *out->mutable_paused() = DurationFromMicros(clocks.paused_us);
   *out->mutable_as_of() = FromMicros(clocks.as_of_us);
+}
+
+void FillTone(const std::string& text, v1::MessageTone* out) {
+  tone::ToneResult r = tone::ToneAnalyzer::Default().Analyze(text);
+  out->set_compound(r.valence.compound);
+  out->set_politeness(r.politeness);
+  out->set_rudeness(r.rudeness);
+  out->set_rude(r.rude);
+  out->set_low_confidence(r.low_confidence);
+  for (const tone::Cue& cue : r.cues) {
+    v1::ToneCue* c = out->add_cues();
+    c->set_kind(cue.kind);
+    c->set_begin(static_cast<uint32_t>(cue.begin));
+    c->set_end(static_cast<uint32_t>(cue.end));
+    c->set_text(text.substr(cue.begin, cue.end - cue.begin));
+  }
 }
 
 }  // namespace
@@ -50,6 +67,10 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
         uint64_t arrival = keys::GetBigEndian64(key.substr(key.size() - 8));
         ticket::Transition t = ticket::Apply(entry->event(), arrival, &state);
         entry->set_transition(t.transition);
+        const v1::TicketEvent& e = entry->event();
+        if (e.kind() == v1::EVENT_KIND_COMMENT_ADDED && e.comment().public_()) {
+          FillTone(e.comment().text(), entry->mutable_tone());
+        }
         entry->set_reopen(t.reopen);
         entry->set_reassignment(t.reassignment);
         return true;

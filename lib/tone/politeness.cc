@@ -49,6 +49,19 @@ const WordSet& Words(Strategy s) {
   return sets->at(s);
 }
 
+// Every word list above folded into one lookup: word -> bit set of strategies.
+const absl::flat_hash_map<absl::string_view, uint32_t>& WordClasses() {
+  static const auto* classes = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, uint32_t>;
+    for (Strategy s : {kGratitude, kApology, kDeference, kGreeting, kHedge, kDirectQuestion, kDirectStart,
+                       kFirstPersonStart, kFirstPersonPlural, kSecondPerson, kImperative}) {
+      for (absl::string_view w : Words(s)) (*m)[w] |= 1u << s;
+    }
+    return m;
+  }();
+  return *classes;
+}
+
 struct Phrase {
   absl::string_view text;
   Strategy strategy;
@@ -86,6 +99,16 @@ const std::vector<Phrase>& Phrases() {
       {"congratulations", kSarcasm}, {"genius", kSarcasm}, {"surely you", kSarcasm}, {"shocking", kSarcasm},
       {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"nice try", kSarcasm}};
   return *phrases;
+}
+
+// Phrases by their first word, so matching costs one lookup per token.
+const absl::flat_hash_map<absl::string_view, std::vector<const Phrase*>>& PhrasesByFirstWord() {
+  static const auto* index = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, std::vector<const Phrase*>>;
+    for (const Phrase& p : Phrases()) (*m)[p.text.substr(0, p.text.find(' '))].push_back(&p);
+    return m;
+  }();
+  return *index;
 }
 
 bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || (c & 0x80); }
@@ -275,29 +298,37 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
       if (*v >= 1.0) f->strategies[kPositiveWords] += 1;
       if (*v <= -1.0) f->strategies[kNegativeWords] += 1;
     }
-    if (Words(kGratitude).contains(w)) add_cue(kGratitude, tok.begin, end);
-    if (Words(kApology).contains(w)) add_cue(kApology, tok.begin, end);
-    if (Words(kHedge).contains(w)) add_cue(kHedge, tok.begin, end);
+    auto cls_it = WordClasses().find(w);
+    const uint32_t cls = cls_it == WordClasses().end() ? 0 : cls_it->second;
+    auto has = [cls](Strategy st) { return (cls >> st) & 1u; };
+    if (has(kGratitude)) add_cue(kGratitude, tok.begin, end);
+    if (has(kApology)) add_cue(kApology, tok.begin, end);
+    if (has(kHedge)) add_cue(kHedge, tok.begin, end);
     if (w == "please") add_cue(t == 0 ? kPleaseStart : kPlease, tok.begin, end);
-    if (Words(kFirstPersonPlural).contains(w)) f->strategies[kFirstPersonPlural] += 1;
+    if (has(kFirstPersonPlural)) f->strategies[kFirstPersonPlural] += 1;
     if (t == 0) {
-      if (Words(kDeference).contains(w)) add_cue(kDeference, tok.begin, end);
-      if (Words(kGreeting).contains(w)) add_cue(kGreeting, tok.begin, end);
-      if (Words(kDirectQuestion).contains(w)) f->strategies[kDirectQuestion] += 1;
-      if (Words(kDirectStart).contains(w)) f->strategies[kDirectStart] += 1;
-      if (Words(kFirstPersonStart).contains(w)) f->strategies[kFirstPersonStart] += 1;
-      if (Words(kSecondPerson).contains(w)) f->strategies[kSecondPersonStart] += 1;
+      if (has(kDeference)) add_cue(kDeference, tok.begin, end);
+      if (has(kGreeting)) add_cue(kGreeting, tok.begin, end);
+      if (has(kDirectQuestion)) f->strategies[kDirectQuestion] += 1;
+      if (has(kDirectStart)) f->strategies[kDirectStart] += 1;
+      if (has(kFirstPersonStart)) f->strategies[kFirstPersonStart] += 1;
+      if (has(kSecondPerson)) f->strategies[kSecondPersonStart] += 1;
     } else {
-      if (Words(kFirstPersonStart).contains(w)) f->strategies[kFirstPerson] += 1;
-      if (Words(kSecondPerson).contains(w)) f->strategies[kSecondPerson] += 1;
+      if (has(kFirstPersonStart)) f->strategies[kFirstPerson] += 1;
+      if (has(kSecondPerson)) f->strategies[kSecondPerson] += 1;
     }
     // A sentence that opens with a bare verb is a command.
-    if (tok.sentence_start && Words(kImperative).contains(w)) add_cue(kImperative, tok.begin, end);
+    if (tok.sentence_start && has(kImperative)) add_cue(kImperative, tok.begin, end);
     if (rude_words_.contains(w)) add_cue(kProfanity, tok.begin, end);
-  }
-  for (const Phrase& p : Phrases()) {
-    for (size_t at = FindWord(low, p.text); at != absl::string_view::npos; at = FindWord(low, p.text, at + 1)) {
-      add_cue(p.strategy, at, at + p.text.size());
+    // Multi-word cues starting at this word.
+    auto phrases = PhrasesByFirstWord().find(w);
+    if (phrases != PhrasesByFirstWord().end()) {
+      for (const Phrase* p : phrases->second) {
+        size_t stop = tok.begin + p->text.size();
+        if (low.substr(tok.begin, p->text.size()) == p->text && (stop >= low.size() || !IsWordChar(low[stop]))) {
+          add_cue(p->strategy, tok.begin, stop);
+        }
+      }
     }
   }
   for (const std::string& p : rude_phrases_) {
@@ -323,7 +354,9 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
 
 PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader& vader) const {
   thread_local Features f;
-  f = Features();
+  std::fill(std::begin(f.strategies), std::end(f.strategies), 0.0);
+  f.words.clear();
+  f.cues.clear();
   Extract(text, vader, &f);
   PolitenessAnalysis result;
   result.low_confidence = f.low_confidence;

@@ -64,12 +64,23 @@ const absl::flat_hash_map<absl::string_view, double>& SpecialCases() {
   static const auto* cases = new absl::flat_hash_map<absl::string_view, double>{
       {"the shit", 3}, {"the bomb", 3}, {"bad ass", 1.5}, {"badass", 1.5}, {"bus stop", 0.0},
       {"yeah right", -2}, {"kiss of death", -1.5}, {"to die for", 3}, {"beating heart", 3.1},
-      {"broken heart", -2.9},
-      // Sentiment-laden idioms.
-      {"cut the mustard", 2}, {"hand to mouth", -2}, {"back handed", -2}, {"blow smoke", -2},
-      {"blowing smoke", -2}, {"upper hand", 1}, {"break a leg", 2}, {"cooking with gas", 2}, {"in the black", 2},
-      {"in the red", -2}, {"on the ball", 2}, {"under the weather", -2}};
+      {"broken heart", -2.9}};
   return *cases;
+}
+
+// Idioms whose words carry no sentiment on their own; the reference lists
+// them but leaves them unused, so they are applied as a separate pass.
+struct Idiom {
+  std::vector<absl::string_view> words;
+  double valence;
+};
+const std::vector<Idiom>& Idioms() {
+  static const auto* idioms = new std::vector<Idiom>{
+      {{"cut", "the", "mustard"}, 2}, {{"hand", "to", "mouth"}, -2}, {{"back", "handed"}, -2},
+      {{"blow", "smoke"}, -2}, {{"blowing", "smoke"}, -2}, {{"upper", "hand"}, 1}, {{"break", "a", "leg"}, 2},
+      {{"cooking", "with", "gas"}, 2}, {{"in", "the", "black"}, 2}, {{"in", "the", "red"}, -2},
+      {{"on", "the", "ball"}, 2}, {{"under", "the", "weather"}, -2}};
+  return *idioms;
 }
 
 bool IsPunctuation(char c) {
@@ -277,6 +288,18 @@ Valence Vader::Score(absl::string_view text) const {
       valence *= kNegationScalar;
     }
     sentiments.push_back(valence);
+  }
+
+  for (const Idiom& idiom : Idioms()) {
+    const int len = static_cast<int>(idiom.words.size());
+    for (int i = 0; i + len <= n; ++i) {
+      bool match = true;
+      for (int k = 0; k < len && match; ++k) match = words[i + k].lower == idiom.words[k];
+      if (!match) continue;
+      for (int k = 0; k < len; ++k) sentiments[i + k] = 0;
+      sentiments[i + len - 1] = idiom.valence;
+      if (i > 0 && IsNegation(words[i - 1].lower)) sentiments[i + len - 1] *= kNegationScalar;
+    }
   }
 
   // The contrastive "but": what follows weighs more than what precedes.

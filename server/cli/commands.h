@@ -13,6 +13,7 @@ int RunTicket(const std::vector<std::string>& argv);
 int RunTickets(const std::vector<std::string>& argv);
 int RunHealth(const std::vector<std::string>& argv);
 int RunStats(const std::vector<std::string>& argv);
+int RunTone(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

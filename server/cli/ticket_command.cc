@@ -63,6 +63,15 @@ std::string Describe(const v1::TimelineEntry& entry, v1::TicketStatus* status) {
       break;
     case v1::EVENT_KIND_COMMENT_ADDED:
       text = absl::StrCat(e.comment().public_() ? "" : "[internal] ", "\"", Abbreviate(e.comment().text(), 90), "\"");
+      if (entry.tone().rude()) {
+        std::string kinds;
+        for (const v1::ToneCue& cue : entry.tone().cues()) {
+          if (kinds.find(cue.kind()) == std::string::npos) absl::StrAppend(&kinds, kinds.empty() ? "" : ", ", cue.kind());
+        }
+        absl::StrAppend(&text, "  [RUDE: ", kinds, "]");
+      } else if (e.comment().public_() && entry.tone().compound() <= -0.5) {
+        absl::StrAppend(&text, absl::StrFormat("  [upset %.2f]", entry.tone().compound()));
+      }
       break;
     case v1::EVENT_KIND_SURVEY_RECEIVED:
       text = absl::StrFormat("survey %g on %g..%g", e.survey().score(), e.survey().scale_min(), e.survey().scale_max());

@@ -130,6 +130,29 @@ TEST_F(ServiceTest, ClientReplaysAndGetTicketReadsTheTimeline) {
   EXPECT_EQ(ticket.status(), v1::TICKET_STATUS_IN_PROGRESS);
 }
 
+TEST_F(ServiceTest, GetTicketCarriesTheToneOfPublicMessagesOnly) {
+  std::vector<v1::TicketEvent> events = {
+      Created("T9", "t1", 0),
+      testing::Comment("T9", "t2", 5, v1::ACTOR_ROLE_AGENT, "Not our problem. Talk to your manager."),
+      testing::Comment("T9", "t3", 6, v1::ACTOR_ROLE_AGENT, "Not our problem, honestly.", /*is_public=*/false),
+      testing::Comment("T9", "t4", 7, v1::ACTOR_ROLE_REQUESTER, "This is awful, I can't work at all!")};
+  client::StreamIngester::Options options;
+  options.make_channel = [this] { return channel_; };
+  ASSERT_TRUE(client::StreamIngester(options).Run(events).ok());
+  v1::GetTicketRequest request;
+  request.set_tenant("acme");
+  request.set_ticket_id("T9");
+  v1::GetTicketResponse ticket;
+  grpc::ClientContext context;
+  ASSERT_TRUE(v1::ExperienceService::NewStub(channel_)->GetTicket(&context, request, &ticket).ok());
+  ASSERT_EQ(ticket.timeline_size(), 4);
+  EXPECT_TRUE(ticket.timeline(1).tone().rude());
+  ASSERT_GT(ticket.timeline(1).tone().cues_size(), 0);
+  EXPECT_EQ(ticket.timeline(1).tone().cues(0).text(), "Not our problem");
+  EXPECT_FALSE(ticket.timeline(2).has_tone()) << "internal notes are not scored";
+  EXPECT_LT(ticket.timeline(3).tone().compound(), -0.3);
+}
+
 TEST_F(ServiceTest, GetTicketErrorsAreActionable) {
   auto stub = v1::ExperienceService::NewStub(channel_);
   v1::GetTicketRequest request;

@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tone/tone.h"
+
+namespace rapport::tone {
+namespace {
+
+ToneResult Analyze(const std::string& text) { return ToneAnalyzer::Default().Analyze(text); }
+
+std::set<std::string> CueKinds(const std::string& text) {
+  std::set<std::string> kinds;
+  for (const Cue& c : Analyze(text).cues) kinds.insert(c.kind);
+  return kinds;
+}
+
+TEST(Politeness, PoliteStrategiesRaiseTheScore) {
+  EXPECT_GT(Analyze("Hi Emma, thanks for the details! Could you please restart and let me know?").politeness, 0.5);
+  EXPECT_GT(Analyze("I'm really sorry for the trouble, and thank you for your patience.").politeness, 0.5);
+  EXPECT_LT(Analyze("Why didn't you read the page before asking?").politeness, 0);
+  auto kinds = CueKinds("Hello Sam, thanks a lot. Sorry for the delay; could you perhaps send the log, please?");
+  for (const char* k : {"greeting", "gratitude", "apology", "counterfactual", "hedge", "please"}) {
+    EXPECT_TRUE(kinds.count(k)) << k;
+  }
+}
+
+TEST(Politeness, CuesCarryTheirSpans) {
+  std::string text = "Sorry, this is not our problem.";
+  for (const Cue& c : Analyze(text).cues) {
+    ASSERT_LE(c.end, text.size());
+    if (c.kind == "dismissal") {
+      EXPECT_EQ(text.substr(c.begin, c.end - c.begin), "not our problem");
+    }
+    if (c.kind == "apology") {
+      EXPECT_EQ(text.substr(c.begin, c.end - c.begin), "Sorry");
+    }
+  }
+}
+
+TEST(Rudeness, SupportSpecificCues) {
+  struct Case {
+    const char* text;
+    const char* cue;
+  } cases[] = {
+      {"You should have read the instructions before opening a ticket.", "blame"},
+      {"As I already said, this is user error.", "blame"},
+      {"Not our problem. Talk to your manager.", "dismissal"},
+      {"Works for me. Obviously you didn't try restarting.", "dismissal"},
+      {"Bring it into the office tomorrow. You will be in breach of contract if you don't.", "threat"},
+      {"If you don't answer today this ticket will be closed.", "threat"},
+      {"Obviously you didn't try restarting.", "sarcasm"},
+      {"I ALREADY TOLD YOU TWICE. RESTART THE CLIENT.", "shouting"},
+      {"This is a stupid question.", "profanity"},
+  };
+  for (const auto& c : cases) {
+    ToneResult r = Analyze(c.text);
+    EXPECT_TRUE(r.rude) << c.text << " rudeness " << r.rudeness;
+    EXPECT_TRUE(CueKinds(c.text).count(c.cue)) << c.text << " should show " << c.cue;
+  }
+}
+
+TEST(Rudeness, PoliteAndPlainRepliesAreNotRude) {
+  for (const char* text : {"Thanks for the details. I have reset your profile; please restart once.",
+                           "Could you send me a screenshot of the error message, please?",
+                           "The issue is resolved: we replaced the certificate.", "Restart it.", "Done.",
+                           "I'm sorry, I can't reproduce it on my side. Could you try once more?"}) {
+    EXPECT_FALSE(Analyze(text).rude) << text;
+  }
+}
+
+TEST(Rudeness, CourtesySoftensACommand) {
+  EXPECT_LT(Analyze("Please restart the client.").rudeness, Analyze("Restart the client.").rudeness);
+}
+
+TEST(Politeness, NegatedPolitenessIsNotPolite) {
+  EXPECT_LT(Analyze("This is not helpful.").valence.compound, 0);
+  EXPECT_LT(Analyze("This is not helpful.").politeness, Analyze("This is helpful, thank you.").politeness);
+}
+
+TEST(Rudeness, QuotedTextIsNotTheWritersOwn) {
+  ToneResult quoting = Analyze("You wrote \"this is fucking useless\" - I'm sorry it feels that way, we'll fix it today.");
+  EXPECT_FALSE(quoting.rude);
+  EXPECT_FALSE(CueKinds("> not our problem, deal with it\nSorry about that earlier reply, I'm on it now.").count("dismissal"));
+  EXPECT_TRUE(Analyze("This is fucking useless.").rude);
+}
+
+TEST(Rudeness, PastedCodeAndLogsAreIgnored) {
+  std::string reply =
+      "Thanks, I found this in the log:\n"
+      "2026-09-01 12:00:01 ERROR 0x80070005 ACCESS DENIED FATAL\n"
+      "    at com.vendor.Client.connect(Client.java:42)\n"
+      "I'll fix the permission now.";
+  ToneResult r = Analyze(reply);
+  EXPECT_FALSE(r.rude);
+  EXPECT_FALSE(CueKinds(reply).count("shouting"));
+  EXPECT_TRUE(Analyze("```\nkill -9 $(pidof client) || die\n```").low_confidence) << "only code";
+}
+
+TEST(Tone, NonEnglishIsNeutralWithLowConfidence) {
+  for (const char* text : {"Der Drucker funktioniert nicht, bitte helfen Sie mir schnell.",
+                           "Компьютер не включается после обновления.", "プリンターが動きません。"}) {
+    ToneResult r = Analyze(text);
+    EXPECT_TRUE(r.low_confidence) << text;
+    EXPECT_EQ(r.valence.compound, 0);
+    EXPECT_EQ(r.politeness, 0);
+    EXPECT_FALSE(r.rude);
+  }
+  EXPECT_FALSE(Analyze("The printer does not work, please help.").low_confidence);
+}
+
+TEST(Tone, SurvivesHostileInput) {
+  EXPECT_TRUE(Analyze("").low_confidence);
+  EXPECT_NO_FATAL_FAILURE(Analyze(std::string(2 << 20, '!')));
+  EXPECT_NO_FATAL_FAILURE(Analyze(std::string("\0\0abc\0", 6)));
+  EXPECT_NO_FATAL_FAILURE(Analyze("\xc3\x28 \xa0\xa1 \xf0\x28\x8c\x28 ok"));
+  std::string quotes(1000, '"');
+  EXPECT_NO_FATAL_FAILURE(Analyze(quotes));
+}
+
+TEST(Tone, ModelFilesAreValidatedOnLoad) {
+  EXPECT_FALSE(PolitenessModel::FromText("bias\t-\tnot-a-number\n", "").ok());
+  EXPECT_FALSE(PolitenessModel::FromText("strategy\tno_such_strategy\t1.0\n", "").ok());
+  EXPECT_FALSE(PolitenessModel::FromText("mystery\tx\t1.0\n", "").ok());
+  EXPECT_TRUE(PolitenessModel::FromText("# comment\nbias\t-\t0.5\nword\tplease\t1.0\n", "darn\n").ok());
+}
+
+TEST(Tone, ReportNamesTheCues) {
+  std::string text = "Not our problem.";
+  std::string report = FormatToneReport(text, Analyze(text));
+  EXPECT_NE(report.find("dismissal"), std::string::npos);
+  EXPECT_NE(report.find("RUDE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rapport::tone

@@ -1,0 +1,79 @@
+#include "tone/vader.h"
+
+#include <gtest/gtest.h>
+
+#include "tone/tone.h"
+
+namespace rapport::tone {
+namespace {
+
+const Vader& V() { return ToneAnalyzer::Default().vader(); }
+double Compound(const char* text) { return V().Score(text).compound; }
+
+// The examples published with the reference implementation (vaderSentiment
+// README), each exercising one rule.
+struct Published {
+  const char* text;
+  double compound;
+};
+
+TEST(Vader, AgreesWithTheReferenceOnItsPublishedExamples) {
+  const Published examples[] = {
+      {"VADER is smart, handsome, and funny.", 0.8316},
+      {"VADER is smart, handsome, and funny!", 0.8439},                    // exclamation
+      {"VADER is very smart, handsome, and funny.", 0.8545},               // booster
+      {"VADER is VERY SMART, handsome, and FUNNY.", 0.9227},               // caps emphasis
+      {"VADER is VERY SMART, handsome, and FUNNY!!!", 0.9342},
+      {"VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!", 0.9469},
+      {"VADER is not smart, handsome, nor funny.", -0.7424},               // negation
+      {"The book was good.", 0.4404},
+      {"At least it isn't a horrible book.", 0.431},                       // "least", n't
+      {"The book was only kind of good.", 0.3832},                         // dampener "kind of"
+      {"The plot was good, but the characters are uncompelling and the dialog is not great.", -0.7042},  // but
+      {"Today SUX!", -0.5461},
+      {"Today only kinda sux! But I'll get by, lol", 0.5249},
+      {"Make sure you :) or :D today!", 0.8633},                           // emoticons
+      {"Not bad at all", 0.431},
+  };
+  for (const auto& e : examples) EXPECT_NEAR(Compound(e.text), e.compound, 5e-4) << e.text;
+  Valence v = V().Score("VADER is smart, handsome, and funny.");
+  EXPECT_NEAR(v.pos, 0.746, 1e-3);
+  EXPECT_NEAR(v.neu, 0.254, 1e-3);
+  EXPECT_NEAR(v.neg, 0.0, 1e-3);
+}
+
+TEST(Vader, Rules) {
+  EXPECT_LT(Compound("The fix is not good"), 0) << "negation flips";
+  EXPECT_GT(Compound("The fix is extremely good"), Compound("The fix is good")) << "booster";
+  EXPECT_LT(Compound("The fix is slightly good"), Compound("The fix is good")) << "dampener";
+  EXPECT_GT(Compound("The fix is GOOD, thanks"), Compound("The fix is good, thanks")) << "caps among lowercase";
+  EXPECT_GT(Compound("The fix is good!!!"), Compound("The fix is good")) << "exclamations";
+  EXPECT_GT(std::abs(Compound("Is the fix good??")), std::abs(Compound("Is the fix good"))) << "questions";
+  EXPECT_LT(Compound("The agent was nice, but the fix is terrible"), Compound("The fix is terrible, but the agent was nice"))
+      << "what follows 'but' weighs more";
+  EXPECT_LT(Compound("I'm feeling under the weather"), 0) << "idiom";
+  EXPECT_GT(Compound("thanks :)"), Compound("thanks")) << "emoticon";
+  EXPECT_EQ(Compound("no"), Compound("no")) << "deterministic";
+}
+
+TEST(Vader, EdgeInputs) {
+  EXPECT_EQ(V().Score("").compound, 0);
+  EXPECT_EQ(V().Score("   \n\t ").tokens, 0);
+  std::string huge(1 << 20, 'a');
+  for (size_t i = 0; i < huge.size(); i += 7) huge[i] = ' ';
+  EXPECT_EQ(V().Score(huge).compound, 0);
+  EXPECT_NO_FATAL_FAILURE(V().Score("\xff\xfe broken \xc3 utf-8 \x80 great"));
+  EXPECT_GT(V().Score("\xff\xfe broken \xc3 utf-8 \x80 great").compound, 0);
+}
+
+TEST(Vader, LoadsALexiconAndRefusesAMalformedOne) {
+  auto vader = Vader::FromText("good\t2.0\t0.5\t[2]\nbad\t-2.0\t0.5\t[-2]\n");
+  ASSERT_TRUE(vader.ok());
+  EXPECT_GT((*vader)->Score("good").compound, 0);
+  EXPECT_FALSE(Vader::FromText("good two\n").ok());
+  EXPECT_FALSE(Vader::FromText("").ok());
+  EXPECT_FALSE(Vader::FromFile("/nonexistent/lexicon.txt").ok());
+}
+
+}  // namespace
+}  // namespace rapport::tone
