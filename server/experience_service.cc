@@ -1,5 +1,6 @@
 #include "server/experience_service.h"
 
+#include "detect/findings.h"
 #include "query/ticket_query.h"
 #include "server/status.h"
 
@@ -34,6 +35,25 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListTickets(grpc::CallbackServe
     return reactor;
   }
   auto list = rapport::ListTickets(*store_, *request);
+  if (list.ok()) *response = std::move(*list);
+  reactor->Finish(ToGrpc(list.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExperienceServiceImpl::ListFindings(grpc::CallbackServerContext* context,
+                                                              const v1::ListFindingsRequest* request,
+                                                              v1::ListFindingsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->tenant().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tenant is required"));
+    return reactor;
+  }
+  if (request->scope().kind() != v1::SCOPE_KIND_UNSPECIFIED && request->scope().kind() != v1::SCOPE_KIND_TENANT &&
+      request->scope().id().empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scope.id is required for that scope kind"));
+    return reactor;
+  }
+  auto list = detect::ListFindings(*store_, *request);
   if (list.ok()) *response = std::move(*list);
   reactor->Finish(ToGrpc(list.status()));
   return reactor;

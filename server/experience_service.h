@@ -18,6 +18,9 @@ class ExperienceServiceImpl final : public v1::ExperienceService::CallbackServic
   grpc::ServerUnaryReactor* ListTickets(grpc::CallbackServerContext* context,
                                         const v1::ListTicketsRequest* request,
                                         v1::ListTicketsResponse* response) override;
+  grpc::ServerUnaryReactor* ListFindings(grpc::CallbackServerContext* context,
+                                         const v1::ListFindingsRequest* request,
+                                         v1::ListFindingsResponse* response) override;
 
  private:
   const Store* store_;

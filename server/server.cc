@@ -31,8 +31,10 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   store_options.sync = options.sync_writes;
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
 
+  server->detectors_ = std::make_unique<detect::DetectorStage>();
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
+  ingest_options.stages = {server->detectors_.get()};
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);

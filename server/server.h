@@ -11,6 +11,7 @@
 #include "event/validate.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
+#include "detect/detectors.h"
 #include "ingest/ingestor.h"
 #include "store/store.h"
 
@@ -55,6 +56,7 @@ class RapportServer {
 
   ServerOptions options_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<detect::DetectorStage> detectors_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;

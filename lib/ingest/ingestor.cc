@@ -222,6 +222,13 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
 
   // 4. Fold each ticket, running the stages on every folded event.
   BatchContext context(store_, batch, &ack, now);
+  absl::flat_hash_map<std::string, int64_t> watermark_after;
+  for (const Pending& p : accepted) {
+    auto tenant = context.LoadTenant(p.event->tenant());
+    if (!tenant.ok()) return tenant.status();
+    int64_t& w = watermark_after.try_emplace(p.event->tenant(), (*tenant)->watermark_us()).first->second;
+    w = std::max(w, p.occurred_us);
+  }
   absl::flat_hash_map<std::string, int64_t> watermark_before;
   uint64_t rebuilds = 0;
   auto fold = [&](const Pending& p, internal::TicketState* state) {
@@ -274,7 +281,7 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
       context.writes().Put(Family::kEvents, event_key, p.event->SerializeAsString());
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
-    TicketUpdate update{key.first, key.second, before, state, new_events, rebuilt};
+    TicketUpdate update{key.first, key.second, before, state, new_events, rebuilt, watermark_after[key.first]};
     for (TicketStage* stage : options_.stages) {
       if (absl::Status s = stage->OnTicketUpdated(update, context); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));

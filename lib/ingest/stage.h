@@ -67,6 +67,8 @@ struct TicketUpdate {
   const std::vector<const v1::TicketEvent*>& new_events;
   // True when a late event forced a refold from the stored events.
   bool rebuilt;
+  // The tenant's watermark after this batch (the latest event time seen).
+  int64_t watermark_us;
 };
 
 class TicketStage {

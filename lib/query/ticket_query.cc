@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
 #include "store/keys.h"
+#include "detect/detectors.h"
 #include "ticket/ticket.h"
 #include "tone/tone.h"
 
@@ -109,6 +110,25 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
     *st->mutable_duration() = DurationFromMicros(clocks.time_in_status[status]);
   }
   FillClocks(clocks, out);
+
+  // Findings and the SLA ledger come from the stored state, which the
+  // detectors keep; the refold above only rebuilds the base fields.
+  std::string bytes;
+  internal::TicketState stored;
+  if (store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes).ok() && stored.ParseFromString(bytes)) {
+    *response.mutable_findings() = stored.findings();
+    detect::SlaLedger ledger = detect::ReadLedger(stored, watermark, detect::Thresholds());
+    v1::SlaLedger* sla = response.mutable_sla();
+    *sla->mutable_first_response_target() = DurationFromMicros(ledger.first_response_target_us);
+    if (ledger.first_response_us >= 0) *sla->mutable_first_response() = DurationFromMicros(ledger.first_response_us);
+    sla->set_first_response_met(ledger.first_response_met);
+    *sla->mutable_resolution_target() = DurationFromMicros(ledger.resolution_target_us);
+    *sla->mutable_resolution_clock() = DurationFromMicros(ledger.resolution_clock_us);
+    sla->set_resolution_met(ledger.resolution_met);
+    *sla->mutable_legitimate_pause() = DurationFromMicros(ledger.legit_pause_us);
+    *sla->mutable_suspect_pause() = DurationFromMicros(ledger.suspect_pause_us);
+    sla->set_met_only_by_suspect_pause(ledger.met_only_by_suspect_pause);
+  }
   return response;
 }
 

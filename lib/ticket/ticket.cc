@@ -59,6 +59,8 @@ bool IsInOrder(const internal::TicketState& state, int64_t occurred_us, uint64_t
 Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::TicketState* state) {
   Transition result;
   result.previous_status = state->status();
+  result.previous_priority = state->priority();
+  result.previous_team = state->assignee().team();
   const int64_t at = ToMicros(event.occurred_at());
   if (state->event_count() == 0) {
     state->set_tenant(event.tenant());

@@ -16,6 +16,7 @@
 #define RAPPORT_TICKET_TICKET_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "rapport/internal/state.pb.h"
@@ -29,6 +30,8 @@ struct Transition {
   bool reopen = false;
   bool reassignment = false;
   v1::TicketStatus previous_status = v1::TICKET_STATUS_UNSPECIFIED;
+  v1::Priority previous_priority = v1::PRIORITY_UNSPECIFIED;
+  std::string previous_team;
 };
 
 // Folds `event` (which sorts after every event already in `state`) into

@@ -20,7 +20,8 @@ const char* const kStrategyNames[kStrategyCount] = {
     "gratitude", "apology", "deference", "greeting", "please", "please_start", "hedge", "indirect_btw",
     "direct_question", "direct_start", "counterfactual", "indicative", "first_person_start", "first_person_plural",
     "first_person", "second_person", "second_person_start", "factuality", "positive_words", "negative_words",
-    "question", "imperative", "exclamation", "blame", "dismissal", "threat", "sarcasm", "shouting", "profanity"};
+    "question", "imperative", "exclamation", "blame", "dismissal", "threat", "sarcasm", "shouting", "profanity",
+    "frustration"};
 
 using WordSet = absl::flat_hash_set<absl::string_view>;
 
@@ -97,7 +98,21 @@ const std::vector<Phrase>& Phrases() {
       // Sarcasm markers.
       {"obviously", kSarcasm}, {"clearly you", kSarcasm}, {"yeah right", kSarcasm}, {"good luck with that", kSarcasm},
       {"congratulations", kSarcasm}, {"genius", kSarcasm}, {"surely you", kSarcasm}, {"shocking", kSarcasm},
-      {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"nice try", kSarcasm}};
+      {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"nice try", kSarcasm},
+      // Frustration: how upset requesters write to a help desk, beyond what
+      // general sentiment lexicons see.
+      {"can't work", kFrustration}, {"cannot work", kFrustration}, {"can not work", kFrustration},
+      {"unacceptable", kFrustration}, {"nobody answers", kFrustration}, {"nobody helps", kFrustration},
+      {"nobody seems to care", kFrustration}, {"no one answers", kFrustration}, {"no one helps", kFrustration},
+      {"waiting for days", kFrustration}, {"waited for days", kFrustration}, {"third time", kFrustration},
+      {"second time", kFrustration}, {"again and again", kFrustration}, {"still can't", kFrustration},
+      {"still cannot", kFrustration}, {"still not", kFrustration}, {"desperate", kFrustration},
+      {"frustrating", kFrustration}, {"frustrated", kFrustration}, {"disappointed", kFrustration},
+      {"blocked", kFrustration}, {"stuck", kFrustration}, {"furious", kFrustration}, {"losing hours", kFrustration},
+      {"wasting my time", kFrustration}, {"waste of time", kFrustration}, {"is anyone", kFrustration},
+      {"anyone there", kFrustration}, {"ridiculous", kFrustration}, {"fed up", kFrustration},
+      {"worried", kFrustration}, {"disaster", kFrustration}, {"nothing works", kFrustration},
+      {"missed the deadline", kFrustration}, {"why is this", kFrustration}};
   return *phrases;
 }
 
@@ -361,6 +376,7 @@ PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader&
   PolitenessAnalysis result;
   result.low_confidence = f.low_confidence;
   if (f.low_confidence) return result;
+  result.frustration_cues = static_cast<int>(f.strategies[kFrustration]);
   double z = bias_;
   for (int s = 0; s < kStrategyCount; ++s) z += strategy_weights_[s] * f.strategies[s];
   for (absl::string_view w : f.words) {

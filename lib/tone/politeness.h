@@ -43,7 +43,7 @@ enum Strategy : int {
   kGratitude, kApology, kDeference, kGreeting, kPlease, kPleaseStart, kHedge, kIndirectBtw, kDirectQuestion,
   kDirectStart, kCounterfactual, kIndicative, kFirstPersonStart, kFirstPersonPlural, kFirstPerson, kSecondPerson,
   kSecondPersonStart, kFactuality, kPositiveWords, kNegativeWords, kQuestion, kImperative, kExclamation,
-  kBlame, kDismissal, kThreat, kSarcasm, kShouting, kProfanity,
+  kBlame, kDismissal, kThreat, kSarcasm, kShouting, kProfanity, kFrustration,
   kStrategyCount
 };
 const char* StrategyName(Strategy s);
@@ -51,6 +51,7 @@ const char* StrategyName(Strategy s);
 struct PolitenessAnalysis {
   double politeness = 0;  // -1 .. 1
   double rudeness = 0;    // 0 .. 1
+  int frustration_cues = 0;  // "can't work", "unacceptable", "third time", ...
   bool low_confidence = false;
   std::vector<Cue> cues;
 };

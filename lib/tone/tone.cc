@@ -1,5 +1,6 @@
 #include "tone/tone.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -73,6 +74,7 @@ ToneResult ToneAnalyzer::Analyze(absl::string_view text) const {
   result.low_confidence = p.low_confidence;
   if (p.low_confidence) return result;  // neutral: nothing here to judge
   result.valence = vader_->Score(text);
+  result.sentiment = std::max(-1.0, result.valence.compound - 0.3 * std::min(3, p.frustration_cues));
   result.politeness = p.politeness;
   result.rudeness = p.rudeness;
   result.rude = p.rudeness >= kRudeThreshold;
@@ -86,10 +88,10 @@ std::string ToneAnalyzer::FeatureLine(absl::string_view text) const {
 
 std::string FormatToneReport(absl::string_view text, const ToneResult& r) {
   std::string out = absl::StrFormat(
-      "sentiment   compound %+.3f  (pos %.2f, neu %.2f, neg %.2f)\n"
+      "sentiment   compound %+.3f  (pos %.2f, neu %.2f, neg %.2f), support sentiment %+.3f\n"
       "politeness  %+.2f\n"
       "rudeness    %.2f  %s\n",
-      r.valence.compound, r.valence.pos, r.valence.neu, r.valence.neg, r.politeness, r.rudeness,
+      r.valence.compound, r.valence.pos, r.valence.neu, r.valence.neg, r.sentiment, r.politeness, r.rudeness,
       r.low_confidence ? "(low confidence: not English prose, or only quoted text, code or logs)"
                        : (r.rude ? "RUDE" : "not rude"));
   if (!r.cues.empty()) absl::StrAppend(&out, "cues\n");

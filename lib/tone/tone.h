@@ -24,6 +24,10 @@ namespace rapport::tone {
 
 struct ToneResult {
   Valence valence;
+  // Support sentiment, -1..1: the valence compound lowered by 0.3 for each
+  // frustration cue ("can't work", "unacceptable", "third time", ... at most
+  // three), because upset requesters write in ways general lexicons miss.
+  double sentiment = 0;
   double politeness = 0;  // -1 (impolite) .. +1 (polite)
   double rudeness = 0;    // 0 .. 1; `rude` when >= kRudeThreshold
   bool rude = false;

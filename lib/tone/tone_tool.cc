@@ -2,7 +2,7 @@
 // thresholds and for the evaluation scripts.
 //
 //   rapport-tone "Not our problem. Talk to your manager."
-//   rapport-tone --batch < lines.txt      # compound<TAB>pos<TAB>neu<TAB>neg<TAB>politeness<TAB>rudeness<TAB>rude<TAB>low_confidence
+//   rapport-tone --batch < lines.txt      # compound pos neu neg politeness rudeness rude low_confidence sentiment (tab-separated)
 //   rapport-tone --features < lines.txt   # the politeness model's features, one line per input line
 // --lexicon, --model and --rude-lexicon load data files instead of the compiled-in ones.
 #include <iostream>
@@ -55,8 +55,9 @@ int main(int argc, char** argv) {
       continue;
     }
     auto r = (*analyzer)->Analyze(line);
-    std::cout << absl::StrFormat("%.4f\t%.3f\t%.3f\t%.3f\t%.4f\t%.4f\t%d\t%d\n", r.valence.compound, r.valence.pos,
-                                 r.valence.neu, r.valence.neg, r.politeness, r.rudeness, r.rude, r.low_confidence);
+    std::cout << absl::StrFormat("%.4f\t%.3f\t%.3f\t%.3f\t%.4f\t%.4f\t%d\t%d\t%.4f\n", r.valence.compound,
+                                 r.valence.pos, r.valence.neu, r.valence.neg, r.politeness, r.rudeness, r.rude,
+                                 r.low_confidence, r.sentiment);
   }
   return 0;
 }

@@ -14,6 +14,7 @@ int RunTickets(const std::vector<std::string>& argv);
 int RunHealth(const std::vector<std::string>& argv);
 int RunStats(const std::vector<std::string>& argv);
 int RunTone(const std::vector<std::string>& argv);
+int RunFindings(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

@@ -19,6 +19,8 @@ const Command kCommands[] = {
     {"ticket", rapport::cli::RunTicket, "ticket --tenant T TICKET_ID                 one ticket's timeline and clocks"},
     {"tickets", rapport::cli::RunTickets,
      "tickets --tenant T [--order reopened|reassigned|requester-wait|agent-wait|recent] [--open] [--limit N]"},
+    {"findings", rapport::cli::RunFindings,
+     "findings --tenant T [--kind K] [--agent A|--team T|--ticket ID|...] [--since DATE] [--summary]"},
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},
     {"health", rapport::cli::RunHealth, "health [--wait SECONDS]                       is rapportd serving?"},

@@ -8,6 +8,7 @@
 #include "server/cli/args.h"
 #include "server/cli/commands.h"
 #include "server/cli/output.h"
+#include "detect/findings.h"
 #include "event/event.h"
 #include "grpcpp/client_context.h"
 #include "rapport/v1/experience.grpc.pb.h"
@@ -109,6 +110,25 @@ void PrintTicket(const v1::GetTicketResponse& t) {
                     FormatDuration(Micros(st.duration())));
   }
   if (!in_status.empty()) std::cout << "  in status  " << in_status << "\n";
+  const v1::SlaLedger& sla = t.sla();
+  if (sla.has_resolution_target()) {
+    auto us = [](const google::protobuf::Duration& d) { return FormatDuration(Micros(d)); };
+    std::cout << "  SLA        first response " << (sla.has_first_response() ? us(sla.first_response()) : "none yet")
+              << " of " << us(sla.first_response_target()) << (sla.first_response_met() ? " (met)" : " (BREACHED)")
+              << "; resolution clock " << us(sla.resolution_clock()) << " of " << us(sla.resolution_target())
+              << (sla.resolution_met() ? " (met)" : " (BREACHED)") << "\n";
+    std::cout << "             pauses: " << us(sla.legitimate_pause()) << " legitimate, " << us(sla.suspect_pause())
+              << " suspect" << (sla.met_only_by_suspect_pause() ? "  — met by the tool's clock only thanks to a suspect pause" : "")
+              << "\n";
+  }
+  if (t.findings_size() > 0) {
+    std::cout << "\n  findings (" << t.findings_size() << ")\n";
+    Table findings({"when", "finding", "severity", "summary"});
+    for (const v1::Finding& f : t.findings()) {
+      findings.AddRow({When(f.at()), detect::KindName(f.kind()), detect::SeverityName(f.severity()), f.summary()});
+    }
+    findings.Print(std::cout, 4);
+  }
   std::cout << "\n  timeline (" << t.timeline_size() << " events)\n";
   Table table({"when", "who", "what"});
   v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;

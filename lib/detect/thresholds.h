@@ -1,0 +1,49 @@
+// Detector thresholds. The defaults are PRODUCT.md §6's; docs/detectors.md
+// explains each.
+#ifndef RAPPORT_DETECT_THRESHOLDS_H_
+#define RAPPORT_DETECT_THRESHOLDS_H_
+
+#include <cstdint>
+
+#include "rapport/v1/events.pb.h"
+
+namespace rapport::detect {
+
+inline constexpr int64_t kMinute = 60'000'000;
+inline constexpr int64_t kHour = 60 * kMinute;
+inline constexpr int64_t kDay = 24 * kHour;
+
+struct Thresholds {
+  int64_t reply_gap = 24 * kHour;
+  int64_t stale = 7 * kDay;
+  int64_t pause_after_reply = 10 * kMinute;   // a pause this soon after a requester reply is suspect
+  int64_t downgrade_before_resolve = 1 * kHour;
+  int64_t reopen_window = 7 * kDay;
+  double edge_fraction = 0.05;                // the last 5% of the resolution target
+  uint32_t ping_pong_reassignments = 3;
+  double upset_compound = -0.5;               // a requester message this negative is upset
+  int curt_max_words = 6;
+  double distress_drop = 0.8;                 // fall of the requester's compound from the first message
+
+  // Targets per priority (first response, resolution). Unset priority: MEDIUM.
+  int64_t FirstResponseTarget(v1::Priority p) const {
+    switch (p) {
+      case v1::PRIORITY_CRITICAL: return 15 * kMinute;
+      case v1::PRIORITY_HIGH: return 1 * kHour;
+      case v1::PRIORITY_LOW: return 8 * kHour;
+      default: return 4 * kHour;
+    }
+  }
+  int64_t ResolutionTarget(v1::Priority p) const {
+    switch (p) {
+      case v1::PRIORITY_CRITICAL: return 4 * kHour;
+      case v1::PRIORITY_HIGH: return 8 * kHour;
+      case v1::PRIORITY_LOW: return 5 * kDay;
+      default: return 3 * kDay;
+    }
+  }
+};
+
+}  // namespace rapport::detect
+
+#endif  // RAPPORT_DETECT_THRESHOLDS_H_
