@@ -90,6 +90,19 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
   }
   const bool conversation = d->conversation();
   const v1::ActorRole role = event.actor().role();
+  // A deadline finding raised by the watermark assumed nothing happened
+  // before its deadline; an event before that deadline voids the assumption.
+  // OnTicketUpdated raises it again if it still holds.
+  auto* findings = s->mutable_findings();
+  findings->erase(std::remove_if(findings->begin(), findings->end(),
+                                 [t](const v1::Finding& f) {
+                                   bool deadline_kind = f.kind() == v1::FINDING_KIND_FIRST_RESPONSE_BREACH ||
+                                                        f.kind() == v1::FINDING_KIND_RESOLUTION_BREACH ||
+                                                        f.kind() == v1::FINDING_KIND_REPLY_GAP ||
+                                                        f.kind() == v1::FINDING_KIND_STALE;
+                                   return deadline_kind && ToMicros(f.at()) > t;
+                                 }),
+                  findings->end());
   auto first_response = [&](const std::string& event_id) {
     if (d->first_response_us() != 0) return;
     d->set_first_response_us(t);

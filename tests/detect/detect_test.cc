@@ -1,0 +1,370 @@
+// One test per finding kind on hand-built timelines: the behaviour is found,
+// the near miss is not. Real RocksDB in a temp dir, the real Ingestor.
+#include "detect/detectors.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "core/test_util.h"
+#include "detect/findings.h"
+#include "event/event.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "ingest/ingestor.h"
+#include "query/ticket_query.h"
+
+namespace rapport {
+namespace {
+
+using testing::Assign;
+using testing::At;
+using testing::Comment;
+using testing::Created;
+using testing::Status;
+using v1::ACTOR_ROLE_AGENT;
+using v1::ACTOR_ROLE_REQUESTER;
+
+constexpr int64_t kHourMin = 60;
+constexpr int64_t kDayMin = 24 * 60;
+
+v1::TicketEvent CreatedWith(const std::string& ticket, const std::string& id, int64_t minute, v1::Priority p) {
+  v1::TicketEvent e = Created(ticket, id, minute);
+  e.set_priority(p);
+  return e;
+}
+
+class DetectTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    ingestor_.reset();
+    store_.reset();
+    Store::Options options;
+    options.path = dir_.path();
+    ASSERT_TRUE(Store::Open(options, &store_).ok());
+    Ingestor::Options ingest;
+    ingest.now_micros = [] { return At(365 * kDayMin); };
+    ingest.stages = {&stage_};
+    ingestor_ = std::move(*Ingestor::Create(store_.get(), ingest));
+  }
+
+  void Send(const std::vector<v1::TicketEvent>& events) {
+    v1::EventBatch batch;
+    for (const auto& e : events) *batch.add_events() = e;
+    auto ack = ingestor_->Apply(batch);
+    ASSERT_TRUE(ack.ok()) << ack.status();
+    ASSERT_EQ(ack->rejected_size(), 0) << ack->rejected(0).message();
+  }
+
+  // The kinds found on `ticket`, from the findings family (what ListFindings reads).
+  std::multiset<std::string> Kinds(const std::string& ticket) {
+    v1::ListFindingsRequest request;
+    request.set_tenant("acme");
+    request.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
+    request.mutable_scope()->set_id(ticket);
+    request.set_page_size(1000);
+    auto list = detect::ListFindings(*store_, request);
+    EXPECT_TRUE(list.ok());
+    std::multiset<std::string> kinds;
+    for (const auto& f : list->findings()) kinds.insert(detect::KindName(f.kind()));
+    return kinds;
+  }
+
+  bool Has(const std::string& ticket, const std::string& kind) { return Kinds(ticket).count(kind) > 0; }
+
+  v1::TicketEvent Priority(const std::string& ticket, const std::string& id, int64_t minute, v1::Priority p) {
+    v1::TicketEvent e = Status(ticket, id, minute, v1::TICKET_STATUS_IN_PROGRESS);
+    e.set_kind(v1::EVENT_KIND_PRIORITY_CHANGED);
+    e.clear_status();
+    e.set_priority(p);
+    return e;
+  }
+
+  // Moves the tenant's watermark with an unrelated ticket.
+  void AdvanceTo(int64_t minute) { Send({Created("CLOCK-" + std::to_string(minute), "clock-" + std::to_string(minute), minute)}); }
+
+  testing::TempDir dir_;
+  detect::DetectorStage stage_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Ingestor> ingestor_;
+};
+
+TEST_F(DetectTest, ResolvedWithoutContact) {
+  Send({Created("A", "a1", 0), Assign("A", "a2", 5, "kim", "Service Desk"),
+        Comment("A", "a3", 10, ACTOR_ROLE_AGENT, "Closing, user error.", /*is_public=*/false),
+        Status("A", "a4", 20, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_TRUE(Has("A", "RESOLVED_WITHOUT_CONTACT")) << "an internal note is not contact";
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "I reset your password, please try again."),
+        Status("B", "b3", 20, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_FALSE(Has("B", "RESOLVED_WITHOUT_CONTACT"));
+}
+
+TEST_F(DetectTest, ResolvedWhileRequesterWaiting) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "Please restart the VPN client."),
+        Comment("A", "a3", 60, ACTOR_ROLE_REQUESTER, "It still fails with the same error."),
+        Status("A", "a4", 70, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_TRUE(Has("A", "RESOLVED_WHILE_REQUESTER_WAITING"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "Please restart the VPN client."),
+        Comment("B", "b3", 60, ACTOR_ROLE_REQUESTER, "Thanks, that fixed it!"),
+        Status("B", "b4", 70, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_FALSE(Has("B", "RESOLVED_WHILE_REQUESTER_WAITING")) << "a requester who confirms is not waiting";
+}
+
+TEST_F(DetectTest, ReopenedAfterResolve) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 5, ACTOR_ROLE_AGENT, "Fixed the mailbox."),
+        Status("A", "a3", 10, v1::TICKET_STATUS_RESOLVED), Status("A", "a4", 2 * kDayMin, v1::TICKET_STATUS_IN_PROGRESS)});
+  EXPECT_TRUE(Has("A", "REOPENED_AFTER_RESOLVE"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 5, ACTOR_ROLE_AGENT, "Fixed the mailbox."),
+        Status("B", "b3", 10, v1::TICKET_STATUS_RESOLVED),
+        Comment("B", "b4", kDayMin, ACTOR_ROLE_REQUESTER, "Sorry, it is still not working.")});
+  EXPECT_TRUE(Has("B", "REOPENED_AFTER_RESOLVE")) << "writing back that it is not fixed";
+  Send({Created("C", "c1", 0), Comment("C", "c2", 5, ACTOR_ROLE_AGENT, "Fixed the mailbox."),
+        Status("C", "c3", 10, v1::TICKET_STATUS_RESOLVED), Status("C", "c4", 10 * kDayMin, v1::TICKET_STATUS_IN_PROGRESS)});
+  EXPECT_FALSE(Has("C", "REOPENED_AFTER_RESOLVE")) << "outside the 7-day window";
+}
+
+TEST_F(DetectTest, PauseAbuse) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 30, ACTOR_ROLE_REQUESTER, "When will someone look at this?"),
+        Status("A", "a3", 33, v1::TICKET_STATUS_PENDING_REQUESTER)});
+  EXPECT_TRUE(Has("A", "PAUSE_ABUSE"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 30, ACTOR_ROLE_REQUESTER, "It crashes on start."),
+        Comment("B", "b3", 40, ACTOR_ROLE_AGENT, "Could you send me the error message?"),
+        Status("B", "b4", 41, v1::TICKET_STATUS_PENDING_REQUESTER)});
+  EXPECT_FALSE(Has("B", "PAUSE_ABUSE")) << "a pause right after the agent asked is legitimate";
+}
+
+TEST_F(DetectTest, SlaEdgeClosure) {
+  // MEDIUM: 3 days to resolve. Resolved at 2d 23h on the clock, then reopened.
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "Looking into it."),
+        Status("A", "a3", 3 * kDayMin - 60, v1::TICKET_STATUS_RESOLVED),
+        Status("A", "a4", 3 * kDayMin + 600, v1::TICKET_STATUS_IN_PROGRESS)});
+  EXPECT_TRUE(Has("A", "SLA_EDGE_CLOSURE"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "Looking into it."),
+        Status("B", "b3", kDayMin, v1::TICKET_STATUS_RESOLVED), Status("B", "b4", kDayMin + 600, v1::TICKET_STATUS_IN_PROGRESS)});
+  EXPECT_FALSE(Has("B", "SLA_EDGE_CLOSURE"));
+  EXPECT_TRUE(Has("B", "REOPENED_AFTER_RESOLVE"));
+}
+
+TEST_F(DetectTest, PingPong) {
+  Send({Created("A", "a1", 0, "Service Desk"), Assign("A", "a2", 10, "", "Network"), Assign("A", "a3", 20, "", "Apps"),
+        Assign("A", "a4", 30, "", "Workplace")});
+  EXPECT_TRUE(Has("A", "PING_PONG")) << "three reassignments";
+  Send({Created("B", "b1", 0, "Service Desk"), Assign("B", "b2", 10, "", "Network"), Assign("B", "b3", 20, "", "Apps")});
+  EXPECT_FALSE(Has("B", "PING_PONG")) << "two reassignments to new teams";
+  Send({Created("C", "c1", 0, "Service Desk"), Assign("C", "c2", 10, "", "Network"),
+        Assign("C", "c3", 20, "", "Service Desk")});
+  EXPECT_TRUE(Has("C", "PING_PONG")) << "bounced back to a team it left";
+}
+
+TEST_F(DetectTest, PriorityDowngradeBeforeResolve) {
+  Send({CreatedWith("A", "a1", 0, v1::PRIORITY_HIGH), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "On it."),
+        Priority("A", "a3", 300, v1::PRIORITY_LOW), Status("A", "a4", 320, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_TRUE(Has("A", "PRIORITY_DOWNGRADE_BEFORE_RESOLVE"));
+  Send({CreatedWith("B", "b1", 0, v1::PRIORITY_HIGH), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "On it."),
+        Priority("B", "b3", 60, v1::PRIORITY_LOW), Status("B", "b4", 300, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_FALSE(Has("B", "PRIORITY_DOWNGRADE_BEFORE_RESOLVE")) << "lowered hours before";
+  Send({CreatedWith("C", "c1", 0, v1::PRIORITY_LOW), Comment("C", "c2", 10, ACTOR_ROLE_AGENT, "On it."),
+        Priority("C", "c3", 100, v1::PRIORITY_HIGH), Status("C", "c4", 110, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_FALSE(Has("C", "PRIORITY_DOWNGRADE_BEFORE_RESOLVE")) << "raised, not lowered";
+}
+
+TEST_F(DetectTest, FirstResponseBreach) {
+  Send({CreatedWith("A", "a1", 0, v1::PRIORITY_HIGH), Comment("A", "a2", 2 * kHourMin, ACTOR_ROLE_AGENT, "Hi, on it.")});
+  EXPECT_TRUE(Has("A", "FIRST_RESPONSE_BREACH"));
+  Send({CreatedWith("B", "b1", 0, v1::PRIORITY_HIGH), Comment("B", "b2", 30, ACTOR_ROLE_AGENT, "Hi, on it.")});
+  EXPECT_FALSE(Has("B", "FIRST_RESPONSE_BREACH"));
+  // No answer at all: raised once the watermark passes the deadline.
+  Send({CreatedWith("C", "c1", 10 * kHourMin, v1::PRIORITY_HIGH)});
+  EXPECT_FALSE(Has("C", "FIRST_RESPONSE_BREACH"));
+  AdvanceTo(10 * kHourMin + 30);
+  EXPECT_FALSE(Has("C", "FIRST_RESPONSE_BREACH"));
+  AdvanceTo(12 * kHourMin);
+  EXPECT_TRUE(Has("C", "FIRST_RESPONSE_BREACH"));
+}
+
+TEST_F(DetectTest, ResolutionBreachOnRapportsClock) {
+  // HIGH: 8 hours. Resolved after 10 hours of work.
+  Send({CreatedWith("A", "a1", 0, v1::PRIORITY_HIGH), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "On it."),
+        Status("A", "a3", 10 * kHourMin, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_TRUE(Has("A", "RESOLUTION_BREACH"));
+  // 10 hours elapsed, 5 of them a legitimate wait after the agent asked.
+  Send({CreatedWith("B", "b1", 0, v1::PRIORITY_HIGH), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "Could you send the log?"),
+        Status("B", "b3", 11, v1::TICKET_STATUS_PENDING_REQUESTER),
+        Comment("B", "b4", 5 * kHourMin + 11, ACTOR_ROLE_REQUESTER, "Here it is."),
+        Status("B", "b5", 5 * kHourMin + 12, v1::TICKET_STATUS_IN_PROGRESS),
+        Status("B", "b6", 10 * kHourMin, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_FALSE(Has("B", "RESOLUTION_BREACH"));
+  // The same hours, but the pause came while the agent owed the answer.
+  Send({CreatedWith("C", "c1", 0, v1::PRIORITY_HIGH), Comment("C", "c2", 10, ACTOR_ROLE_AGENT, "Looking at it."),
+        Comment("C", "c3", 20, ACTOR_ROLE_REQUESTER, "Any news? I can't work."),
+        Status("C", "c4", 22, v1::TICKET_STATUS_PENDING_REQUESTER),
+        Status("C", "c5", 5 * kHourMin + 12, v1::TICKET_STATUS_IN_PROGRESS),
+        Status("C", "c6", 10 * kHourMin, v1::TICKET_STATUS_RESOLVED)});
+  EXPECT_TRUE(Has("C", "RESOLUTION_BREACH"));
+  auto c = ReadTicket(*store_, "acme", "C");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->sla().resolution_met());
+  EXPECT_TRUE(c->sla().met_only_by_suspect_pause()) << "within target only if the suspect pause is excluded";
+  auto b = ReadTicket(*store_, "acme", "B");
+  EXPECT_TRUE(b->sla().resolution_met());
+  EXPECT_GT(b->sla().legitimate_pause().seconds(), 4 * 3600);
+}
+
+TEST_F(DetectTest, ReplyGap) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "Hello!"),
+        Comment("A", "a3", 60, ACTOR_ROLE_REQUESTER, "Is there any update?"),
+        Comment("A", "a4", 60 + 30 * kHourMin, ACTOR_ROLE_AGENT, "Sorry, here it is.")});
+  EXPECT_TRUE(Has("A", "REPLY_GAP"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "Hello!"),
+        Comment("B", "b3", 60, ACTOR_ROLE_REQUESTER, "Is there any update?"),
+        Comment("B", "b4", 180, ACTOR_ROLE_AGENT, "Yes, the fix ships today.")});
+  EXPECT_FALSE(Has("B", "REPLY_GAP"));
+}
+
+TEST_F(DetectTest, ALateReplyWithdrawsAReplyGapRaisedByTheWatermark) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "Hello!"),
+        Comment("A", "a3", 60, ACTOR_ROLE_REQUESTER, "Is there any update?")});
+  AdvanceTo(2 * kDayMin);
+  EXPECT_TRUE(Has("A", "REPLY_GAP"));
+  // The agent's answer (sent within the hour) reaches Rapport late.
+  Send({Comment("A", "a4", 90, ACTOR_ROLE_AGENT, "Yes: the fix ships today.")});
+  EXPECT_FALSE(Has("A", "REPLY_GAP")) << "the refold withdraws what no longer holds";
+}
+
+TEST_F(DetectTest, Stale) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_AGENT, "I'll look into it."),
+        Status("A", "a3", 11, v1::TICKET_STATUS_IN_PROGRESS)});
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_AGENT, "Could you send the log file?"),
+        Status("B", "b3", 11, v1::TICKET_STATUS_PENDING_REQUESTER)});
+  AdvanceTo(6 * kDayMin);
+  EXPECT_FALSE(Has("A", "STALE"));
+  AdvanceTo(8 * kDayMin);
+  EXPECT_TRUE(Has("A", "STALE"));
+  EXPECT_FALSE(Has("B", "STALE")) << "legitimately waiting for the requester";
+}
+
+TEST_F(DetectTest, RudeReplyWithEvidenceSpans) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "The VPN drops every hour."),
+        Comment("A", "a3", 20, ACTOR_ROLE_AGENT, "Not our problem. Talk to your manager."),
+        Comment("A", "a4", 21, ACTOR_ROLE_AGENT, "Not our problem, honestly.", /*is_public=*/false)});
+  auto ticket = ReadTicket(*store_, "acme", "A");
+  ASSERT_TRUE(ticket.ok());
+  int rude = 0;
+  for (const auto& f : ticket->findings()) {
+    if (f.kind() != v1::FINDING_KIND_RUDE_REPLY) continue;
+    ++rude;
+    ASSERT_GT(f.evidence_size(), 0);
+    EXPECT_EQ(f.evidence(0).event_id(), "a3");
+    EXPECT_EQ(f.evidence(0).text(), "Not our problem");
+  }
+  EXPECT_EQ(rude, 1) << "the internal note is not a reply to the requester";
+}
+
+TEST_F(DetectTest, CurtToUpsetRequester) {
+  Send({Created("A", "a1", 0),
+        Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. I can't work like this."),
+        Comment("A", "a3", 20, ACTOR_ROLE_AGENT, "Restart it.")});
+  EXPECT_TRUE(Has("A", "CURT_TO_UPSET_REQUESTER"));
+  Send({Created("B", "b1", 0),
+        Comment("B", "b2", 10, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. I can't work like this."),
+        Comment("B", "b3", 20, ACTOR_ROLE_AGENT, "I'm sorry, please restart it.")});
+  EXPECT_FALSE(Has("B", "CURT_TO_UPSET_REQUESTER")) << "short but acknowledging";
+  Send({Created("C", "c1", 0), Comment("C", "c2", 10, ACTOR_ROLE_REQUESTER, "Could you reset my password?"),
+        Comment("C", "c3", 20, ACTOR_ROLE_AGENT, "Done.")});
+  EXPECT_FALSE(Has("C", "CURT_TO_UPSET_REQUESTER")) << "a calm requester";
+}
+
+TEST_F(DetectTest, RequesterDistress) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "Outlook keeps asking for my password."),
+        Comment("A", "a3", 300, ACTOR_ROLE_REQUESTER, "I've been waiting for days and nobody answers. This is unacceptable."),
+        Comment("A", "a4", 600, ACTOR_ROLE_REQUESTER, "This is a disaster, I missed the deadline and my manager is furious.")});
+  EXPECT_TRUE(Has("A", "REQUESTER_DISTRESS"));
+  Send({Created("B", "b1", 0), Comment("B", "b2", 10, ACTOR_ROLE_REQUESTER, "Outlook keeps asking for my password."),
+        Comment("B", "b3", 300, ACTOR_ROLE_REQUESTER, "Any news on this?")});
+  EXPECT_FALSE(Has("B", "REQUESTER_DISTRESS"));
+}
+
+TEST_F(DetectTest, SourcesWithoutConversation) {
+  auto quiet = [](v1::TicketEvent e) {
+    (*e.mutable_attributes())[detect::kConversationAttribute] = "false";
+    return e;
+  };
+  Send({quiet(CreatedWith("A", "a1", 0, v1::PRIORITY_HIGH)), quiet(Assign("A", "a2", 20, "kim", "Network")),
+        quiet(Status("A", "a3", 60, v1::TICKET_STATUS_RESOLVED))});
+  EXPECT_FALSE(Has("A", "RESOLVED_WITHOUT_CONTACT")) << "no comments to judge";
+  EXPECT_FALSE(Has("A", "FIRST_RESPONSE_BREACH")) << "the assignment to a person answered within the hour";
+  Send({quiet(CreatedWith("B", "b1", 0, v1::PRIORITY_HIGH)), quiet(Assign("B", "b2", 3 * kHourMin, "kim", "Network"))});
+  EXPECT_TRUE(Has("B", "FIRST_RESPONSE_BREACH"));
+}
+
+std::vector<v1::TicketEvent> Story() {
+  return {CreatedWith("S", "s01", 0, v1::PRIORITY_HIGH),
+          Comment("S", "s02", 5, ACTOR_ROLE_REQUESTER, "The ERP shows error 500. I can't work."),
+          Assign("S", "s03", 100, "kim", "Apps"),
+          Comment("S", "s04", 130, ACTOR_ROLE_AGENT, "Not our problem. Talk to your manager."),
+          Comment("S", "s05", 140, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. This is unacceptable."),
+          Status("S", "s06", 145, v1::TICKET_STATUS_PENDING_REQUESTER),
+          Status("S", "s07", 20 * kHourMin, v1::TICKET_STATUS_IN_PROGRESS),
+          Assign("S", "s08", 21 * kHourMin, "", "Network"),
+          Assign("S", "s09", 22 * kHourMin, "", "Apps"),
+          Comment("S", "s10", 30 * kHourMin, ACTOR_ROLE_AGENT, "Restart it."),
+          Status("S", "s11", 31 * kHourMin, v1::TICKET_STATUS_RESOLVED),
+          Comment("S", "s12", 40 * kHourMin, ACTOR_ROLE_REQUESTER, "Still not working."),
+          Status("S", "s13", 41 * kHourMin, v1::TICKET_STATUS_IN_PROGRESS),
+          CreatedWith("T", "t01", 50, v1::PRIORITY_LOW),
+          Comment("T", "t02", 55, ACTOR_ROLE_REQUESTER, "Printer jams."),
+          Created("CLOCK", "z01", 12 * kDayMin)};
+}
+
+std::vector<v1::Finding> AllFindings(const Store& store) {
+  v1::ListFindingsRequest request;
+  request.set_tenant("acme");
+  request.set_page_size(1000);
+  auto list = detect::ListFindings(store, request);
+  return {list->findings().begin(), list->findings().end()};
+}
+
+TEST(DetectOrder, ShuffledReplayGivesIdenticalFindings) {
+  detect::DetectorStage stage;
+  auto run = [&stage](const std::vector<v1::TicketEvent>& events, size_t batch_size) {
+    testing::TempDir dir;
+    std::unique_ptr<Store> store;
+    Store::Options options;
+    options.path = dir.path();
+    EXPECT_TRUE(Store::Open(options, &store).ok());
+    Ingestor::Options ingest;
+    ingest.now_micros = [] { return At(365 * kDayMin); };
+    ingest.stages = {&stage};
+    auto ingestor = std::move(*Ingestor::Create(store.get(), ingest));
+    for (size_t i = 0; i < events.size(); i += batch_size) {
+      v1::EventBatch batch;
+      for (size_t j = i; j < std::min(events.size(), i + batch_size); ++j) *batch.add_events() = events[j];
+      EXPECT_TRUE(ingestor->Apply(batch).ok());
+    }
+    return AllFindings(*store);
+  };
+  auto reference = run(Story(), 100);
+  std::set<std::string> kinds;
+  for (const auto& f : reference) kinds.insert(detect::KindName(f.kind()));
+  for (const char* k : {"RUDE_REPLY", "PAUSE_ABUSE", "PING_PONG", "REOPENED_AFTER_RESOLVE", "FIRST_RESPONSE_BREACH",
+                        "RESOLUTION_BREACH", "CURT_TO_UPSET_REQUESTER", "REQUESTER_DISTRESS", "STALE", "REPLY_GAP"}) {
+    EXPECT_TRUE(kinds.count(k)) << k << " missing from the reference run";
+  }
+  std::mt19937 rng(7);
+  for (int round = 0; round < 10; ++round) {
+    auto events = Story();
+    std::shuffle(events.begin(), events.end(), rng);
+    auto got = run(events, 1 + round % 5);
+    ASSERT_EQ(got.size(), reference.size()) << "round " << round;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got[i], reference[i]))
+          << "round " << round << ": " << got[i].ShortDebugString() << "\nvs\n" << reference[i].ShortDebugString();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rapport
