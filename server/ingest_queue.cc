@@ -5,9 +5,22 @@
 namespace rapport::server {
 
 IngestQueue::IngestQueue(Ingestor* ingestor)
-    : IngestQueue([ingestor](const v1::EventBatch& batch) { return ingestor->Apply(batch); }) {}
+    : apply_([ingestor](const std::vector<const v1::EventBatch*>& batches) { return ingestor->ApplyGroup(batches); }),
+      writer_([this] { Run(); }) {}
 
-IngestQueue::IngestQueue(ApplyFn apply) : apply_(std::move(apply)), writer_([this] { Run(); }) {}
+IngestQueue::IngestQueue(ApplyFn apply)
+    : apply_([apply = std::move(apply)](const std::vector<const v1::EventBatch*>& batches)
+                 -> absl::StatusOr<std::vector<v1::BatchAck>> {
+        // One commit per batch: used by benchmarks to measure a plain write path.
+        std::vector<v1::BatchAck> acks;
+        for (const v1::EventBatch* batch : batches) {
+          auto ack = apply(*batch);
+          if (!ack.ok()) return ack.status();
+          acks.push_back(std::move(*ack));
+        }
+        return acks;
+      }),
+      writer_([this] { Run(); }) {}
 
 IngestQueue::~IngestQueue() { Stop(); }
 
@@ -31,18 +44,31 @@ void IngestQueue::Stop() {
 }
 
 void IngestQueue::Run() {
+  std::vector<Item> group;
+  std::vector<const v1::EventBatch*> batches;
   for (;;) {
-    Item item;
+    group.clear();
+    batches.clear();
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](IngestQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->stopping_ || !q->items_.empty(); },
           this));
       if (items_.empty()) return;  // stopping and drained
-      item = std::move(items_.front());
-      items_.pop_front();
+      while (!items_.empty() && group.size() < kMaxGroup) {
+        group.push_back(std::move(items_.front()));
+        items_.pop_front();
+      }
     }
-    item.done(apply_(*item.batch));
+    for (const Item& item : group) batches.push_back(item.batch.get());
+    auto acks = apply_(batches);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (acks.ok()) {
+        group[i].done(std::move((*acks)[i]));
+      } else {
+        group[i].done(acks.status());
+      }
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -25,8 +26,14 @@ class IngestQueue {
   using Done = std::function<void(absl::StatusOr<v1::BatchAck>)>;
   // Stores one batch and returns its ack; runs on the writer thread only.
   using ApplyFn = std::function<absl::StatusOr<v1::BatchAck>(const v1::EventBatch&)>;
+  // Stores several queued batches in one commit.
+  using GroupApplyFn =
+      std::function<absl::StatusOr<std::vector<v1::BatchAck>>(const std::vector<const v1::EventBatch*>&)>;
+  // Most batches one commit takes when streams outpace the writer.
+  static constexpr size_t kMaxGroup = 16;
 
-  // `ingestor` must outlive the queue. Starts the writer thread.
+  // `ingestor` must outlive the queue. Starts the writer thread, which
+  // commits whatever batches are waiting together (group commit).
   explicit IngestQueue(Ingestor* ingestor);
   // Any other write path (benchmarks compare against minimal ones).
   explicit IngestQueue(ApplyFn apply);
@@ -49,7 +56,7 @@ class IngestQueue {
   };
   void Run();
 
-  ApplyFn apply_;
+  GroupApplyFn apply_;
   absl::Mutex mu_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -456,11 +456,17 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
   return absl::OkStatus();
 }
 
-absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t /*before_us*/, int64_t after_us,
+absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                                         StageContext& context) {
+  if (after_us <= before_us) return absl::OkStatus();
+  // Deadlines up to `before_us` were handled when the watermark passed them
+  // (and re-indexed later or dropped), so the scan starts after it and never
+  // walks the tombstones those entries left behind.
   const std::string prefix = DeadlinePrefix(tenant);
+  std::string start = prefix;
+  keys::PutBigEndian64(&start, static_cast<uint64_t>(before_us) + 1);
   std::vector<std::string> due;
-  absl::Status scan = context.store().Scan(Family::kIndex, prefix, [&](absl::string_view key, absl::string_view) {
+  absl::Status scan = context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
     int64_t deadline = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
     if (deadline > after_us) return false;
     due.emplace_back(key.substr(prefix.size() + 8));

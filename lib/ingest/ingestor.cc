@@ -44,13 +44,10 @@ v1::EventError MakeError(uint32_t index, const v1::TicketEvent& event, const cha
 // memory, written once at the end.
 class BatchContext final : public StageContext {
  public:
-  BatchContext(Store* store, const v1::EventBatch& batch, v1::BatchAck* ack, int64_t now)
-      : store_(store), writes_(*store), batch_(batch), ack_(ack), now_(now) {}
+  BatchContext(Store* store, int64_t now) : store_(store), writes_(*store), now_(now) {}
 
   const Store& store() const override { return *store_; }
   Store::Batch& writes() override { return writes_; }
-  const v1::EventBatch& batch() const override { return batch_; }
-  v1::BatchAck& ack() override { return *ack_; }
   int64_t now_micros() const override { return now_; }
 
   absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
@@ -114,8 +111,6 @@ class BatchContext final : public StageContext {
  private:
   Store* store_;
   Store::Batch writes_;
-  const v1::EventBatch& batch_;
-  v1::BatchAck* ack_;
   int64_t now_;
   absl::flat_hash_map<std::string, internal::TicketState> tickets_;
   std::vector<std::string> order_;
@@ -147,49 +142,63 @@ IngestCounters Ingestor::counters() const {
 }
 
 absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
-  v1::BatchAck ack;
-  ack.set_sequence(batch.sequence());
+  auto acks = ApplyGroup({&batch});
+  if (!acks.ok()) return acks.status();
+  return std::move(acks->front());
+}
+
+absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector<const v1::EventBatch*>& batches) {
+  std::vector<v1::BatchAck> acks(batches.size());
   const int64_t now = options_.now_micros();
 
   // 1. Validate; collect the dedupe keys of the valid events.
-  std::vector<uint32_t> valid;
+  struct Candidate {
+    size_t batch;
+    const v1::TicketEvent* event;
+  };
+  std::vector<Candidate> valid;
   std::vector<std::string> dedupe_keys;
-  valid.reserve(batch.events_size());
-  dedupe_keys.reserve(batch.events_size());
-  for (int i = 0; i < batch.events_size(); ++i) {
-    const v1::TicketEvent& event = batch.events(i);
-    uint32_t index = static_cast<uint32_t>(i);
-    if (static_cast<size_t>(i) >= options_.limits.max_batch_events) {
-      *ack.add_rejected() = MakeError(
-          index, event, "TOO_LARGE",
-          absl::StrFormat("the batch holds %d events; at most %d are taken per batch, send the "
-                          "rest in another batch",
-                          batch.events_size(), options_.limits.max_batch_events));
-      continue;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const v1::EventBatch& batch = *batches[b];
+    v1::BatchAck& ack = acks[b];
+    ack.set_sequence(batch.sequence());
+    for (int i = 0; i < batch.events_size(); ++i) {
+      const v1::TicketEvent& event = batch.events(i);
+      uint32_t index = static_cast<uint32_t>(i);
+      if (static_cast<size_t>(i) >= options_.limits.max_batch_events) {
+        *ack.add_rejected() = MakeError(
+            index, event, "TOO_LARGE",
+            absl::StrFormat("the batch holds %d events; at most %d are taken per batch, send the "
+                            "rest in another batch",
+                            batch.events_size(), options_.limits.max_batch_events));
+        continue;
+      }
+      if (auto error = ValidateEvent(event, now, options_.limits)) {
+        error->set_index(index);
+        *ack.add_rejected() = std::move(*error);
+        continue;
+      }
+      valid.push_back({b, &event});
+      dedupe_keys.push_back(keys::Dedupe(event.tenant(), event.event_id()));
     }
-    if (auto error = ValidateEvent(event, now, options_.limits)) {
-      error->set_index(index);
-      *ack.add_rejected() = std::move(*error);
-      continue;
-    }
-    valid.push_back(index);
-    dedupe_keys.push_back(keys::Dedupe(event.tenant(), event.event_id()));
   }
 
-  // 2. Duplicates: seen in the store, or earlier in this batch.
+  // 2. Duplicates: seen in the store, or earlier in this group.
   std::vector<std::string> existing;
   std::vector<bool> found;
   if (absl::Status s = store_->MultiGet(Family::kDedupe, dedupe_keys, &existing, &found); !s.ok()) {
     return s;
   }
-  absl::flat_hash_set<absl::string_view> in_batch;
+  absl::flat_hash_set<absl::string_view> in_group;
   std::vector<Pending> accepted;
   accepted.reserve(valid.size());
   uint64_t duplicates = 0, conflicting = 0;
   for (size_t k = 0; k < valid.size(); ++k) {
-    const v1::TicketEvent& event = batch.events(valid[k]);
+    const v1::TicketEvent& event = *valid[k].event;
+    v1::BatchAck& ack = acks[valid[k].batch];
     if (found[k]) {
       ++duplicates;
+      ack.set_duplicates(ack.duplicates() + 1);
       std::string stored;
       if (store_->Get(Family::kEvents, existing[k], &stored).ok() &&
           stored != event.SerializeAsString()) {
@@ -199,14 +208,14 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
       }
       continue;
     }
-    if (!in_batch.insert(dedupe_keys[k]).second) {
+    if (!in_group.insert(dedupe_keys[k]).second) {
       ++duplicates;
+      ack.set_duplicates(ack.duplicates() + 1);
       continue;
     }
+    ack.set_accepted(ack.accepted() + 1);
     accepted.push_back({&event, ToMicros(event.occurred_at()), 0});
   }
-  ack.set_accepted(static_cast<uint32_t>(accepted.size()));
-  ack.set_duplicates(static_cast<uint32_t>(duplicates));
 
   // 3. Arrival order, then group by ticket.
   for (Pending& p : accepted) p.arrival = next_arrival_++;
@@ -221,7 +230,7 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
   }
 
   // 4. Fold each ticket, running the stages on every folded event.
-  BatchContext context(store_, batch, &ack, now);
+  BatchContext context(store_, now);
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
     auto tenant = context.LoadTenant(p.event->tenant());
@@ -316,13 +325,15 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
   }
 
   absl::MutexLock lock(&counters_mu_);
-  counters_.batches++;
+  counters_.batches += batches.size();
   counters_.accepted += accepted.size();
   counters_.duplicates += duplicates;
   counters_.conflicting_duplicates += conflicting;
   counters_.rebuilds += rebuilds;
-  for (const v1::EventError& e : ack.rejected()) counters_.rejected_by_code[e.code()]++;
-  return ack;
+  for (const v1::BatchAck& ack : acks) {
+    for (const v1::EventError& e : ack.rejected()) counters_.rejected_by_code[e.code()]++;
+  }
+  return acks;
 }
 
 }  // namespace rapport

@@ -1,4 +1,4 @@
-// Ingestor: the write path. One call per event batch:
+// Ingestor: the write path. One call per event batch (or group of batches):
 //
 //   validate each event -> drop duplicates (tenant + event_id seen before)
 //   -> fold the new events into their tickets (a rebuild from stored events
@@ -58,6 +58,12 @@ class Ingestor {
   // Stores the batch and returns its ack. A non-OK status means nothing of the
   // batch was committed and no ack may be sent; the client re-sends it.
   absl::StatusOr<v1::BatchAck> Apply(const v1::EventBatch& batch);
+
+  // Stores several batches (in order) in one commit and returns their acks:
+  // the group is atomic, each batch keeps its own ack and error indexes, and
+  // a ticket touched by several of them is read and written once. This is
+  // how the writer drains its queue when streams outpace it.
+  absl::StatusOr<std::vector<v1::BatchAck>> ApplyGroup(const std::vector<const v1::EventBatch*>& batches);
 
   // A consistent copy; safe to call from any thread.
   IngestCounters counters() const;

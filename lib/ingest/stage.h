@@ -47,10 +47,6 @@ class StageContext {
   virtual absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
                                                                const std::string& ticket_id) = 0;
 
-  // The batch and its ack: stages may add to the ack (e.g. ticket scores).
-  virtual const v1::EventBatch& batch() const = 0;
-  virtual v1::BatchAck& ack() = 0;
-
   // Server time (microseconds), for nothing but logging: analysis runs on
   // event time.
   virtual int64_t now_micros() const = 0;

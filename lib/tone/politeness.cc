@@ -126,7 +126,11 @@ const absl::flat_hash_map<absl::string_view, std::vector<const Phrase*>>& Phrase
   return *index;
 }
 
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '\'' || (c & 0x80); }
+// Letters, digits, apostrophes and any non-ASCII byte (part of a UTF-8
+// letter); ASCII tests inline, without the locale lookups of <cctype>.
+inline bool IsWordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || (c & 0x80);
+}
 
 // Finds `needle` in `hay` at word boundaries from `from`; npos when absent.
 size_t FindWord(absl::string_view hay, absl::string_view needle, size_t from = 0) {
@@ -286,12 +290,13 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
     at_start = false;
     bool alpha = false, all_caps = true;
     for (size_t k = b; k < i; ++k) {
-      unsigned char o = static_cast<unsigned char>(masked[k]);
+      char o = masked[k];
       if (o & 0x80) ++non_ascii;
-      if (std::isalpha(o)) {
+      bool upper = o >= 'A' && o <= 'Z';
+      if (upper || (o >= 'a' && o <= 'z')) {
         ++letters;
         alpha = true;
-        if (!std::isupper(o)) all_caps = false;
+        if (!upper) all_caps = false;
       }
     }
     if (alpha) {

@@ -83,6 +83,9 @@ const std::vector<Idiom>& Idioms() {
   return *idioms;
 }
 
+// ASCII whitespace, without the locale lookup of std::isspace.
+inline bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
 bool IsPunctuation(char c) {
   return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
 }
@@ -189,9 +192,9 @@ Valence Vader::Score(absl::string_view text) const {
   // Whitespace tokens with surrounding punctuation stripped, unless that
   // leaves two characters or fewer (which keeps emoticons like ":)").
   for (size_t i = 0; i < text.size();) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && IsSpace(text[i])) ++i;
     size_t start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && !IsSpace(text[i])) ++i;
     if (start == i) break;
     size_t b = start, e = i;
     while (b < e && IsPunctuation(text[b])) ++b;
