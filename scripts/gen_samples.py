@@ -329,6 +329,8 @@ class Scenario:
         self.create()
         self.assign(delta=minutes(r.randint(5, 40)))
         self.status("TICKET_STATUS_IN_PROGRESS", minutes(2))
+        if not with_pause:
+            self.agent_says(self.greet("thanks for letting us know, I'm looking into it now."), minutes(r.randint(3, 25)))
         if with_pause:
             self.agent_says(self.greet(r.choice(QUESTIONS)), minutes(r.randint(3, 30)))
             self.status("TICKET_STATUS_PENDING_REQUESTER", minutes(1), reason="Awaiting caller")
