@@ -305,8 +305,12 @@ class Scenario:
                        priority=priority)
 
     def resolve(self, delta, notes=None, code="Solved"):
-        self.status("TICKET_STATUS_RESOLVED", delta,
-                    resolution={"code": code, "notes": notes or self.rng.choice(RESOLUTIONS[self.service])})
+        if notes is None:
+            # Real notes name what was done and with whom; templates are the exception.
+            detail = self.rng.choice(["Verified with {n}.", "{n} confirmed it works.", "Tested together with {n}.",
+                                      "Followed up with {n} by phone.", "Checked with {n} the next morning."])
+            notes = f"{self.rng.choice(RESOLUTIONS[self.service])} {detail.format(n=self.name)}"
+        self.status("TICKET_STATUS_RESOLVED", delta, resolution={"code": code, "notes": notes})
 
     def close(self, delta=hours(48)):
         self.status("TICKET_STATUS_CLOSED", delta, actor="system", role="ACTOR_ROLE_SYSTEM", reason="auto-close")

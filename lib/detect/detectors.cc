@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detect/cross_ticket.h"
 #include "detect/findings.h"
+#include "detect/raise.h"
 #include "detect/signals.h"
 #include "event/event.h"
 #include "store/keys.h"
@@ -27,43 +29,6 @@ int64_t CreatedAt(const internal::TicketState& s) {
   return s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us();
 }
 
-v1::Evidence MakeEvidence(const std::string& event_id, int64_t at, std::string note) {
-  v1::Evidence e;
-  e.set_event_id(event_id);
-  *e.mutable_at() = FromMicros(at);
-  e.set_note(std::move(note));
-  return e;
-}
-
-// Adds or replaces the finding `id` of the ticket; returns it for details.
-v1::Finding* Raise(internal::TicketState* s, FindingKind kind, const std::string& id, int64_t at,
-                   v1::Severity severity, std::string summary, const std::string& agent = "") {
-  v1::Finding* f = nullptr;
-  for (v1::Finding& existing : *s->mutable_findings()) {
-    if (existing.id() == id) f = &existing;
-  }
-  if (f == nullptr) f = s->add_findings();
-  f->Clear();
-  f->set_id(id);
-  f->set_kind(kind);
-  f->set_severity(severity);
-  f->set_tenant(s->tenant());
-  f->set_ticket_id(s->ticket_id());
-  f->set_agent_id(agent.empty() ? s->assignee().agent_id() : agent);
-  f->set_team(s->assignee().team());
-  f->set_requester_id(s->requester().id());
-  *f->mutable_at() = FromMicros(at);
-  f->set_summary(std::move(summary));
-  return f;
-}
-
-bool HasFinding(const internal::TicketState& s, const std::string& id) {
-  for (const v1::Finding& f : s.findings()) {
-    if (f.id() == id) return true;
-  }
-  return false;
-}
-
 std::string DeadlineKey(absl::string_view tenant, int64_t deadline, absl::string_view ticket) {
   std::string key = absl::StrCat("dl", absl::string_view("\0", 1), tenant, absl::string_view("\0", 1));
   keys::PutBigEndian64(&key, static_cast<uint64_t>(deadline));
@@ -78,7 +43,7 @@ std::string DeadlinePrefix(absl::string_view tenant) {
 }  // namespace
 
 void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition,
-                            internal::TicketState* s, StageContext& /*context*/) {
+                            internal::TicketState* s, StageContext& context) {
   const Thresholds& th = thresholds_;
   internal::DetectorState* d = s->mutable_detect();
   const int64_t t = ToMicros(event.occurred_at());
@@ -253,6 +218,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     }
     case v1::EVENT_KIND_ASSIGNMENT_CHANGED:
     case v1::EVENT_KIND_TICKET_CREATED: {
+      if (event.kind() == v1::EVENT_KIND_TICKET_CREATED) cross_ticket_.OnCreated(event, s, context);
       if (!conversation && !event.assignee().agent_id().empty() && event.kind() == v1::EVENT_KIND_ASSIGNMENT_CHANGED) {
         first_response(event.event_id());
         activity(event.event_id());
@@ -349,6 +315,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     d->set_last_resolved_us(t);
     d->set_last_resolved_event(event.event_id());
     d->set_last_resolved_by(resolver);
+    cross_ticket_.OnResolved(event, s, context);
     int64_t target = th.ResolutionTarget(s->priority());
     int64_t clock = d->res_clock_us();
     d->set_last_resolve_at_edge(clock <= target && clock >= target - static_cast<int64_t>(target * th.edge_fraction));
@@ -458,6 +425,7 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
 
 absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                                         StageContext& context) {
+  if (absl::Status s = cross_ticket_.Flush(tenant, context); !s.ok()) return s;
   if (after_us <= before_us) return absl::OkStatus();
   // Deadlines up to `before_us` were handled when the watermark passed them
   // (and re-indexed later or dropped), so the scan starts after it and never
@@ -482,6 +450,42 @@ absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t befor
     WriteFindingChanges(before, **state, &context.writes());
   }
   return absl::OkStatus();
+}
+
+v1::Evidence MakeEvidence(const std::string& event_id, int64_t at, std::string note) {
+  v1::Evidence e;
+  e.set_event_id(event_id);
+  *e.mutable_at() = FromMicros(at);
+  e.set_note(std::move(note));
+  return e;
+}
+
+v1::Finding* Raise(internal::TicketState* s, FindingKind kind, const std::string& id, int64_t at,
+                   v1::Severity severity, std::string summary, const std::string& agent) {
+  v1::Finding* f = nullptr;
+  for (v1::Finding& existing : *s->mutable_findings()) {
+    if (existing.id() == id) f = &existing;
+  }
+  if (f == nullptr) f = s->add_findings();
+  f->Clear();
+  f->set_id(id);
+  f->set_kind(kind);
+  f->set_severity(severity);
+  f->set_tenant(s->tenant());
+  f->set_ticket_id(s->ticket_id());
+  f->set_agent_id(agent.empty() ? s->assignee().agent_id() : agent);
+  f->set_team(s->assignee().team());
+  f->set_requester_id(s->requester().id());
+  *f->mutable_at() = FromMicros(at);
+  f->set_summary(std::move(summary));
+  return f;
+}
+
+bool HasFinding(const internal::TicketState& s, const std::string& id) {
+  for (const v1::Finding& f : s.findings()) {
+    if (f.id() == id) return true;
+  }
+  return false;
 }
 
 SlaLedger ReadLedger(const internal::TicketState& s, int64_t watermark_us, const Thresholds& th) {

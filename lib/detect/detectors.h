@@ -23,6 +23,7 @@
 
 #include <string>
 
+#include "detect/cross_ticket.h"
 #include "detect/thresholds.h"
 #include "ingest/stage.h"
 
@@ -32,7 +33,8 @@ inline constexpr const char* kConversationAttribute = "rapport.conversation";
 
 class DetectorStage final : public TicketStage {
  public:
-  explicit DetectorStage(Thresholds thresholds = Thresholds()) : thresholds_(thresholds) {}
+  explicit DetectorStage(Thresholds thresholds = Thresholds())
+      : thresholds_(thresholds), cross_ticket_(thresholds_) {}
 
   const char* name() const override { return "detectors"; }
   void OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition, internal::TicketState* state,
@@ -49,6 +51,7 @@ class DetectorStage final : public TicketStage {
   void Reindex(internal::TicketState* state, int64_t deadline_us, Store::Batch* writes) const;
 
   Thresholds thresholds_;
+  CrossTicket cross_ticket_;  // keeps a per-batch buffer: one writer thread only
 };
 
 // Rapport's own SLA reading of a ticket (the "second opinion" ledger).

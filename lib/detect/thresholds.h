@@ -24,6 +24,11 @@ struct Thresholds {
   double upset_compound = -0.5;               // a requester message this negative is upset
   int curt_max_words = 6;
   double distress_drop = 0.8;                 // fall of the requester's compound from the first message
+  uint32_t mass_closure_count = 20;           // resolutions by one actor ...
+  int64_t mass_closure_window = 10 * kMinute; // ... within this long
+  uint32_t boilerplate_count = 10;            // the same resolution text on this many tickets ...
+  int64_t boilerplate_window = 30 * kDay;     // ... within this long
+  int64_t reopen_as_new_window = 3 * kDay;    // a new ticket this soon after a resolution
 
   // Targets per priority (first response, resolution). Unset priority: MEDIUM.
   int64_t FirstResponseTarget(v1::Priority p) const {

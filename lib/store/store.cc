@@ -9,6 +9,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "store/keys.h"
 
 namespace rapport {
@@ -69,7 +70,11 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = 256 << 20;
 
+  // One memory budget: memtables are charged to the block cache, so the
+  // store's memory stays near block_cache_bytes however much is written.
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  db_options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.block_cache_bytes / 2, cache);
   auto family_options = [&](bool point_lookups) {
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = options.write_buffer_bytes;

@@ -60,8 +60,10 @@ class Store {
     // fsync the WAL on every commit (survives power loss). Without it a
     // commit survives a killed process, because the OS holds the write.
     bool sync = false;
-    size_t block_cache_bytes = 64 << 20;
-    size_t write_buffer_bytes = 32 << 20;
+    // The store's memory budget: block cache plus memtables (half of it at
+    // most), shared by every column family.
+    size_t block_cache_bytes = 128 << 20;
+    size_t write_buffer_bytes = 32 << 20;  // per memtable
     // Merge operator of Family::kAggregates (may be null).
     std::shared_ptr<rocksdb::MergeOperator> aggregates_merge_operator;
   };

@@ -300,6 +300,72 @@ TEST_F(DetectTest, SourcesWithoutConversation) {
   EXPECT_TRUE(Has("B", "FIRST_RESPONSE_BREACH"));
 }
 
+v1::TicketEvent Resolve(const std::string& ticket, const std::string& id, int64_t minute, const std::string& actor,
+                        const std::string& notes) {
+  v1::TicketEvent e = Status(ticket, id, minute, v1::TICKET_STATUS_RESOLVED);
+  e.mutable_actor()->set_id(actor);
+  e.mutable_resolution()->set_notes(notes);
+  return e;
+}
+
+TEST_F(DetectTest, MassClosureAcrossBatches) {
+  std::vector<v1::TicketEvent> opened;
+  for (int i = 0; i < 22; ++i) opened.push_back(Created("M" + std::to_string(i), "mo" + std::to_string(i), i));
+  Send(opened);
+  // Twenty-two resolutions by one agent within seven minutes, in three batches.
+  std::vector<v1::TicketEvent> batch;
+  for (int i = 0; i < 22; ++i) {
+    batch.push_back(Resolve("M" + std::to_string(i), "mr" + std::to_string(i), 2 * kDayMin + i / 3, "mike",
+                            "Fixed ticket " + std::to_string(i) + " for the user."));
+    if (batch.size() == 8 || i == 21) {
+      Send(batch);
+      batch.clear();
+    }
+  }
+  for (int i = 0; i < 22; ++i) EXPECT_TRUE(Has("M" + std::to_string(i), "MASS_CLOSURE")) << i;
+  // Nineteen by one agent is under the threshold.
+  std::vector<v1::TicketEvent> other;
+  for (int i = 0; i < 19; ++i) {
+    other.push_back(Created("N" + std::to_string(i), "no" + std::to_string(i), 3 * kDayMin));
+    other.push_back(Resolve("N" + std::to_string(i), "nr" + std::to_string(i), 3 * kDayMin + 5, "nina",
+                            "Replaced the toner of printer " + std::to_string(i)));
+  }
+  Send(other);
+  EXPECT_FALSE(Has("N0", "MASS_CLOSURE"));
+}
+
+TEST_F(DetectTest, BoilerplateResolution) {
+  for (int i = 0; i < 10; ++i) {
+    std::string t = "B" + std::to_string(i);
+    Send({Created(t, "bo" + std::to_string(i), i * kDayMin),
+          Comment(t, "bc" + std::to_string(i), i * kDayMin + 5, ACTOR_ROLE_AGENT, "Looking into it."),
+          Resolve(t, "br" + std::to_string(i), i * kDayMin + 60, "mike", "Issue resolved.  ")});
+  }
+  EXPECT_TRUE(Has("B0", "BOILERPLATE_RESOLUTION")) << "the first of ten is flagged once the tenth arrives";
+  EXPECT_TRUE(Has("B9", "BOILERPLATE_RESOLUTION"));
+  for (int i = 0; i < 9; ++i) {
+    std::string t = "C" + std::to_string(i);
+    Send({Created(t, "co" + std::to_string(i), i * kDayMin),
+          Resolve(t, "cr" + std::to_string(i), i * kDayMin + 60, "ann", "Reset the password (ticket " + std::to_string(i) + ")")});
+  }
+  EXPECT_FALSE(Has("C8", "BOILERPLATE_RESOLUTION")) << "nine tickets, digits aside";
+}
+
+TEST_F(DetectTest, ReopenAsNew) {
+  Send({Created("R1", "r1", 0), Comment("R1", "r2", 5, ACTOR_ROLE_AGENT, "Fixed."),
+        Resolve("R1", "r3", 60, "kim", "Restarted the VPN gateway.")});
+  Send({Created("R2", "r4", 60 + 2 * kDayMin)});
+  EXPECT_TRUE(Has("R2", "REOPEN_AS_NEW"));
+  EXPECT_FALSE(Has("R1", "REOPEN_AS_NEW"));
+  Send({Created("R3", "r5", 60 + 5 * kDayMin)});
+  EXPECT_FALSE(Has("R3", "REOPEN_AS_NEW")) << "five days later is a new problem";
+  // The new ticket can reach Rapport before the old one's resolution does.
+  Send({Created("Q2", "q4", 10 * kDayMin + kDayMin)});
+  auto other = Created("Q1", "q1", 10 * kDayMin);
+  Send({other, Resolve("Q1", "q3", 10 * kDayMin + 60, "kim", "Restarted the VPN gateway.")});
+  EXPECT_TRUE(Has("Q2", "REOPEN_AS_NEW"));
+}
+
 std::vector<v1::TicketEvent> Story() {
   return {CreatedWith("S", "s01", 0, v1::PRIORITY_HIGH),
           Comment("S", "s02", 5, ACTOR_ROLE_REQUESTER, "The ERP shows error 500. I can't work."),

@@ -1,0 +1,223 @@
+#include "detect/cross_ticket.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "detect/findings.h"
+#include "detect/raise.h"
+#include "event/event.h"
+#include "store/keys.h"
+
+namespace rapport::detect {
+namespace {
+
+constexpr absl::string_view kSep("\0", 1);
+
+std::string Prefix(absl::string_view kind, absl::string_view tenant, absl::string_view match) {
+  return absl::StrCat(kind, kSep, tenant, kSep, match, kSep);
+}
+
+std::string Key(const std::string& prefix, int64_t at, absl::string_view ticket) {
+  std::string key = prefix;
+  keys::PutBigEndian64(&key, static_cast<uint64_t>(at));
+  absl::StrAppend(&key, ticket);
+  return key;
+}
+
+std::string RequesterService(const internal::TicketState& s) {
+  return absl::StrCat(s.requester().id(), kSep, s.service());
+}
+
+}  // namespace
+
+std::string NotesKey(const std::string& notes) {
+  std::string normal;
+  bool space = false;
+  for (char c : notes) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isspace(u)) {
+      space = !normal.empty();
+      continue;
+    }
+    if (std::isdigit(u)) continue;  // ticket numbers and dates do not make a text unique
+    if (space) normal.push_back(' ');
+    space = false;
+    normal.push_back(static_cast<char>(std::tolower(u)));
+  }
+  while (!normal.empty() && std::ispunct(static_cast<unsigned char>(normal.back()))) normal.pop_back();
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a: stable across processes and builds
+  for (char c : normal) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrFormat("%016x", hash);
+}
+
+std::vector<CrossTicket::Entry> CrossTicket::Window(StageContext& context, const std::string& tenant,
+                                                    const std::string& prefix, int64_t from, int64_t to,
+                                                    bool resolution_kind, const std::string& match) const {
+  std::vector<Entry> entries;
+  absl::flat_hash_set<std::string> seen;
+  std::string start = prefix;
+  keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, from)));
+  (void)context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
+    int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
+    if (at > to) return false;
+    std::string ticket(key.substr(prefix.size() + 8));
+    if (seen.insert(absl::StrCat(ticket, "@", at)).second) entries.push_back({ticket, at});
+    return true;
+  });
+  auto it = batch_.find(tenant);
+  if (it != batch_.end()) {
+    for (const Seen& s : it->second) {
+      if (s.resolution != resolution_kind || s.at < from || s.at > to) continue;
+      if (match != s.actor && match != s.notes_key && match != absl::StrCat(s.requester, kSep, s.service)) continue;
+      if (seen.insert(absl::StrCat(s.ticket, "@", s.at)).second) entries.push_back({s.ticket, s.at});
+    }
+  }
+  return entries;
+}
+
+// The most entries within one span of `window` that contains `t`.
+size_t DensestRunContaining(std::vector<int64_t> times, int64_t t, int64_t window) {
+  std::sort(times.begin(), times.end());
+  size_t best = 0;
+  for (size_t i = 0, j = 0; j < times.size(); ++j) {
+    while (times[j] - times[i] > window) ++i;
+    // Widen to the latest start whose span still reaches t.
+    if (times[j] >= t && times[i] <= t) best = std::max(best, j - i + 1);
+  }
+  return best;
+}
+
+void CrossTicket::CheckResolution(internal::TicketState* s, StageContext& context) const {
+  const internal::DetectorState& d = s->detect();
+  if (d.last_resolved_us() == 0) return;
+  const int64_t t = d.last_resolved_us();
+  const std::string& tenant = s->tenant();
+  const std::string& actor = d.last_resolved_by();
+  if (!actor.empty()) {
+    std::vector<int64_t> times;
+    for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, actor), t - th_.mass_closure_window,
+                                 t + th_.mass_closure_window, true, actor)) {
+      times.push_back(e.at);
+    }
+    size_t run = DensestRunContaining(times, t, th_.mass_closure_window);
+    if (run >= th_.mass_closure_count) {
+      v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
+                             run >= 2 * th_.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
+                             absl::StrCat("one of ", run, " tickets ", actor, " resolved within ",
+                                          FormatDuration(th_.mass_closure_window)),
+                             actor);
+      *f->add_evidence() = MakeEvidence(d.last_resolved_event(), t, "resolved");
+    }
+  }
+  if (d.resolution_has_notes()) {
+    std::vector<int64_t> times;
+    for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()),
+                                 t - th_.boilerplate_window, t + th_.boilerplate_window, true,
+                                 d.resolution_notes_key())) {
+      times.push_back(e.at);
+    }
+    size_t run = DensestRunContaining(times, t, th_.boilerplate_window);
+    if (run >= th_.boilerplate_count) {
+      std::string text = d.resolution_notes().empty() ? "empty resolution notes"
+                                                      : absl::StrCat("\"", d.resolution_notes(), "\"");
+      v1::Finding* f = Raise(s, v1::FINDING_KIND_BOILERPLATE_RESOLUTION, "boilerplate", t, v1::SEVERITY_LOW,
+                             absl::StrCat(text, " on ", run, " tickets within ", FormatDuration(th_.boilerplate_window)),
+                             actor);
+      v1::Evidence* e = f->add_evidence();
+      *e = MakeEvidence(d.last_resolved_event(), t, "resolution notes");
+      e->set_text(d.resolution_notes());
+    }
+  }
+}
+
+void CrossTicket::CheckCreation(internal::TicketState* s, StageContext& context) const {
+  if (s->requester().id().empty() || s->created_at_us() == 0) return;
+  const int64_t t = s->created_at_us();
+  const std::string match = RequesterService(*s);
+  auto earlier = Window(context, s->tenant(), Prefix("rr", s->tenant(), match), t - th_.reopen_as_new_window, t - 1,
+                        true, match);
+  for (const Entry& e : earlier) {
+    if (e.ticket == s->ticket_id()) continue;
+    v1::Finding* f = Raise(s, v1::FINDING_KIND_REOPEN_AS_NEW, "reopen_as_new", t, v1::SEVERITY_MEDIUM,
+                           absl::StrCat("opened ", FormatDuration(t - e.at), " after ", e.ticket,
+                                        " (same requester, same service) was resolved"));
+    *f->add_evidence() = MakeEvidence(s->detect().created_event(), t,
+                                      absl::StrCat("previous ticket ", e.ticket, " resolved ", FormatMicros(e.at)));
+    return;
+  }
+}
+
+void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
+  const int64_t t = ToMicros(event.occurred_at());
+  const std::string& tenant = s->tenant();
+  const std::string& actor = event.actor().id();
+  internal::DetectorState* d = s->mutable_detect();
+  d->set_resolution_has_notes(event.has_resolution());
+  d->set_resolution_notes_key(event.has_resolution() ? NotesKey(event.resolution().notes()) : "");
+  d->set_resolution_notes(event.resolution().notes().substr(0, 200));
+  if (!actor.empty()) context.writes().Put(Family::kIndex, Key(Prefix("mc", tenant, actor), t, s->ticket_id()), "");
+  if (d->resolution_has_notes()) {
+    context.writes().Put(Family::kIndex, Key(Prefix("bp", tenant, d->resolution_notes_key()), t, s->ticket_id()), "");
+  }
+  if (!s->requester().id().empty()) {
+    context.writes().Put(Family::kIndex, Key(Prefix("rr", tenant, RequesterService(*s)), t, s->ticket_id()), "");
+  }
+  batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
+                            s->requester().id(), s->service(), event.event_id(), t, true});
+  CheckResolution(s, context);
+}
+
+void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
+  s->mutable_detect()->set_created_event(event.event_id());
+  if (s->requester().id().empty()) return;
+  const int64_t t = ToMicros(event.occurred_at());
+  const std::string match = RequesterService(*s);
+  context.writes().Put(Family::kIndex, Key(Prefix("rc", s->tenant(), match), t, s->ticket_id()), "");
+  batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false});
+  CheckCreation(s, context);
+}
+
+absl::Status CrossTicket::Flush(const std::string& tenant, StageContext& context) {
+  auto it = batch_.find(tenant);
+  if (it == batch_.end()) return absl::OkStatus();
+  // Tickets whose finding this batch may have completed.
+  absl::flat_hash_set<std::string> recheck;
+  for (const Seen& s : it->second) {
+    if (!s.resolution) continue;
+    if (!s.actor.empty()) {
+      for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, s.actor), s.at - th_.mass_closure_window,
+                                   s.at + th_.mass_closure_window, true, s.actor)) {
+        recheck.insert(e.ticket);
+      }
+    }
+    if (!s.notes_key.empty()) {
+      for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, s.notes_key), s.at - th_.boilerplate_window,
+                                   s.at + th_.boilerplate_window, true, s.notes_key)) {
+        recheck.insert(e.ticket);
+      }
+    }
+    std::string match = absl::StrCat(s.requester, kSep, s.service);
+    for (const Entry& e : Window(context, tenant, Prefix("rc", tenant, match), s.at + 1,
+                                 s.at + th_.reopen_as_new_window, false, match)) {
+      recheck.insert(e.ticket);
+    }
+  }
+  for (const std::string& ticket : recheck) {
+    auto state = context.MutableTicket(tenant, ticket);
+    if (!state.ok()) continue;
+    internal::TicketState before = **state;
+    CheckResolution(*state, context);
+    CheckCreation(*state, context);
+    WriteFindingChanges(before, **state, &context.writes());
+  }
+  batch_.erase(tenant);
+  return absl::OkStatus();
+}
+
+}  // namespace rapport::detect

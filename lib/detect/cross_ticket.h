@@ -1,0 +1,64 @@
+// Cross-ticket detectors: one actor resolving a pile of tickets within
+// minutes (MASS_CLOSURE), the same resolution text reused across many tickets
+// (BOILERPLATE_RESOLUTION), and a requester opening a new ticket on the same
+// service soon after a resolution (REOPEN_AS_NEW).
+//
+// They keep compact state in Family::kIndex, not in memory:
+//   "mc" ∅ tenant ∅ actor ∅ be64(resolved) ticket            resolutions by actor
+//   "bp" ∅ tenant ∅ fnv64(notes) ∅ be64(resolved) ticket      resolutions by notes
+//   "rr" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket
+//   "rc" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket
+// A ticket's event raises what the stored index already shows; at the end of
+// the batch, what this batch added is checked against the others, so a pile
+// that arrives in one batch is found on every ticket of it.
+#ifndef RAPPORT_DETECT_CROSS_TICKET_H_
+#define RAPPORT_DETECT_CROSS_TICKET_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "detect/thresholds.h"
+#include "ingest/stage.h"
+
+namespace rapport::detect {
+
+class CrossTicket {
+ public:
+  explicit CrossTicket(const Thresholds& thresholds) : th_(thresholds) {}
+
+  // A resolution (an open ticket becoming RESOLVED or CLOSED) and a creation.
+  void OnResolved(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
+  void OnCreated(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
+
+  // End of the batch for `tenant`: raises on every ticket that this batch's
+  // resolutions and creations put in a finding. Clears the tenant's buffer.
+  absl::Status Flush(const std::string& tenant, StageContext& context);
+
+ private:
+  struct Entry {
+    std::string ticket;
+    int64_t at;
+  };
+  struct Seen {
+    std::string ticket, actor, notes_key, requester, service, event_id;
+    int64_t at;
+    bool resolution;
+  };
+  std::vector<Entry> Window(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t from,
+                            int64_t to, bool resolution_kind, const std::string& match) const;
+  // The checks, from what the ticket's state remembers of its last
+  // resolution and its creation; used for its own events and for rechecks.
+  void CheckResolution(internal::TicketState* s, StageContext& context) const;
+  void CheckCreation(internal::TicketState* s, StageContext& context) const;
+
+  const Thresholds& th_;
+  absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
+};
+
+// Normalised resolution notes ("Issue resolved." == "issue resolved"), hashed.
+std::string NotesKey(const std::string& notes);
+
+}  // namespace rapport::detect
+
+#endif  // RAPPORT_DETECT_CROSS_TICKET_H_
