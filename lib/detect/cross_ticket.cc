@@ -158,7 +158,9 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
   const std::string& tenant = s->tenant();
   const std::string& actor = event.actor().id();
   internal::DetectorState* d = s->mutable_detect();
-  d->set_resolution_has_notes(event.has_resolution());
+  // Empty notes are judged only where the source carries text at all.
+  d->set_resolution_has_notes(event.has_resolution() &&
+                              (!event.resolution().notes().empty() || d->conversation()));
   d->set_resolution_notes_key(event.has_resolution() ? NotesKey(event.resolution().notes()) : "");
   d->set_resolution_notes(event.resolution().notes().substr(0, 200));
   if (!actor.empty()) context.writes().Put(Family::kIndex, Key(Prefix("mc", tenant, actor), t, s->ticket_id()), "");

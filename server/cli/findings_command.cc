@@ -1,4 +1,5 @@
 // rapport findings: what the detectors found, as a table.
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -108,7 +109,7 @@ int RunFindings(const std::vector<std::string>& argv) {
     return 2;
   }
   const bool summary = args.Flag("summary");
-  request.set_page_size(summary ? 1000 : static_cast<uint32_t>(limit));
+  request.set_page_size(summary ? 1000 : static_cast<uint32_t>(std::min(limit, 1000)));
   auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
   v1::ListFindingsResponse response;
   std::map<std::string, int> by_kind;
@@ -120,9 +121,9 @@ int RunFindings(const std::vector<std::string>& argv) {
     response.set_total(page.total());
     for (const v1::Finding& f : page.findings()) {
       by_kind[detect::KindName(f.kind())]++;
-      if (!summary) *response.add_findings() = f;
+      if (!summary && response.findings_size() < limit) *response.add_findings() = f;
     }
-    if (!summary || page.next_page_token().empty()) break;
+    if (page.next_page_token().empty() || (!summary && response.findings_size() >= limit)) break;
     request.set_page_token(page.next_page_token());
   }
   if (args.json()) {

@@ -1,4 +1,5 @@
 // rapport ticket / rapport tickets: one ticket's life, and ticket lists.
+#include <algorithm>
 #include <iostream>
 
 #include "absl/strings/ascii.h"
@@ -189,12 +190,22 @@ int RunTickets(const std::vector<std::string>& argv) {
                  "--limit is a positive number\n";
     return 2;
   }
-  request.set_page_size(static_cast<uint32_t>(limit));
+  request.set_page_size(static_cast<uint32_t>(std::min(limit, 1000)));
   request.set_open_only(args.Flag("open"));
   v1::ListTicketsResponse response;
-  grpc::ClientContext context;
-  grpc::Status status = v1::ExperienceService::NewStub(Connect(args.server()))->ListTickets(&context, request, &response);
-  if (!status.ok()) return ReportRpcError(status, args.server());
+  auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
+  for (;;) {  // pages of at most 1000 until --limit
+    v1::ListTicketsResponse page;
+    grpc::ClientContext context;
+    grpc::Status status = stub->ListTickets(&context, request, &page);
+    if (!status.ok()) return ReportRpcError(status, args.server());
+    response.set_total(page.total());
+    for (auto& t : *page.mutable_tickets()) {
+      if (response.tickets_size() < limit) *response.add_tickets() = std::move(t);
+    }
+    if (page.next_page_token().empty() || response.tickets_size() >= limit) break;
+    request.set_page_token(page.next_page_token());
+  }
   if (args.json()) {
     std::cout << ToJson(response) << "\n";
     return 0;
