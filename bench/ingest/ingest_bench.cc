@@ -8,9 +8,7 @@
 // Each server runs in its own process (this binary with --serve) on 127.0.0.1,
 // so peak RSS is per server; the same client streams the same events to each,
 // batches of 100 with up to 16 un-acked. Usage: scripts/bench-ingest [--events N].
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/net.h"
 #include "event/event.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -231,26 +230,10 @@ bool WaitServing(const std::string& target) {
   return false;
 }
 
-// A port the kernel just handed out on 127.0.0.1 (bound, then released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const std::vector<v1::TicketEvent>& events) {
   char dir_template[] = "/tmp/rapport-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
-  std::string target = absl::StrCat("127.0.0.1:", FreePort());
+  std::string target = absl::StrCat("127.0.0.1:", PickFreeLoopbackPort());
   pid_t pid = fork();
   if (pid == 0) {
     execl(self, self, ("--serve=" + mode).c_str(), ("--listen=" + target).c_str(), ("--data_dir=" + dir + "/db").c_str(),

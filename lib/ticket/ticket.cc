@@ -70,6 +70,14 @@ Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::Ticke
   }
   TakeDescriptiveFields(event, state);
 
+  auto assign = [&] {
+    bool reassigned = false;
+    if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
+    if (reassigned) {
+      result.reassignment = true;
+      state->set_reassignment_count(state->reassignment_count() + 1);
+    }
+  };
   v1::TicketStatus next_status = v1::TICKET_STATUS_UNSPECIFIED;
   switch (event.kind()) {
     case v1::EVENT_KIND_TICKET_CREATED:
@@ -77,27 +85,14 @@ Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::Ticke
       next_status = event.status() != v1::TICKET_STATUS_UNSPECIFIED ? event.status()
                     : state->status() == v1::TICKET_STATUS_UNSPECIFIED ? v1::TICKET_STATUS_NEW
                                                                        : v1::TICKET_STATUS_UNSPECIFIED;
-      if (event.has_assignee()) {
-        bool reassigned = false;
-        if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
-        if (reassigned) {
-          result.reassignment = true;
-          state->set_reassignment_count(state->reassignment_count() + 1);
-        }
-      }
+      if (event.has_assignee()) assign();
       break;
     case v1::EVENT_KIND_STATUS_CHANGED:
       next_status = event.status();
       break;
-    case v1::EVENT_KIND_ASSIGNMENT_CHANGED: {
-      bool reassigned = false;
-      if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
-      if (reassigned) {
-        result.reassignment = true;
-        state->set_reassignment_count(state->reassignment_count() + 1);
-      }
+    case v1::EVENT_KIND_ASSIGNMENT_CHANGED:
+      assign();
       break;
-    }
     case v1::EVENT_KIND_COMMENT_ADDED:
       if (event.comment().public_()) {
         state->set_public_comments(state->public_comments() + 1);

@@ -1,12 +1,11 @@
 #include "core/test_util.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/net.h"
 #include "event/event.h"
 
 namespace rapport::testing {
@@ -80,18 +79,6 @@ v1::TicketEvent Comment(const std::string& ticket, const std::string& id, int64_
   return e;
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
+int FreePort() { return PickFreeLoopbackPort(); }
 
 }  // namespace rapport::testing
