@@ -20,7 +20,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerC
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ticket_id is required"));
     return reactor;
   }
-  auto ticket = ReadTicket(*store_, request->tenant(), request->ticket_id());
+  auto ticket = ReadTicket(*store_, request->tenant(), request->ticket_id(), thresholds_);
   if (ticket.ok()) *response = std::move(*ticket);
   reactor->Finish(ToGrpc(ticket.status()));
   return reactor;

@@ -3,14 +3,16 @@
 #define RAPPORT_SERVER_EXPERIENCE_SERVICE_H_
 
 #include "rapport/v1/experience.grpc.pb.h"
+#include "detect/thresholds.h"
 #include "store/store.h"
 
 namespace rapport::server {
 
 class ExperienceServiceImpl final : public v1::ExperienceService::CallbackService {
  public:
-  // `store` must outlive the service.
-  explicit ExperienceServiceImpl(const Store* store) : store_(store) {}
+  // `store` and `thresholds` must outlive the service.
+  ExperienceServiceImpl(const Store* store, const detect::TenantThresholds* thresholds)
+      : store_(store), thresholds_(thresholds) {}
 
   grpc::ServerUnaryReactor* GetTicket(grpc::CallbackServerContext* context,
                                       const v1::GetTicketRequest* request,
@@ -24,6 +26,7 @@ class ExperienceServiceImpl final : public v1::ExperienceService::CallbackServic
 
  private:
   const Store* store_;
+  const detect::TenantThresholds* thresholds_;
 };
 
 }  // namespace rapport::server

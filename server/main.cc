@@ -12,6 +12,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port");
 ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB store");
+ABSL_FLAG(std::string, config, "", "YAML configuration file (per-tenant detector thresholds, ...)");
 ABSL_FLAG(bool, sync, false,
           "fsync the WAL before each ack (survives power loss, not only a killed process)");
 ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.sync_writes = absl::GetFlag(FLAGS_sync);
+  options.config_path = absl::GetFlag(FLAGS_config);
   options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
   options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
   options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);

@@ -9,6 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "config/config.h"
 #include "server/admin_service.h"
 #include "server/experience_service.h"
 #include "server/ingest_queue.h"
@@ -31,7 +32,13 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   store_options.sync = options.sync_writes;
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
 
-  server->detectors_ = std::make_unique<detect::DetectorStage>();
+  RapportConfig config;
+  if (!options.config_path.empty()) {
+    auto loaded = LoadConfigFile(options.config_path);
+    if (!loaded.ok()) return loaded.status();
+    config = std::move(*loaded);
+  }
+  server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
   ingest_options.stages = {server->detectors_.get()};
@@ -40,7 +47,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
   server->ingest_service_ = std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits);
-  server->experience_service_ = std::make_unique<ExperienceServiceImpl>(server->store_.get());
+  server->experience_service_ =
+      std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds());
   server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get());
 
   // Both must be set before the builder starts the server.

@@ -29,6 +29,8 @@ struct ServerOptions {
   std::string data_dir = "./var/rapport";
   bool sync_writes = false;
   Limits limits;
+  // YAML configuration (lib/config/config.h); empty: every default.
+  std::string config_path;
 };
 
 class RapportServer {

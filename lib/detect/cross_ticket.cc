@@ -93,7 +93,7 @@ size_t DensestRunContaining(std::vector<int64_t> times, int64_t t, int64_t windo
   return best;
 }
 
-void CrossTicket::CheckResolution(internal::TicketState* s, StageContext& context) const {
+void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const {
   const internal::DetectorState& d = s->detect();
   if (d.last_resolved_us() == 0) return;
   const int64_t t = d.last_resolved_us();
@@ -101,16 +101,16 @@ void CrossTicket::CheckResolution(internal::TicketState* s, StageContext& contex
   const std::string& actor = d.last_resolved_by();
   if (!actor.empty()) {
     std::vector<int64_t> times;
-    for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, actor), t - th_.mass_closure_window,
-                                 t + th_.mass_closure_window, true, actor)) {
+    for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, actor), t - th.mass_closure_window,
+                                 t + th.mass_closure_window, true, actor)) {
       times.push_back(e.at);
     }
-    size_t run = DensestRunContaining(times, t, th_.mass_closure_window);
-    if (run >= th_.mass_closure_count) {
+    size_t run = DensestRunContaining(times, t, th.mass_closure_window);
+    if (run >= th.mass_closure_count) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
-                             run >= 2 * th_.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
+                             run >= 2 * th.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
                              absl::StrCat("one of ", run, " tickets ", actor, " resolved within ",
-                                          FormatDuration(th_.mass_closure_window)),
+                                          FormatDuration(th.mass_closure_window)),
                              actor);
       *f->add_evidence() = MakeEvidence(d.last_resolved_event(), t, "resolved");
     }
@@ -118,16 +118,16 @@ void CrossTicket::CheckResolution(internal::TicketState* s, StageContext& contex
   if (d.resolution_has_notes()) {
     std::vector<int64_t> times;
     for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()),
-                                 t - th_.boilerplate_window, t + th_.boilerplate_window, true,
+                                 t - th.boilerplate_window, t + th.boilerplate_window, true,
                                  d.resolution_notes_key())) {
       times.push_back(e.at);
     }
-    size_t run = DensestRunContaining(times, t, th_.boilerplate_window);
-    if (run >= th_.boilerplate_count) {
+    size_t run = DensestRunContaining(times, t, th.boilerplate_window);
+    if (run >= th.boilerplate_count) {
       std::string text = d.resolution_notes().empty() ? "empty resolution notes"
                                                       : absl::StrCat("\"", d.resolution_notes(), "\"");
       v1::Finding* f = Raise(s, v1::FINDING_KIND_BOILERPLATE_RESOLUTION, "boilerplate", t, v1::SEVERITY_LOW,
-                             absl::StrCat(text, " on ", run, " tickets within ", FormatDuration(th_.boilerplate_window)),
+                             absl::StrCat(text, " on ", run, " tickets within ", FormatDuration(th.boilerplate_window)),
                              actor);
       v1::Evidence* e = f->add_evidence();
       *e = MakeEvidence(d.last_resolved_event(), t, "resolution notes");
@@ -136,11 +136,11 @@ void CrossTicket::CheckResolution(internal::TicketState* s, StageContext& contex
   }
 }
 
-void CrossTicket::CheckCreation(internal::TicketState* s, StageContext& context) const {
+void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const {
   if (s->requester().id().empty() || s->created_at_us() == 0) return;
   const int64_t t = s->created_at_us();
   const std::string match = RequesterService(*s);
-  auto earlier = Window(context, s->tenant(), Prefix("rr", s->tenant(), match), t - th_.reopen_as_new_window, t - 1,
+  auto earlier = Window(context, s->tenant(), Prefix("rr", s->tenant(), match), t - th.reopen_as_new_window, t - 1,
                         true, match);
   for (const Entry& e : earlier) {
     if (e.ticket == s->ticket_id()) continue;
@@ -153,7 +153,8 @@ void CrossTicket::CheckCreation(internal::TicketState* s, StageContext& context)
   }
 }
 
-void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
+void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, const Thresholds& th,
+                             StageContext& context) {
   const int64_t t = ToMicros(event.occurred_at());
   const std::string& tenant = s->tenant();
   const std::string& actor = event.actor().id();
@@ -172,20 +173,21 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
   }
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
                             s->requester().id(), s->service(), event.event_id(), t, true});
-  CheckResolution(s, context);
+  CheckResolution(s, th, context);
 }
 
-void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
+void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState* s, const Thresholds& th,
+                            StageContext& context) {
   s->mutable_detect()->set_created_event(event.event_id());
   if (s->requester().id().empty()) return;
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
   context.writes().Put(Family::kIndex, Key(Prefix("rc", s->tenant(), match), t, s->ticket_id()), "");
   batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false});
-  CheckCreation(s, context);
+  CheckCreation(s, th, context);
 }
 
-absl::Status CrossTicket::Flush(const std::string& tenant, StageContext& context) {
+absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
   auto it = batch_.find(tenant);
   if (it == batch_.end()) return absl::OkStatus();
   // Tickets whose finding this batch may have completed.
@@ -193,20 +195,20 @@ absl::Status CrossTicket::Flush(const std::string& tenant, StageContext& context
   for (const Seen& s : it->second) {
     if (!s.resolution) continue;
     if (!s.actor.empty()) {
-      for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, s.actor), s.at - th_.mass_closure_window,
-                                   s.at + th_.mass_closure_window, true, s.actor)) {
+      for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, s.actor), s.at - th.mass_closure_window,
+                                   s.at + th.mass_closure_window, true, s.actor)) {
         recheck.insert(e.ticket);
       }
     }
     if (!s.notes_key.empty()) {
-      for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, s.notes_key), s.at - th_.boilerplate_window,
-                                   s.at + th_.boilerplate_window, true, s.notes_key)) {
+      for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, s.notes_key), s.at - th.boilerplate_window,
+                                   s.at + th.boilerplate_window, true, s.notes_key)) {
         recheck.insert(e.ticket);
       }
     }
     std::string match = absl::StrCat(s.requester, kSep, s.service);
     for (const Entry& e : Window(context, tenant, Prefix("rc", tenant, match), s.at + 1,
-                                 s.at + th_.reopen_as_new_window, false, match)) {
+                                 s.at + th.reopen_as_new_window, false, match)) {
       recheck.insert(e.ticket);
     }
   }
@@ -214,8 +216,8 @@ absl::Status CrossTicket::Flush(const std::string& tenant, StageContext& context
     auto state = context.MutableTicket(tenant, ticket);
     if (!state.ok()) continue;
     internal::TicketState before = **state;
-    CheckResolution(*state, context);
-    CheckCreation(*state, context);
+    CheckResolution(*state, th, context);
+    CheckCreation(*state, th, context);
     WriteFindingChanges(before, **state, &context.writes());
   }
   batch_.erase(tenant);

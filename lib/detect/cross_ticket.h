@@ -25,15 +25,16 @@ namespace rapport::detect {
 
 class CrossTicket {
  public:
-  explicit CrossTicket(const Thresholds& thresholds) : th_(thresholds) {}
-
-  // A resolution (an open ticket becoming RESOLVED or CLOSED) and a creation.
-  void OnResolved(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
-  void OnCreated(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
+  // A resolution (an open ticket becoming RESOLVED or CLOSED) and a creation,
+  // judged with the ticket's tenant's thresholds.
+  void OnResolved(const v1::TicketEvent& event, internal::TicketState* state, const Thresholds& th,
+                  StageContext& context);
+  void OnCreated(const v1::TicketEvent& event, internal::TicketState* state, const Thresholds& th,
+                 StageContext& context);
 
   // End of the batch for `tenant`: raises on every ticket that this batch's
   // resolutions and creations put in a finding. Clears the tenant's buffer.
-  absl::Status Flush(const std::string& tenant, StageContext& context);
+  absl::Status Flush(const std::string& tenant, const Thresholds& th, StageContext& context);
 
  private:
   struct Entry {
@@ -49,10 +50,9 @@ class CrossTicket {
                             int64_t to, bool resolution_kind, const std::string& match) const;
   // The checks, from what the ticket's state remembers of its last
   // resolution and its creation; used for its own events and for rechecks.
-  void CheckResolution(internal::TicketState* s, StageContext& context) const;
-  void CheckCreation(internal::TicketState* s, StageContext& context) const;
+  void CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
+  void CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
 
-  const Thresholds& th_;
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
 };
 

@@ -44,7 +44,7 @@ std::string DeadlinePrefix(absl::string_view tenant) {
 
 void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition,
                             internal::TicketState* s, StageContext& context) {
-  const Thresholds& th = thresholds_;
+  const Thresholds& th = thresholds_.For(s->tenant().empty() ? event.tenant() : s->tenant());
   internal::DetectorState* d = s->mutable_detect();
   const int64_t t = ToMicros(event.occurred_at());
   if (!d->conversation_known()) {
@@ -218,7 +218,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     }
     case v1::EVENT_KIND_ASSIGNMENT_CHANGED:
     case v1::EVENT_KIND_TICKET_CREATED: {
-      if (event.kind() == v1::EVENT_KIND_TICKET_CREATED) cross_ticket_.OnCreated(event, s, context);
+      if (event.kind() == v1::EVENT_KIND_TICKET_CREATED) cross_ticket_.OnCreated(event, s, th, context);
       if (!conversation && !event.assignee().agent_id().empty() && event.kind() == v1::EVENT_KIND_ASSIGNMENT_CHANGED) {
         first_response(event.event_id());
         activity(event.event_id());
@@ -315,7 +315,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     d->set_last_resolved_us(t);
     d->set_last_resolved_event(event.event_id());
     d->set_last_resolved_by(resolver);
-    cross_ticket_.OnResolved(event, s, context);
+    cross_ticket_.OnResolved(event, s, th, context);
     int64_t target = th.ResolutionTarget(s->priority());
     int64_t clock = d->res_clock_us();
     d->set_last_resolve_at_edge(clock <= target && clock >= target - static_cast<int64_t>(target * th.edge_fraction));
@@ -346,7 +346,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
 }
 
 int64_t DetectorStage::EvaluateDeadlines(internal::TicketState* s, int64_t wm) const {
-  const Thresholds& th = thresholds_;
+  const Thresholds& th = thresholds_.For(s->tenant());
   const internal::DetectorState& d = s->detect();
   int64_t next = 0;
   auto consider = [&next, wm](int64_t deadline) {
@@ -425,7 +425,7 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
 
 absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                                         StageContext& context) {
-  if (absl::Status s = cross_ticket_.Flush(tenant, context); !s.ok()) return s;
+  if (absl::Status s = cross_ticket_.Flush(tenant, thresholds_.For(tenant), context); !s.ok()) return s;
   if (after_us <= before_us) return absl::OkStatus();
   // Deadlines up to `before_us` were handled when the watermark passed them
   // (and re-indexed later or dropped), so the scan starts after it and never

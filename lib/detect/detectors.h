@@ -33,8 +33,7 @@ inline constexpr const char* kConversationAttribute = "rapport.conversation";
 
 class DetectorStage final : public TicketStage {
  public:
-  explicit DetectorStage(Thresholds thresholds = Thresholds())
-      : thresholds_(thresholds), cross_ticket_(thresholds_) {}
+  explicit DetectorStage(TenantThresholds thresholds = TenantThresholds()) : thresholds_(std::move(thresholds)) {}
 
   const char* name() const override { return "detectors"; }
   void OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition, internal::TicketState* state,
@@ -43,14 +42,14 @@ class DetectorStage final : public TicketStage {
   absl::Status OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                            StageContext& context) override;
 
-  const Thresholds& thresholds() const { return thresholds_; }
+  const TenantThresholds& thresholds() const { return thresholds_; }
 
  private:
   // Raises what the watermark makes certain; returns the next deadline (0: none).
   int64_t EvaluateDeadlines(internal::TicketState* state, int64_t watermark_us) const;
   void Reindex(internal::TicketState* state, int64_t deadline_us, Store::Batch* writes) const;
 
-  Thresholds thresholds_;
+  TenantThresholds thresholds_;
   CrossTicket cross_ticket_;  // keeps a per-batch buffer: one writer thread only
 };
 

@@ -4,6 +4,8 @@
 #define RAPPORT_DETECT_THRESHOLDS_H_
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "rapport/v1/events.pb.h"
 
@@ -30,23 +32,34 @@ struct Thresholds {
   int64_t boilerplate_window = 30 * kDay;     // ... within this long
   int64_t reopen_as_new_window = 3 * kDay;    // a new ticket this soon after a resolution
 
-  // Targets per priority (first response, resolution). Unset priority: MEDIUM.
-  int64_t FirstResponseTarget(v1::Priority p) const {
-    switch (p) {
-      case v1::PRIORITY_CRITICAL: return 15 * kMinute;
-      case v1::PRIORITY_HIGH: return 1 * kHour;
-      case v1::PRIORITY_LOW: return 8 * kHour;
-      default: return 4 * kHour;
-    }
+  // Targets indexed by Priority (CRITICAL, HIGH, MEDIUM, LOW); an unset
+  // priority uses MEDIUM's.
+  int64_t first_response[5] = {4 * kHour, 15 * kMinute, 1 * kHour, 4 * kHour, 8 * kHour};
+  int64_t resolution[5] = {3 * kDay, 4 * kHour, 8 * kHour, 3 * kDay, 5 * kDay};
+
+  int64_t FirstResponseTarget(v1::Priority p) const { return first_response[Slot(p)]; }
+  int64_t ResolutionTarget(v1::Priority p) const { return resolution[Slot(p)]; }
+
+ private:
+  static int Slot(v1::Priority p) { return p >= v1::PRIORITY_CRITICAL && p <= v1::PRIORITY_LOW ? p : 3; }
+};
+
+// Thresholds per tenant: a tenant without its own uses the defaults.
+class TenantThresholds {
+ public:
+  TenantThresholds() = default;
+  explicit TenantThresholds(Thresholds defaults) : defaults_(defaults) {}
+
+  void Set(const std::string& tenant, const Thresholds& thresholds) { by_tenant_[tenant] = thresholds; }
+  const Thresholds& For(const std::string& tenant) const {
+    auto it = by_tenant_.find(tenant);
+    return it == by_tenant_.end() ? defaults_ : it->second;
   }
-  int64_t ResolutionTarget(v1::Priority p) const {
-    switch (p) {
-      case v1::PRIORITY_CRITICAL: return 4 * kHour;
-      case v1::PRIORITY_HIGH: return 8 * kHour;
-      case v1::PRIORITY_LOW: return 5 * kDay;
-      default: return 3 * kDay;
-    }
-  }
+  const Thresholds& defaults() const { return defaults_; }
+
+ private:
+  Thresholds defaults_;
+  std::map<std::string, Thresholds> by_tenant_;
 };
 
 }  // namespace rapport::detect

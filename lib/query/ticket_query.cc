@@ -53,7 +53,8 @@ absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::
 }
 
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
-                                                 const std::string& ticket_id) {
+                                                 const std::string& ticket_id,
+                                                 const detect::TenantThresholds* thresholds) {
   v1::GetTicketResponse response;
   internal::TicketState state;
   bool corrupt = false;
@@ -117,7 +118,8 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
   internal::TicketState stored;
   if (store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes).ok() && stored.ParseFromString(bytes)) {
     *response.mutable_findings() = stored.findings();
-    detect::SlaLedger ledger = detect::ReadLedger(stored, watermark, detect::Thresholds());
+    detect::SlaLedger ledger = detect::ReadLedger(
+        stored, watermark, thresholds != nullptr ? thresholds->For(tenant) : detect::Thresholds());
     v1::SlaLedger* sla = response.mutable_sla();
     *sla->mutable_first_response_target() = DurationFromMicros(ledger.first_response_target_us);
     if (ledger.first_response_us >= 0) *sla->mutable_first_response() = DurationFromMicros(ledger.first_response_us);

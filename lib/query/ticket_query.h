@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "rapport/internal/state.pb.h"
 #include "rapport/v1/experience.pb.h"
+#include "detect/thresholds.h"
 #include "store/store.h"
 
 namespace rapport {
@@ -19,8 +20,10 @@ absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::
 // The ticket's current fields, its timeline in (occurred_at, arrival) order
 // and its clocks at the tenant's watermark. NotFound when the tenant has no
 // such ticket.
+// `thresholds` (may be null: the defaults) sets the SLA ledger's targets.
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
-                                                 const std::string& ticket_id);
+                                                 const std::string& ticket_id,
+                                                 const detect::TenantThresholds* thresholds = nullptr);
 
 // One page of the tenant's tickets in request.order(). Walks every ticket
 // record of the tenant: a report, not a hot path.

@@ -1,0 +1,171 @@
+#include "config/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "yaml-cpp/yaml.h"
+
+namespace rapport {
+namespace {
+
+using detect::Thresholds;
+
+// "90s", "10m", "24h", "7d" -> microseconds.
+absl::StatusOr<int64_t> ParseDuration(const std::string& where, const std::string& text) {
+  int64_t n = 0;
+  if (text.size() >= 2 && absl::SimpleAtoi(text.substr(0, text.size() - 1), &n) && n >= 0) {
+    switch (text.back()) {
+      case 's': return n * 1'000'000;
+      case 'm': return n * detect::kMinute;
+      case 'h': return n * detect::kHour;
+      case 'd': return n * detect::kDay;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(where, ": '", text, "' is not a duration like 90s, 10m, 24h or 7d"));
+}
+
+absl::Status Unknown(const std::string& where, const std::string& key) {
+  return absl::InvalidArgumentError(absl::StrCat("unknown setting '", key, "' in ", where));
+}
+
+absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, Thresholds* t) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping"));
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const YAML::Node& value = item.second;
+    const std::string at = absl::StrCat(where, ".", key);
+    auto duration = [&](int64_t* out) -> absl::Status {
+      auto d = ParseDuration(at, value.as<std::string>());
+      if (!d.ok()) return d.status();
+      *out = *d;
+      return absl::OkStatus();
+    };
+    try {
+      if (key == "reply_gap") {
+        if (auto s = duration(&t->reply_gap); !s.ok()) return s;
+      } else if (key == "stale") {
+        if (auto s = duration(&t->stale); !s.ok()) return s;
+      } else if (key == "pause_after_reply") {
+        if (auto s = duration(&t->pause_after_reply); !s.ok()) return s;
+      } else if (key == "downgrade_before_resolve") {
+        if (auto s = duration(&t->downgrade_before_resolve); !s.ok()) return s;
+      } else if (key == "reopen_window") {
+        if (auto s = duration(&t->reopen_window); !s.ok()) return s;
+      } else if (key == "reopen_as_new_window") {
+        if (auto s = duration(&t->reopen_as_new_window); !s.ok()) return s;
+      } else if (key == "edge_fraction") {
+        t->edge_fraction = value.as<double>();
+        if (t->edge_fraction <= 0 || t->edge_fraction >= 1) {
+          return absl::InvalidArgumentError(absl::StrCat(at, " must be between 0 and 1"));
+        }
+      } else if (key == "ping_pong_reassignments") {
+        t->ping_pong_reassignments = value.as<uint32_t>();
+      } else if (key == "upset_compound") {
+        t->upset_compound = value.as<double>();
+      } else if (key == "curt_max_words") {
+        t->curt_max_words = value.as<int>();
+      } else if (key == "distress_drop") {
+        t->distress_drop = value.as<double>();
+      } else if (key == "mass_closure" || key == "boilerplate") {
+        uint32_t* count = key == "mass_closure" ? &t->mass_closure_count : &t->boilerplate_count;
+        int64_t* window = key == "mass_closure" ? &t->mass_closure_window : &t->boilerplate_window;
+        for (const auto& part : value) {
+          const std::string name = part.first.as<std::string>();
+          if (name == "count") {
+            *count = part.second.as<uint32_t>();
+          } else if (name == "window") {
+            auto d = ParseDuration(at + ".window", part.second.as<std::string>());
+            if (!d.ok()) return d.status();
+            *window = *d;
+          } else {
+            return Unknown(at, name);
+          }
+        }
+      } else if (key == "targets") {
+        for (const auto& priority : value) {
+          const std::string name = priority.first.as<std::string>();
+          int slot = name == "critical" ? 1 : name == "high" ? 2 : name == "medium" ? 3 : name == "low" ? 4 : -1;
+          if (slot < 0) return Unknown(at + " (priorities are critical, high, medium, low)", name);
+          for (const auto& part : priority.second) {
+            const std::string which = part.first.as<std::string>();
+            auto d = ParseDuration(absl::StrCat(at, ".", name, ".", which), part.second.as<std::string>());
+            if (!d.ok()) return d.status();
+            if (which == "first_response") {
+              t->first_response[slot] = *d;
+            } else if (which == "resolution") {
+              t->resolution[slot] = *d;
+            } else {
+              return Unknown(absl::StrCat(at, ".", name), which);
+            }
+          }
+          if (slot == 3) {  // an unset priority follows MEDIUM
+            t->first_response[0] = t->first_response[3];
+            t->resolution[0] = t->resolution[3];
+          }
+        }
+      } else {
+        return Unknown(where, key);
+      }
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ": ", e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("the configuration is not valid YAML: ", e.what()));
+  }
+  RapportConfig config;
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) return absl::InvalidArgumentError("the configuration must be a mapping");
+  Thresholds defaults;
+  for (const auto& item : root) {
+    const std::string key = item.first.as<std::string>();
+    if (key != "defaults" && key != "tenants") return Unknown("the configuration", key);
+  }
+  if (const YAML::Node d = root["defaults"]) {
+    for (const auto& item : d) {
+      const std::string key = item.first.as<std::string>();
+      if (key != "detectors") return Unknown("defaults", key);
+      if (auto s = ApplyDetectors(item.second, "defaults.detectors", &defaults); !s.ok()) return s;
+    }
+  }
+  config.detectors = detect::TenantThresholds(defaults);
+  if (const YAML::Node tenants = root["tenants"]) {
+    for (const auto& tenant : tenants) {
+      const std::string name = tenant.first.as<std::string>();
+      Thresholds own = defaults;
+      for (const auto& item : tenant.second) {
+        const std::string key = item.first.as<std::string>();
+        const std::string where = absl::StrCat("tenants.", name);
+        if (key != "detectors") return Unknown(where, key);
+        if (auto s = ApplyDetectors(item.second, where + ".detectors", &own); !s.ok()) return s;
+      }
+      config.detectors.Set(name, own);
+    }
+  }
+  return config;
+}
+
+absl::StatusOr<RapportConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read the configuration file ", path));
+  std::stringstream text;
+  text << file.rdbuf();
+  auto config = ParseConfig(text.str());
+  if (!config.ok()) {
+    return absl::Status(config.status().code(), absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace rapport

@@ -1,0 +1,48 @@
+// rapportd's configuration file (YAML). Every section is optional; what is
+// not set keeps its documented default. Unknown keys are errors, so a typo is
+// reported instead of silently ignored.
+//
+//   defaults:                 # every tenant without its own settings
+//     detectors:
+//       reply_gap: 24h        # durations: 90s, 10m, 24h, 7d
+//       stale: 7d
+//       pause_after_reply: 10m
+//       downgrade_before_resolve: 1h
+//       reopen_window: 7d
+//       edge_fraction: 0.05
+//       ping_pong_reassignments: 3
+//       mass_closure: {count: 20, window: 10m}
+//       boilerplate: {count: 10, window: 30d}
+//       reopen_as_new_window: 3d
+//       upset_compound: -0.5
+//       curt_max_words: 6
+//       distress_drop: 0.8
+//       targets:              # first response / resolution per priority
+//         critical: {first_response: 15m, resolution: 4h}
+//         high: {first_response: 1h, resolution: 8h}
+//         medium: {first_response: 4h, resolution: 3d}
+//         low: {first_response: 8h, resolution: 5d}
+//   tenants:
+//     acme:
+//       detectors: {reply_gap: 8h}   # starts from `defaults`
+#ifndef RAPPORT_CONFIG_CONFIG_H_
+#define RAPPORT_CONFIG_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "detect/thresholds.h"
+
+namespace rapport {
+
+struct RapportConfig {
+  detect::TenantThresholds detectors;
+};
+
+// InvalidArgument naming the key and the problem; NotFound for a missing file.
+absl::StatusOr<RapportConfig> LoadConfigFile(const std::string& path);
+absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text);
+
+}  // namespace rapport
+
+#endif  // RAPPORT_CONFIG_CONFIG_H_
