@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "detect/findings.h"
 #include "detect/raise.h"
 #include "event/event.h"
@@ -171,6 +173,10 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
   if (!s->requester().id().empty()) {
     context.writes().Put(Family::kIndex, Key(Prefix("rr", tenant, RequesterService(*s)), t, s->ticket_id()), "");
   }
+  if (!actor.empty()) {
+    context.writes().Put(Family::kIndex, Key(absl::StrCat("er", kSep, tenant, kSep), t, s->ticket_id()),
+                         absl::StrCat(actor, kSep, s->assignee().team(), kSep, d->last_resolve_at_edge() ? "1" : "0"));
+  }
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
                             s->requester().id(), s->service(), event.event_id(), t, true});
   CheckResolution(s, th, context);
@@ -221,6 +227,69 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     WriteFindingChanges(before, **state, &context.writes());
   }
   batch_.erase(tenant);
+  return absl::OkStatus();
+}
+
+bool CrossTicket::IsPeriodic(const v1::Finding& finding) {
+  return finding.id().rfind("edge_rate:", 0) == 0;
+}
+
+absl::Status CrossTicket::ReviewAgentEdgeRates(const std::string& tenant, int64_t before_us, int64_t after_us,
+                                               const Thresholds& th, StageContext& context) {
+  const int64_t day = after_us / kDay * kDay;
+  if (before_us >= day || after_us < day) return absl::OkStatus();  // no new day entered
+  struct Agent {
+    uint32_t resolutions = 0, edges = 0;
+    std::string last_edge_ticket;
+    int64_t last_edge_at = 0;
+  };
+  std::map<std::string, std::map<std::string, Agent>> teams;  // team -> agent -> counts
+  const std::string prefix = absl::StrCat("er", kSep, tenant, kSep);
+  std::string start = prefix;
+  keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, day - th.agent_rate_window)));
+  absl::Status scan = context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key,
+                                                                                  absl::string_view value) {
+    int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
+    if (at >= day) return false;
+    std::vector<absl::string_view> parts = absl::StrSplit(value, kSep);
+    if (parts.size() != 3) return true;
+    Agent& a = teams[std::string(parts[1])][std::string(parts[0])];
+    ++a.resolutions;
+    if (parts[2] == "1") {
+      ++a.edges;
+      a.last_edge_ticket = std::string(key.substr(prefix.size() + 8));
+      a.last_edge_at = at;
+    }
+    return true;
+  });
+  if (!scan.ok()) return scan;
+  for (const auto& [team, agents] : teams) {
+    std::vector<double> rates;
+    for (const auto& [name, a] : agents) {
+      if (a.resolutions >= th.agent_rate_min_tickets) rates.push_back(double(a.edges) / a.resolutions);
+    }
+    if (rates.size() < 2) continue;  // no team to compare with
+    std::sort(rates.begin(), rates.end());
+    double median = rates.size() % 2 ? rates[rates.size() / 2]
+                                     : (rates[rates.size() / 2 - 1] + rates[rates.size() / 2]) / 2;
+    for (const auto& [name, a] : agents) {
+      if (a.resolutions < th.agent_rate_min_tickets || a.edges < 2) continue;
+      double rate = double(a.edges) / a.resolutions;
+      if (rate <= 2 * median) continue;
+      auto state = context.MutableTicket(tenant, a.last_edge_ticket);
+      if (!state.ok()) continue;
+      internal::TicketState before = **state;
+      v1::Finding* f = Raise(*state, v1::FINDING_KIND_SLA_EDGE_CLOSURE, absl::StrCat("edge_rate:", FormatMicros(day)),
+                             a.last_edge_at, v1::SEVERITY_HIGH,
+                             absl::StrFormat("%s closed %d of %d tickets in the last minutes before the target over 30 "
+                                             "days (%.0f%%), more than twice the %s median (%.0f%%)",
+                                             name, a.edges, a.resolutions, 100 * rate, team, 100 * median),
+                             name);
+      f->set_team(team);
+      *f->add_evidence() = MakeEvidence("", a.last_edge_at, absl::StrCat("latest last-minute closure: ", a.last_edge_ticket));
+      WriteFindingChanges(before, **state, &context.writes());
+    }
+  }
   return absl::OkStatus();
 }
 

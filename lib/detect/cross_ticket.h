@@ -8,6 +8,7 @@
 //   "bp" ∅ tenant ∅ fnv64(notes) ∅ be64(resolved) ticket      resolutions by notes
 //   "rr" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket
 //   "rc" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket
+//   "er" ∅ tenant ∅ be64(resolved) ticket -> agent ∅ team ∅ "1"|"0" (at the edge)
 // A ticket's event raises what the stored index already shows; at the end of
 // the batch, what this batch added is checked against the others, so a pile
 // that arrives in one batch is found on every ticket of it.
@@ -35,6 +36,17 @@ class CrossTicket {
   // End of the batch for `tenant`: raises on every ticket that this batch's
   // resolutions and creations put in a finding. Clears the tenant's buffer.
   absl::Status Flush(const std::string& tenant, const Thresholds& th, StageContext& context);
+
+  // Once per day of event time (when the watermark enters a new UTC day):
+  // over the 30 days before it, an agent with at least 10 resolutions, two of
+  // them in the last 5% of the target, whose rate of last-minute closures is
+  // more than twice the median of the agents of the same team, gets an
+  // SLA_EDGE_CLOSURE finding on their latest last-minute ticket.
+  absl::Status ReviewAgentEdgeRates(const std::string& tenant, int64_t before_us, int64_t after_us,
+                                    const Thresholds& th, StageContext& context);
+
+  // Findings raised by the daily review rather than by the ticket's events.
+  static bool IsPeriodic(const v1::Finding& finding);
 
  private:
   struct Entry {

@@ -315,10 +315,10 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     d->set_last_resolved_us(t);
     d->set_last_resolved_event(event.event_id());
     d->set_last_resolved_by(resolver);
-    cross_ticket_.OnResolved(event, s, th, context);
     int64_t target = th.ResolutionTarget(s->priority());
     int64_t clock = d->res_clock_us();
     d->set_last_resolve_at_edge(clock <= target && clock >= target - static_cast<int64_t>(target * th.edge_fraction));
+    cross_ticket_.OnResolved(event, s, th, context);
     if (conversation && d->agent_public_replies() == 0) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_RESOLVED_WITHOUT_CONTACT, absl::StrCat("no_contact:", event.event_id()),
                              t, v1::SEVERITY_MEDIUM, "resolved without a single public reply to the requester", resolver);
@@ -416,8 +416,14 @@ void DetectorStage::Reindex(internal::TicketState* s, int64_t deadline, Store::B
 absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageContext& context) {
   internal::TicketState* s = update.after;
   // A refold starts from an empty state: the index entry written before is
-  // still in the store and must be replaced, not forgotten.
+  // still in the store and must be replaced, not forgotten; findings raised
+  // by the daily agent-rate review are not the ticket's own and carry over.
   s->mutable_detect()->set_indexed_deadline_us(update.before.detect().indexed_deadline_us());
+  if (update.rebuilt) {
+    for (const v1::Finding& f : update.before.findings()) {
+      if (CrossTicket::IsPeriodic(f) && !HasFinding(*s, f.id())) *s->add_findings() = f;
+    }
+  }
   Reindex(s, EvaluateDeadlines(s, update.watermark_us), &context.writes());
   WriteFindingChanges(update.before, *s, &context.writes());
   return absl::OkStatus();
@@ -426,6 +432,10 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
 absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                                         StageContext& context) {
   if (absl::Status s = cross_ticket_.Flush(tenant, thresholds_.For(tenant), context); !s.ok()) return s;
+  if (absl::Status s = cross_ticket_.ReviewAgentEdgeRates(tenant, before_us, after_us, thresholds_.For(tenant), context);
+      !s.ok()) {
+    return s;
+  }
   if (after_us <= before_us) return absl::OkStatus();
   // Deadlines up to `before_us` were handled when the watermark passed them
   // (and re-indexed later or dropped), so the scan starts after it and never

@@ -31,6 +31,8 @@ struct Thresholds {
   uint32_t boilerplate_count = 10;            // the same resolution text on this many tickets ...
   int64_t boilerplate_window = 30 * kDay;     // ... within this long
   int64_t reopen_as_new_window = 3 * kDay;    // a new ticket this soon after a resolution
+  uint32_t agent_rate_min_tickets = 10;       // agent vs team last-minute closure rates: resolutions needed
+  int64_t agent_rate_window = 30 * kDay;      // ... within this long
 
   // Targets indexed by Priority (CRITICAL, HIGH, MEDIUM, LOW); an unset
   // priority uses MEDIUM's.

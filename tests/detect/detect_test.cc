@@ -366,6 +366,32 @@ TEST_F(DetectTest, ReopenAsNew) {
   EXPECT_TRUE(Has("Q2", "REOPEN_AS_NEW"));
 }
 
+TEST_F(DetectTest, AgentLastMinuteRateFarAboveTheTeam) {
+  // Three agents of one team, ten resolutions each; "edgy" resolves four of
+  // them in the last 5% of the 3-day target, "calm" one, "quick" none.
+  std::vector<v1::TicketEvent> events;
+  int n = 0;
+  for (const std::string agent : {"edgy", "calm", "quick"}) {
+    for (int i = 0; i < 10; ++i, ++n) {
+      std::string t = agent + std::to_string(i);
+      bool edge = (agent == "edgy" && i < 4) || (agent == "calm" && i == 0);
+      int64_t opened = n * 60;
+      events.push_back(Created(t, t + "-o", opened));
+      events.push_back(Resolve(t, t + "-r", opened + (edge ? 3 * kDayMin - 30 : 120), agent, "Fixed for " + t));
+    }
+  }
+  Send(events);
+  AdvanceTo(10 * kDayMin);  // a new day: the daily review of the last 30 days runs
+  v1::ListFindingsRequest request;
+  request.set_tenant("acme");
+  request.add_kinds(v1::FINDING_KIND_SLA_EDGE_CLOSURE);
+  auto list = detect::ListFindings(*store_, request);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->total(), 1u);
+  EXPECT_EQ(list->findings(0).agent_id(), "edgy");
+  EXPECT_NE(list->findings(0).summary().find("4 of 10"), std::string::npos) << list->findings(0).summary();
+}
+
 std::vector<v1::TicketEvent> Story() {
   return {CreatedWith("S", "s01", 0, v1::PRIORITY_HIGH),
           Comment("S", "s02", 5, ACTOR_ROLE_REQUESTER, "The ERP shows error 500. I can't work."),
