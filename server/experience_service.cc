@@ -2,6 +2,7 @@
 
 #include "detect/findings.h"
 #include "query/ticket_query.h"
+#include "score/score_query.h"
 #include "server/status.h"
 
 namespace rapport::server {
@@ -21,7 +22,15 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerC
     return reactor;
   }
   auto ticket = ReadTicket(*store_, request->tenant(), request->ticket_id(), thresholds_);
-  if (ticket.ok()) *response = std::move(*ticket);
+  if (ticket.ok()) {
+    *response = std::move(*ticket);
+    v1::GetScoreRequest score_request;
+    score_request.set_tenant(request->tenant());
+    score_request.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
+    score_request.mutable_scope()->set_id(request->ticket_id());
+    auto score = score::GetScore(*store_, score_request, *scoring_);
+    if (score.ok()) *response->mutable_score() = std::move(*score);
+  }
   reactor->Finish(ToGrpc(ticket.status()));
   return reactor;
 }
@@ -56,6 +65,39 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListFindings(grpc::CallbackServ
   auto list = detect::ListFindings(*store_, *request);
   if (list.ok()) *response = std::move(*list);
   reactor->Finish(ToGrpc(list.status()));
+  return reactor;
+}
+
+// Score queries read one scope's per-day sums (a few hundred keys at most),
+// so they also run inline; ListScores and ExplainScore walk more and are
+// bounded by the tenant's scopes and by a ticket cap.
+grpc::ServerUnaryReactor* ExperienceServiceImpl::GetScore(grpc::CallbackServerContext* context,
+                                                          const v1::GetScoreRequest* request,
+                                                          v1::ScoreReport* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto report = score::GetScore(*store_, *request, *scoring_);
+  if (report.ok()) *response = std::move(*report);
+  reactor->Finish(ToGrpc(report.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExperienceServiceImpl::ListScores(grpc::CallbackServerContext* context,
+                                                            const v1::ListScoresRequest* request,
+                                                            v1::ListScoresResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto list = score::ListScores(*store_, *request, *scoring_);
+  if (list.ok()) *response = std::move(*list);
+  reactor->Finish(ToGrpc(list.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ExperienceServiceImpl::ExplainScore(grpc::CallbackServerContext* context,
+                                                              const v1::GetScoreRequest* request,
+                                                              v1::ScoreExplanation* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto explanation = score::ExplainScore(*store_, *request, *scoring_);
+  if (explanation.ok()) *response = std::move(*explanation);
+  reactor->Finish(ToGrpc(explanation.status()));
   return reactor;
 }
 

@@ -39,16 +39,18 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     config = std::move(*loaded);
   }
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
+  server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
-  ingest_options.stages = {server->detectors_.get()};
+  ingest_options.stages = {server->detectors_.get(), server->scores_.get()};
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
   server->ingest_service_ = std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits);
   server->experience_service_ =
-      std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds());
+      std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
+                                              &server->scores_->options());
   server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get());
 
   // Both must be set before the builder starts the server.

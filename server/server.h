@@ -13,6 +13,7 @@
 #include "grpcpp/server.h"
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
+#include "score/score_stage.h"
 #include "store/store.h"
 
 namespace rapport::server {
@@ -59,6 +60,7 @@ class RapportServer {
   ServerOptions options_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;
+  std::unique_ptr<score::ScoreStage> scores_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;

@@ -115,6 +115,49 @@ absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, Th
   return absl::OkStatus();
 }
 
+absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
+  if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const YAML::Node& value = item.second;
+    const std::string at = absl::StrCat("scoring.", key);
+    try {
+      if (key == "weights") {
+        for (const auto& part : value) {
+          const std::string name = part.first.as<std::string>();
+          int c = 0;
+          while (c < score::kComponentCount && name != score::ComponentName(c)) ++c;
+          if (c == score::kComponentCount) {
+            return Unknown(at + " (components are timeliness, resolution_integrity, communication, "
+                                "requester_sentiment, survey)", name);
+          }
+          o->weights[c] = part.second.as<double>();
+          if (o->weights[c] < 0) return absl::InvalidArgumentError(absl::StrCat(at, ".", name, " must be >= 0"));
+        }
+      } else if (key == "intensity_factor") {
+        o->intensity_factor = value.as<double>();
+        if (o->intensity_factor < 0) return absl::InvalidArgumentError(at + " must be >= 0");
+      } else if (key == "vip_factor") {
+        o->vip_factor = value.as<double>();
+        if (o->vip_factor <= 0) return absl::InvalidArgumentError(at + " must be > 0");
+      } else if (key == "half_life" || key == "trend_window") {
+        auto d = ParseDuration(at, value.as<std::string>());
+        if (!d.ok()) return d.status();
+        if (*d <= 0) return absl::InvalidArgumentError(at + " must be positive");
+        (key == "half_life" ? o->half_life_us : o->trend_window_us) = *d;
+      } else {
+        return Unknown("scoring", key);
+      }
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ": ", e.what()));
+    }
+  }
+  double total = 0;
+  for (double w : o->weights) total += w;
+  if (total <= 0) return absl::InvalidArgumentError("scoring.weights: at least one weight must be positive");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
@@ -130,7 +173,10 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
   Thresholds defaults;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
-    if (key != "defaults" && key != "tenants") return Unknown("the configuration", key);
+    if (key != "defaults" && key != "tenants" && key != "scoring") return Unknown("the configuration", key);
+  }
+  if (const YAML::Node scoring = root["scoring"]) {
+    if (auto s = ApplyScoring(scoring, &config.scoring); !s.ok()) return s;
   }
   if (const YAML::Node d = root["defaults"]) {
     for (const auto& item : d) {

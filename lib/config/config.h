@@ -22,6 +22,13 @@
 //         high: {first_response: 1h, resolution: 8h}
 //         medium: {first_response: 4h, resolution: 3d}
 //         low: {first_response: 8h, resolution: 5d}
+//   scoring:                  # the score (lib/score); rebuild after a change
+//     weights: {timeliness: 0.25, resolution_integrity: 0.25, communication: 0.2,
+//               requester_sentiment: 0.15, survey: 0.15}
+//     intensity_factor: 1     # a in w = 1 + a * requester intensity
+//     vip_factor: 1.5
+//     half_life: 90d
+//     trend_window: 30d
 //   tenants:
 //     acme:
 //       detectors: {reply_gap: 8h}   # starts from `defaults`
@@ -32,11 +39,13 @@
 
 #include "absl/status/statusor.h"
 #include "detect/thresholds.h"
+#include "score/ticket_score.h"
 
 namespace rapport {
 
 struct RapportConfig {
   detect::TenantThresholds detectors;
+  score::ScoreOptions scoring;
 };
 
 // InvalidArgument naming the key and the problem; NotFound for a missing file.

@@ -17,6 +17,20 @@ namespace {
 
 using v1::FindingKind;
 
+// The communication score's reading of one public agent message: rude is the
+// floor; otherwise politeness and warmth count equally. Text the engine cannot
+// judge (code, logs, another language) is left out rather than scored neutral.
+void RecordAgentTone(const tone::ToneResult& tone, const std::string& event_id, internal::DetectorState* d) {
+  if (tone.low_confidence && !tone.rude) return;
+  double points = tone.rude ? -100.0 : std::clamp(50.0 * tone.politeness + 50.0 * tone.sentiment, -100.0, 100.0);
+  if (d->agent_toned_messages() == 0 || points < d->agent_worst_points()) {
+    d->set_agent_worst_points(points);
+    d->set_agent_worst_event(event_id);
+  }
+  d->set_agent_toned_messages(d->agent_toned_messages() + 1);
+  d->set_agent_tone_points(d->agent_tone_points() + points);
+}
+
 // The resolution clock runs while the requester waits for IT, and through
 // pauses Rapport judges suspect.
 bool ClockRuns(v1::TicketStatus status, bool suspect_pause) {
@@ -130,6 +144,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
         d->set_unanswered_since_us(0);
         d->clear_unanswered_event();
         tone::ToneResult tone = tone::ToneAnalyzer::Default().Analyze(text);
+        RecordAgentTone(tone, event.event_id(), d);
         if (tone.rude) {
           bool severe = false;
           for (const tone::Cue& c : tone.cues) severe |= c.kind == "threat" || c.kind == "profanity";

@@ -1,6 +1,7 @@
 #include "ingest/ingestor.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,14 @@ class BatchContext final : public StageContext {
     return *state;
   }
 
+  void ForEachTicket(const std::string& tenant,
+                     const std::function<void(internal::TicketState*)>& visit) override {
+    for (const std::string& key : order_) {
+      internal::TicketState& state = tickets_[key];
+      if (state.event_count() > 0 && state.tenant() == tenant) visit(&state);
+    }
+  }
+
   // The cached state (empty for a ticket without events).
   absl::StatusOr<internal::TicketState*> LoadTicket(const std::string& tenant, const std::string& ticket_id) {
     std::string key = keys::Ticket(tenant, ticket_id);
@@ -117,6 +126,36 @@ class BatchContext final : public StageContext {
   absl::flat_hash_map<std::string, internal::TenantState> tenants_;
   std::vector<std::string> tenant_order_;
 };
+
+// The ack's feedback for a batch that set want_scores: every ticket of its
+// valid events (duplicates too, so a re-sent batch gets its answer again) as
+// it stands after the group, with the findings the group raised on it.
+template <typename FindingsBefore>
+absl::Status AddTicketScores(const v1::EventBatch& batch, const FindingsBefore& findings_before,
+                             BatchContext& context, v1::BatchAck* ack) {
+  absl::flat_hash_set<std::pair<std::string, std::string>> seen;
+  std::unordered_set<uint32_t> rejected;
+  for (const v1::EventError& e : ack->rejected()) rejected.insert(e.index());
+  for (int i = 0; i < batch.events_size(); ++i) {
+    const v1::TicketEvent& event = batch.events(i);
+    if (rejected.count(static_cast<uint32_t>(i)) || !seen.insert({event.tenant(), event.ticket_id()}).second) continue;
+    auto state = context.LoadTicket(event.tenant(), event.ticket_id());
+    if (!state.ok()) return state.status();
+    const internal::TicketScoreRecord& rec = (*state)->score().counted();
+    v1::TicketScore* ts = ack->add_ticket_scores();
+    ts->set_ticket_id(event.ticket_id());
+    ts->set_scored(rec.scored());
+    ts->set_score(rec.score());
+    ts->set_relationship(static_cast<v1::Relationship>(rec.relationship()));
+    ts->set_services_score(rec.services_score());
+    ts->set_communications_score(rec.communications_score());
+    auto before = findings_before.find(std::make_pair(event.tenant(), event.ticket_id()));
+    for (const v1::Finding& f : (*state)->findings()) {
+      if (before == findings_before.end() || !before->second.contains(f.id())) *ts->add_new_findings() = f;
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -231,6 +270,8 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
 
   // 4. Fold each ticket, running the stages on every folded event.
   BatchContext context(store_, now);
+  const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
+  absl::flat_hash_map<TicketKey, absl::flat_hash_set<std::string>> findings_before;
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
     auto tenant = context.LoadTenant(p.event->tenant());
@@ -251,6 +292,10 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     if (!loaded.ok()) return loaded.status();
     internal::TicketState* state = *loaded;
     const internal::TicketState before = *state;
+    if (want_scores) {
+      auto& ids = findings_before[key];
+      for (const v1::Finding& f : before.findings()) ids.insert(f.id());
+    }
     const bool rebuilt = !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
 
     std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
@@ -314,6 +359,12 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       if (absl::Status s = stage->OnWatermark(tenant, watermark_before[tenant], after, context); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));
       }
+    }
+  }
+  if (want_scores) {
+    for (size_t b = 0; b < batches.size(); ++b) {
+      if (!batches[b]->want_scores()) continue;
+      if (absl::Status s = AddTicketScores(*batches[b], findings_before, context, &acks[b]); !s.ok()) return s;
     }
   }
   if (!accepted.empty()) {

@@ -17,6 +17,7 @@
 #define RAPPORT_INGEST_STAGE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,11 @@ class StageContext {
   // ticket has no events.
   virtual absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
                                                                const std::string& ticket_id) = 0;
+
+  // Calls `visit` for every ticket of `tenant` loaded in this batch (touched
+  // by its events or by a stage), in load order.
+  virtual void ForEachTicket(const std::string& tenant,
+                             const std::function<void(internal::TicketState*)>& visit) = 0;
 
   // Server time (microseconds), for nothing but logging: analysis runs on
   // event time.

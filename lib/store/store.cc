@@ -11,6 +11,7 @@
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "store/keys.h"
+#include "store/sums.h"
 
 namespace rapport {
 namespace {
@@ -100,8 +101,9 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
     Family family = static_cast<Family>(i);
     bool point = family == Family::kDedupe || family == Family::kTickets || family == Family::kMeta;
     rocksdb::ColumnFamilyOptions cf = family_options(point);
-    if (family == Family::kAggregates && options.aggregates_merge_operator) {
-      cf.merge_operator = options.aggregates_merge_operator;
+    if (family == Family::kAggregates) {
+      cf.merge_operator =
+          options.aggregates_merge_operator ? options.aggregates_merge_operator : NewSumsMergeOperator();
     }
     descriptors.emplace_back(FamilyName(family), cf);
   }

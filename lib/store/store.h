@@ -64,7 +64,7 @@ class Store {
     // most), shared by every column family.
     size_t block_cache_bytes = 128 << 20;
     size_t write_buffer_bytes = 32 << 20;  // per memtable
-    // Merge operator of Family::kAggregates (may be null).
+    // Merge operator of Family::kAggregates; null: the sums operator (sums.h).
     std::shared_ptr<rocksdb::MergeOperator> aggregates_merge_operator;
   };
 

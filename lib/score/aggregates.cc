@@ -1,0 +1,138 @@
+#include "score/aggregates.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "store/keys.h"
+
+namespace rapport::score {
+namespace {
+
+constexpr char kSep = '\0';
+constexpr uint64_t kDayBias = uint64_t{1} << 40;  // days before 1970 still sort
+constexpr int64_t kMicrosPerDay = 86'400'000'000;
+
+int64_t Micro(double v) { return std::llround(v * kMicro); }
+
+void AppendDay(std::string* out, int64_t day) { keys::PutBigEndian64(out, static_cast<uint64_t>(day) + kDayBias); }
+
+}  // namespace
+
+int64_t DayOf(int64_t micros) {
+  int64_t day = micros / kMicrosPerDay;
+  if (micros % kMicrosPerDay < 0) --day;
+  return day;
+}
+
+int64_t DayStartMicros(int64_t day) { return day * kMicrosPerDay; }
+
+std::string ScopeTag(v1::ScopeKind kind, absl::string_view id) {
+  std::string tag(1, static_cast<char>(kind));
+  tag.append(id.data(), id.size());
+  return tag;
+}
+
+v1::ScopeKind ScopeTagKind(absl::string_view tag) {
+  return tag.empty() ? v1::SCOPE_KIND_UNSPECIFIED : static_cast<v1::ScopeKind>(static_cast<unsigned char>(tag[0]));
+}
+
+absl::string_view ScopeTagId(absl::string_view tag) { return tag.empty() ? tag : tag.substr(1); }
+
+std::string AggregateScopePrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat(tenant, absl::string_view(&kSep, 1), scope_tag, absl::string_view(&kSep, 1));
+}
+
+std::string AggregateKindPrefix(absl::string_view tenant, v1::ScopeKind kind) {
+  std::string prefix = absl::StrCat(tenant, absl::string_view(&kSep, 1));
+  prefix.push_back(static_cast<char>(kind));
+  return prefix;
+}
+
+std::string AggregateKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
+  std::string key = AggregateScopePrefix(tenant, scope_tag);
+  AppendDay(&key, day);
+  return key;
+}
+
+bool ParseAggregateKey(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day) {
+  // tenant ∅ tag ∅ be64(day): the tag ends at the separator 9 bytes from the end.
+  if (key.size() < tenant_size + 1 + 1 + 1 + 8 || key[key.size() - 9] != kSep) return false;
+  *scope_tag = std::string(key.substr(tenant_size + 1, key.size() - 9 - tenant_size - 1));
+  *day = static_cast<int64_t>(keys::GetBigEndian64(key.substr(key.size() - 8)) - kDayBias);
+  return true;
+}
+
+std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat("sc", absl::string_view(&kSep, 1), tenant, absl::string_view(&kSep, 1), scope_tag,
+                      absl::string_view(&kSep, 1));
+}
+
+std::string ScopeIndexDayKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
+  std::string key = ScopeIndexPrefix(tenant, scope_tag);
+  AppendDay(&key, day);
+  return key;
+}
+
+std::string ScopeIndexKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day,
+                          absl::string_view ticket_id) {
+  return absl::StrCat(ScopeIndexDayKey(tenant, scope_tag, day), ticket_id);
+}
+
+internal::TicketScoreRecord MakeRecord(const internal::TicketState& s, const TicketScore& score,
+                                       const ScoreOptions& options) {
+  internal::TicketScoreRecord r;
+  r.set_scored(score.scored);
+  if (!score.scored) return r;
+  r.set_score(score.score);
+  r.set_has_services(score.has_services);
+  r.set_services_score(score.services);
+  r.set_has_communications(score.has_communications);
+  r.set_communications_score(score.communications);
+  r.set_relationship(score.relationship);
+  for (int c = 0; c < kComponentCount; ++c) r.add_components(score.applicable[c] ? score.components[c] : NAN);
+  r.set_weight(score.weight);
+  r.set_day(DayOf(s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us()));
+
+  r.add_scopes(ScopeTag(v1::SCOPE_KIND_TENANT, ""));
+  auto add = [&](v1::ScopeKind kind, const std::string& id) {
+    if (!id.empty()) r.add_scopes(ScopeTag(kind, id));
+  };
+  add(v1::SCOPE_KIND_AGENT, s.assignee().agent_id());
+  add(v1::SCOPE_KIND_TEAM, s.assignee().team());
+  add(v1::SCOPE_KIND_REQUESTER, s.requester().id());
+  add(v1::SCOPE_KIND_DEPARTMENT, s.requester().department());
+  add(v1::SCOPE_KIND_SERVICE, s.service());
+
+  const double w = score.weight;
+  SumVector sums{};
+  sums[kTickets] = 1;
+  sums[kWeight] = Micro(w);
+  if (score.has_services) {
+    sums[kServicesWeight] = Micro(w);
+    sums[kServicesSum] = Micro(w * score.services);
+  }
+  if (score.has_communications) {
+    sums[kCommunicationsWeight] = Micro(w);
+    sums[kCommunicationsSum] = Micro(w * score.communications);
+  }
+  for (int c = 0; c < kComponentCount; ++c) {
+    if (!score.applicable[c]) continue;
+    sums[kShareBase + c] = Micro(w * score.shares[c]);
+    sums[kComponentWeightBase + c] = Micro(w);
+    sums[kComponentSumBase + c] = Micro(w * score.components[c]);
+  }
+  if (s.score().inputs().has_survey()) {
+    double answer = s.score().inputs().survey_0_to_10();
+    sums[kSurveys] = 1;
+    sums[kSurveyTop] = answer >= options.survey_top_band ? 1 : 0;
+    sums[kSurveyBottom] = answer <= options.survey_bottom_band ? 1 : 0;
+  }
+  for (const v1::Finding& f : s.findings()) {
+    int slot = kFindingBase + static_cast<int>(f.kind());
+    if (f.kind() > 0 && slot < kSumSlots) ++sums[slot];
+  }
+  r.set_sums(EncodeSums(sums));
+  return r;
+}
+
+}  // namespace rapport::score

@@ -1,0 +1,528 @@
+#include "score/score_query.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "event/event.h"
+#include "query/ticket_query.h"
+#include "score/aggregates.h"
+#include "store/keys.h"
+
+namespace rapport::score {
+namespace {
+
+constexpr int kFindingKinds = kSumSlots - kFindingBase;
+
+// Decayed sums of one window.
+struct Accum {
+  double weight = 0, services_weight = 0, services = 0, communications_weight = 0, communications = 0;
+  double share[kComponentCount] = {}, component_weight[kComponentCount] = {}, component[kComponentCount] = {};
+  uint64_t tickets = 0, surveys = 0, top = 0, bottom = 0;
+  uint64_t findings[kFindingKinds] = {};
+
+  void Add(const SumVector& s, double decay) {
+    auto d = [&](int slot) { return decay * static_cast<double>(s[slot]) / kMicro; };
+    tickets += static_cast<uint64_t>(s[kTickets]);
+    weight += d(kWeight);
+    services_weight += d(kServicesWeight);
+    services += d(kServicesSum);
+    communications_weight += d(kCommunicationsWeight);
+    communications += d(kCommunicationsSum);
+    for (int c = 0; c < kComponentCount; ++c) {
+      share[c] += d(kShareBase + c);
+      component_weight[c] += d(kComponentWeightBase + c);
+      component[c] += d(kComponentSumBase + c);
+    }
+    surveys += static_cast<uint64_t>(s[kSurveys]);
+    top += static_cast<uint64_t>(s[kSurveyTop]);
+    bottom += static_cast<uint64_t>(s[kSurveyBottom]);
+    for (int k = 1; k < kFindingKinds; ++k) findings[k] += static_cast<uint64_t>(s[kFindingBase + k]);
+  }
+  // Below a millionth of a ticket the sums are rounding residue.
+  bool scored() const { return weight > 1e-6; }
+  double Points(int c) const { return scored() ? share[c] / weight : 0; }
+  double Score() const {
+    double total = 0;
+    for (int c = 0; c < kComponentCount; ++c) total += Points(c);
+    return total;
+  }
+};
+
+// Whole UTC days [first_day, last_day]; decay counted back from end_us.
+struct Range {
+  int64_t first_day = std::numeric_limits<int64_t>::min() / 2;
+  int64_t last_day = std::numeric_limits<int64_t>::max() / 2;
+  int64_t end_us = 0;
+  bool Contains(int64_t day) const { return day >= first_day && day <= last_day; }
+};
+
+struct Plan {
+  Range current;
+  bool has_trend = false;
+  Range recent, before;  // trend: recent minus before
+  v1::Window window;     // the window as resolved
+};
+
+absl::StatusOr<Plan> MakePlan(const Store& store, const std::string& tenant, const v1::Window* window,
+                              const ScoreOptions& o) {
+  auto t = ReadTenant(store, tenant);
+  if (!t.ok()) return t.status();
+  Plan plan;
+  const int64_t watermark = t->watermark_us();
+  const bool has_start = window != nullptr && window->has_start();
+  const bool has_end = window != nullptr && window->has_end();
+  if (!has_start && !has_end) {
+    int64_t last = DayOf(watermark);
+    int64_t n = std::max<int64_t>(1, o.trend_window_us / (86'400'000'000));
+    plan.current.last_day = last;
+    plan.current.end_us = watermark;
+    plan.has_trend = true;
+    plan.recent = {last - n + 1, last, watermark};
+    plan.before = {last - 2 * n + 1, last - n, DayStartMicros(last - n + 1)};
+    *plan.window.mutable_end() = FromMicros(watermark);
+    return plan;
+  }
+  int64_t start = has_start ? ToMicros(window->start()) : std::numeric_limits<int64_t>::min() / 2;
+  int64_t end = has_end ? ToMicros(window->end()) : watermark + 1;
+  if (end <= start) {
+    return absl::InvalidArgumentError("window.end must be after window.start");
+  }
+  plan.current = {has_start ? DayOf(start) : plan.current.first_day, DayOf(end - 1), end};
+  if (has_start) {
+    int64_t n = plan.current.last_day - plan.current.first_day + 1;
+    plan.has_trend = true;
+    plan.recent = plan.current;
+    plan.before = {plan.current.first_day - n, plan.current.first_day - 1, start};
+    *plan.window.mutable_start() = window->start();
+  }
+  *plan.window.mutable_end() = FromMicros(end);
+  return plan;
+}
+
+double Decay(const Range& r, int64_t day, const ScoreOptions& o) {
+  if (o.half_life_us <= 0) return 1;
+  double age = static_cast<double>(std::max<int64_t>(0, r.end_us - DayStartMicros(day)));
+  return std::pow(0.5, age / static_cast<double>(o.half_life_us));
+}
+
+struct Sums {
+  Accum current, recent, before;
+};
+
+void AddDay(const Plan& plan, int64_t day, const SumVector& v, const ScoreOptions& o, Sums* sums) {
+  if (plan.current.Contains(day)) sums->current.Add(v, Decay(plan.current, day, o));
+  if (plan.has_trend && plan.recent.Contains(day)) sums->recent.Add(v, Decay(plan.recent, day, o));
+  if (plan.has_trend && plan.before.Contains(day)) sums->before.Add(v, Decay(plan.before, day, o));
+}
+
+void Fill(const Plan& plan, const Sums& sums, const ScoreOptions& o, v1::ScoreReport* r) {
+  const Accum& a = sums.current;
+  *r->mutable_window() = plan.window;
+  r->set_scored(a.scored());
+  r->set_tickets(a.tickets);
+  r->set_weighted_tickets(a.weight);
+  if (a.scored()) r->set_score(a.Score());
+  bool has_services = a.services_weight > 1e-6, has_communications = a.communications_weight > 1e-6;
+  if (has_services) r->set_services_score(a.services / a.services_weight);
+  if (has_communications) r->set_communications_score(a.communications / a.communications_weight);
+  r->set_relationship(Quadrant(has_services, r->services_score(), has_communications, r->communications_score()));
+  for (int k = 1; k < kFindingKinds; ++k) {
+    if (a.findings[k] == 0) continue;
+    v1::FindingCount* f = r->add_findings();
+    f->set_kind(static_cast<v1::FindingKind>(k));
+    f->set_count(a.findings[k]);
+  }
+  if (a.surveys > 0) {
+    r->set_has_surveys(true);
+    r->set_surveys(a.surveys);
+    r->set_survey_happiness(100.0 * (static_cast<double>(a.top) - static_cast<double>(a.bottom)) / a.surveys);
+    r->set_expectation_gap(r->survey_happiness() - r->score());
+  }
+  if (plan.has_trend && sums.recent.scored() && sums.before.scored()) {
+    r->set_has_trend(true);
+    r->set_trend(sums.recent.Score() - sums.before.Score());
+  }
+  for (int c = 0; c < kComponentCount; ++c) {
+    if (a.component_weight[c] <= 1e-6) continue;
+    v1::ComponentScore* cs = r->add_components();
+    cs->set_component(ComponentName(c));
+    cs->set_applicable(true);
+    cs->set_score(a.component[c] / a.component_weight[c]);
+    cs->set_weight(o.weights[c]);
+  }
+}
+
+absl::Status CheckScope(const std::string& tenant, const v1::Scope& scope) {
+  if (tenant.empty()) return absl::InvalidArgumentError("tenant is required");
+  if (scope.kind() == v1::SCOPE_KIND_UNSPECIFIED || !v1::ScopeKind_IsValid(scope.kind())) {
+    return absl::InvalidArgumentError(
+        "scope.kind is required: TICKET, AGENT, TEAM, REQUESTER, DEPARTMENT, SERVICE or TENANT");
+  }
+  if (scope.kind() != v1::SCOPE_KIND_TENANT && scope.id().empty()) {
+    return absl::InvalidArgumentError("scope.id is required for every scope kind but TENANT");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<internal::TicketState> LoadTicket(const Store& store, const std::string& tenant,
+                                                 const std::string& ticket_id) {
+  std::string bytes;
+  absl::Status s = store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes);
+  if (absl::IsNotFound(s)) {
+    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
+  }
+  if (!s.ok()) return s;
+  internal::TicketState state;
+  if (!state.ParseFromString(bytes)) return absl::DataLossError("a stored ticket state is unreadable");
+  return state;
+}
+
+// A ticket's own report: its record, no decay, no trend.
+void FillTicket(const internal::TicketState& s, const ScoreOptions& o, v1::ScoreReport* r) {
+  const internal::TicketScoreRecord& rec = s.score().counted();
+  Sums sums;
+  if (rec.scored()) {
+    SumVector v{};
+    (void)AddEncodedSums(rec.sums(), &v);
+    sums.current.Add(v, 1.0);
+  }
+  Plan plan;
+  Fill(plan, sums, o, r);
+  r->clear_window();
+  if (rec.scored()) r->set_score(rec.score());
+  r->clear_components();
+  for (int c = 0; c < kComponentCount && c < rec.components_size(); ++c) {
+    v1::ComponentScore* cs = r->add_components();
+    cs->set_component(ComponentName(c));
+    cs->set_applicable(!std::isnan(rec.components(c)));
+    if (cs->applicable()) cs->set_score(rec.components(c));
+    cs->set_weight(o.weights[c]);
+  }
+}
+
+absl::Status ScanScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
+                       const ScoreOptions& o, Sums* sums) {
+  absl::Status bad;
+  absl::Status s = store.Scan(Family::kAggregates, AggregateScopePrefix(tenant, tag),
+                              [&](absl::string_view key, absl::string_view value) {
+                                std::string parsed_tag;
+                                int64_t day;
+                                if (!ParseAggregateKey(key, tenant.size(), &parsed_tag, &day)) return true;
+                                SumVector v{};
+                                if (bad = AddEncodedSums(value, &v); !bad.ok()) return false;
+                                AddDay(plan, day, v, o, sums);
+                                return true;
+                              });
+  if (!s.ok()) return s;
+  if (!bad.ok()) return absl::DataLossError(absl::StrCat("an aggregate record is unreadable: ", bad.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreRequest& request,
+                                         const ScoreOptions& o) {
+  if (absl::Status s = CheckScope(request.tenant(), request.scope()); !s.ok()) return s;
+  v1::ScoreReport report;
+  report.set_tenant(request.tenant());
+  *report.mutable_scope() = request.scope();
+  if (request.scope().kind() == v1::SCOPE_KIND_TICKET) {
+    auto state = LoadTicket(store, request.tenant(), request.scope().id());
+    if (!state.ok()) return state.status();
+    FillTicket(*state, o, &report);
+    return report;
+  }
+  auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+  if (!plan.ok()) return plan.status();
+  Sums sums;
+  std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());
+  if (absl::Status s = ScanScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
+  Fill(*plan, sums, o, &report);
+  return report;
+}
+
+absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::ListScoresRequest& request,
+                                                  const ScoreOptions& o) {
+  if (request.tenant().empty()) return absl::InvalidArgumentError("tenant is required");
+  if (request.kind() == v1::SCOPE_KIND_UNSPECIFIED || !v1::ScopeKind_IsValid(request.kind())) {
+    return absl::InvalidArgumentError("kind is required: TICKET, AGENT, TEAM, REQUESTER, DEPARTMENT, SERVICE or TENANT");
+  }
+  uint32_t page_size = request.page_size() == 0 ? 20 : std::min<uint32_t>(request.page_size(), 1000);
+  uint64_t offset = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
+    return absl::InvalidArgumentError("page_token is not one this server returned; start without it");
+  }
+  auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+  if (!plan.ok()) return plan.status();
+
+  std::vector<v1::ScoreReport> all;
+  if (request.kind() == v1::SCOPE_KIND_TICKET) {
+    absl::Status bad;
+    absl::Status s = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
+                                [&](absl::string_view, absl::string_view value) {
+                                  internal::TicketState state;
+                                  if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                    bad = absl::DataLossError("a stored ticket state is unreadable");
+                                    return false;
+                                  }
+                                  const internal::TicketScoreRecord& rec = state.score().counted();
+                                  if (!rec.scored() || !plan->current.Contains(rec.day())) return true;
+                                  v1::ScoreReport r;
+                                  r.set_tenant(request.tenant());
+                                  r.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
+                                  r.mutable_scope()->set_id(state.ticket_id());
+                                  FillTicket(state, o, &r);
+                                  all.push_back(std::move(r));
+                                  return true;
+                                });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+  } else {
+    std::string tag;
+    Sums sums;
+    absl::Status bad;
+    auto finish = [&] {
+      if (tag.empty()) return;
+      v1::ScoreReport r;
+      r.set_tenant(request.tenant());
+      r.mutable_scope()->set_kind(request.kind());
+      r.mutable_scope()->set_id(std::string(ScopeTagId(tag)));
+      Fill(*plan, sums, o, &r);
+      if (r.scored()) all.push_back(std::move(r));
+      sums = Sums();
+    };
+    absl::Status s = store.Scan(Family::kAggregates, AggregateKindPrefix(request.tenant(), request.kind()),
+                                [&](absl::string_view key, absl::string_view value) {
+                                  std::string key_tag;
+                                  int64_t day;
+                                  if (!ParseAggregateKey(key, request.tenant().size(), &key_tag, &day)) return true;
+                                  if (key_tag != tag) {
+                                    finish();
+                                    tag = std::move(key_tag);
+                                  }
+                                  SumVector v{};
+                                  if (bad = AddEncodedSums(value, &v); !bad.ok()) return false;
+                                  AddDay(*plan, day, v, o, &sums);
+                                  return true;
+                                });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return absl::DataLossError(absl::StrCat("an aggregate record is unreadable: ", bad.message()));
+    finish();
+  }
+
+  auto by_id = [](const v1::ScoreReport& a, const v1::ScoreReport& b) { return a.scope().id() < b.scope().id(); };
+  switch (request.order()) {
+    case v1::SCORE_ORDER_BEST_FIRST:
+      std::stable_sort(all.begin(), all.end(), [&](auto& a, auto& b) {
+        return a.score() != b.score() ? a.score() > b.score() : by_id(a, b);
+      });
+      break;
+    case v1::SCORE_ORDER_MOST_DECLINED:
+    case v1::SCORE_ORDER_MOST_IMPROVED: {
+      const bool declined = request.order() == v1::SCORE_ORDER_MOST_DECLINED;
+      // Only scopes with a trend can be ranked by change.
+      all.erase(std::remove_if(all.begin(), all.end(), [](auto& r) { return !r.has_trend(); }), all.end());
+      std::stable_sort(all.begin(), all.end(), [&](auto& a, auto& b) {
+        if (a.trend() != b.trend()) return declined ? a.trend() < b.trend() : a.trend() > b.trend();
+        return by_id(a, b);
+      });
+      break;
+    }
+    default:
+      std::stable_sort(all.begin(), all.end(), [&](auto& a, auto& b) {
+        return a.score() != b.score() ? a.score() < b.score() : by_id(a, b);
+      });
+  }
+  v1::ListScoresResponse response;
+  response.set_total(all.size());
+  for (uint64_t i = offset; i < all.size() && i < offset + page_size; ++i) *response.add_scores() = std::move(all[i]);
+  if (offset + page_size < all.size()) response.set_next_page_token(absl::StrCat(offset + page_size));
+  return response;
+}
+
+}  // namespace rapport::score
+
+namespace rapport::score {
+namespace {
+
+bool RelevantTo(int component, v1::FindingKind kind) {
+  switch (component) {
+    case kTimeliness:
+      return kind == v1::FINDING_KIND_FIRST_RESPONSE_BREACH || kind == v1::FINDING_KIND_RESOLUTION_BREACH ||
+             kind == v1::FINDING_KIND_STALE;
+    case kResolutionIntegrity:
+      return kind >= v1::FINDING_KIND_REOPENED_AFTER_RESOLVE && kind <= v1::FINDING_KIND_BOILERPLATE_RESOLUTION;
+    case kCommunication:
+      return kind == v1::FINDING_KIND_RUDE_REPLY || kind == v1::FINDING_KIND_CURT_TO_UPSET_REQUESTER ||
+             kind == v1::FINDING_KIND_REPLY_GAP;
+    case kRequesterSentiment:
+      return kind == v1::FINDING_KIND_REQUESTER_DISTRESS;
+    default:
+      return false;
+  }
+}
+
+// share[c] of a stored ticket record: its normalized weight times its value.
+std::array<double, kComponentCount> Shares(const internal::TicketScoreRecord& rec, const ScoreOptions& o) {
+  std::array<double, kComponentCount> shares{};
+  double total = 0;
+  for (int c = 0; c < kComponentCount && c < rec.components_size(); ++c) {
+    if (!std::isnan(rec.components(c))) total += o.weights[c];
+  }
+  if (total <= 0) return shares;
+  for (int c = 0; c < kComponentCount && c < rec.components_size(); ++c) {
+    if (!std::isnan(rec.components(c))) shares[c] = o.weights[c] / total * rec.components(c);
+  }
+  return shares;
+}
+
+// What in the ticket explains its reading of `component`.
+void AddEvidence(int component, const internal::TicketState& s, v1::Contribution* out) {
+  int added = 0;
+  for (const v1::Finding& f : s.findings()) {
+    if (!RelevantTo(component, f.kind()) || added >= 2) continue;
+    for (const v1::Evidence& e : f.evidence()) {
+      v1::Evidence* copy = out->add_evidence();
+      *copy = e;
+      copy->set_note(absl::StrCat(s.ticket_id(), ": ", f.summary(), e.note().empty() ? "" : " — ", e.note()));
+      break;
+    }
+    ++added;
+  }
+  if (added > 0) return;
+  const internal::DetectorState& d = s.detect();
+  v1::Evidence e;
+  if (component == kCommunication && !d.agent_worst_event().empty()) {
+    e.set_event_id(d.agent_worst_event());
+    e.set_note(absl::StrFormat("%s: least courteous agent message (%.0f points)", s.ticket_id(), d.agent_worst_points()));
+  } else if (component == kRequesterSentiment && !d.last_requester_text_event().empty()) {
+    e.set_event_id(d.last_requester_text_event());
+    e.set_note(absl::StrFormat("%s: requester sentiment %.2f at the start, %.2f at the end", s.ticket_id(),
+                               d.requester_first_compound(), d.requester_last_compound()));
+  } else if (component == kSurvey && !s.score().inputs().survey_event().empty()) {
+    e.set_event_id(s.score().inputs().survey_event());
+    e.set_note(absl::StrFormat("%s: survey answer %.1f of 10", s.ticket_id(), s.score().inputs().survey_0_to_10()));
+  } else {
+    return;
+  }
+  *out->add_evidence() = std::move(e);
+}
+
+// Up to `limit` tickets of the scope created in the window, for evidence.
+absl::StatusOr<std::vector<internal::TicketState>> ScopeTickets(const Store& store, const std::string& tenant,
+                                                                const std::string& tag, const Range& range,
+                                                                size_t limit) {
+  std::string prefix = ScopeIndexPrefix(tenant, tag);
+  std::string start = range.first_day > std::numeric_limits<int64_t>::min() / 4
+                          ? ScopeIndexDayKey(tenant, tag, range.first_day)
+                          : prefix;
+  std::string stop = ScopeIndexDayKey(tenant, tag, range.last_day + 1);
+  std::vector<std::string> ticket_keys;
+  absl::Status s = store.ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
+    if (key >= stop || ticket_keys.size() >= limit) return false;
+    ticket_keys.push_back(keys::Ticket(tenant, key.substr(prefix.size() + 8)));
+    return true;
+  });
+  if (!s.ok()) return s;
+  std::vector<std::string> values;
+  std::vector<bool> found;
+  if (s = store.MultiGet(Family::kTickets, ticket_keys, &values, &found); !s.ok()) return s;
+  std::vector<internal::TicketState> states;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!found[i]) continue;
+    states.emplace_back();
+    if (!states.back().ParseFromString(values[i])) return absl::DataLossError("a stored ticket state is unreadable");
+  }
+  return states;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::GetScoreRequest& request,
+                                                  const ScoreOptions& o) {
+  if (absl::Status s = CheckScope(request.tenant(), request.scope()); !s.ok()) return s;
+  v1::ScoreExplanation ex;
+  v1::ScoreReport* report = ex.mutable_report();
+  report->set_tenant(request.tenant());
+  *report->mutable_scope() = request.scope();
+  std::array<double, kComponentCount> points{};
+  std::array<bool, kComponentCount> applicable{};
+  std::array<double, kComponentCount> means{};
+  std::vector<internal::TicketState> tickets;
+  if (request.scope().kind() == v1::SCOPE_KIND_TICKET) {
+    auto state = LoadTicket(store, request.tenant(), request.scope().id());
+    if (!state.ok()) return state.status();
+    FillTicket(*state, o, report);
+    const internal::TicketScoreRecord& rec = state->score().counted();
+    if (rec.scored()) points = Shares(rec, o);
+    for (int c = 0; c < kComponentCount && c < rec.components_size(); ++c) {
+      applicable[c] = rec.scored() && !std::isnan(rec.components(c));
+      means[c] = applicable[c] ? rec.components(c) : 0;
+    }
+    tickets.push_back(std::move(*state));
+  } else {
+    auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+    if (!plan.ok()) return plan.status();
+    Sums sums;
+    std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());
+    if (absl::Status s = ScanScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
+    Fill(*plan, sums, o, report);
+    for (int c = 0; c < kComponentCount; ++c) {
+      applicable[c] = sums.current.component_weight[c] > 1e-6;
+      points[c] = sums.current.Points(c);
+      means[c] = applicable[c] ? sums.current.component[c] / sums.current.component_weight[c] : 0;
+    }
+    auto found = ScopeTickets(store, request.tenant(), tag, plan->current, 5000);
+    if (!found.ok()) return found.status();
+    tickets = std::move(*found);
+  }
+
+  std::vector<v1::Contribution> contributions;
+  for (int c = 0; c < kComponentCount; ++c) {
+    if (!applicable[c]) continue;
+    v1::Contribution contribution;
+    contribution.set_component(ComponentName(c));
+    contribution.set_points(points[c]);
+    contribution.set_summary(absl::StrFormat("%s averages %.1f (weight %.0f%%): %+.1f points", ComponentName(c),
+                                             means[c], 100 * o.weights[c], points[c]));
+    // The tickets that pull hardest in the contribution's direction.
+    std::vector<std::pair<double, const internal::TicketState*>> pulls;
+    for (const internal::TicketState& t : tickets) {
+      const internal::TicketScoreRecord& rec = t.score().counted();
+      if (!rec.scored() || c >= rec.components_size() || std::isnan(rec.components(c))) continue;
+      double pull = rec.weight() * Shares(rec, o)[c];
+      if ((points[c] < 0) == (pull < 0) && pull != 0) pulls.emplace_back(pull, &t);
+    }
+    std::sort(pulls.begin(), pulls.end(), [](auto& a, auto& b) {
+      if (std::abs(a.first) != std::abs(b.first)) return std::abs(a.first) > std::abs(b.first);
+      return a.second->ticket_id() < b.second->ticket_id();
+    });
+    for (size_t i = 0; i < pulls.size() && i < 3; ++i) {
+      contribution.add_ticket_ids(pulls[i].second->ticket_id());
+      AddEvidence(c, *pulls[i].second, &contribution);
+    }
+    contributions.push_back(std::move(contribution));
+  }
+  std::stable_sort(contributions.begin(), contributions.end(), [](auto& a, auto& b) {
+    return std::abs(a.points()) > std::abs(b.points());
+  });
+  // The score is the sum of the listed points, in the listed order, so a
+  // client adding them up gets exactly the score.
+  double total = 0;
+  for (v1::Contribution& contribution : contributions) {
+    total += contribution.points();
+    *ex.add_contributions() = std::move(contribution);
+  }
+  ex.set_score(total);
+  report->set_score(total);
+  if (report->has_surveys()) report->set_expectation_gap(report->survey_happiness() - total);
+  return ex;
+}
+
+}  // namespace rapport::score
