@@ -15,6 +15,8 @@ ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB stor
 ABSL_FLAG(std::string, config, "", "YAML configuration file (per-tenant detector thresholds, ...)");
 ABSL_FLAG(bool, sync, false,
           "fsync the WAL before each ack (survives power loss, not only a killed process)");
+ABSL_FLAG(bool, rebuild, false,
+          "recompute all derived data (ticket states, findings, scores) from the stored events before serving");
 ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
 ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resolution text");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.sync_writes = absl::GetFlag(FLAGS_sync);
   options.config_path = absl::GetFlag(FLAGS_config);
+  options.rebuild = absl::GetFlag(FLAGS_rebuild);
   options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
   options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
   options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);

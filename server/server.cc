@@ -4,12 +4,14 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "config/config.h"
+#include "ingest/rebuild.h"
 #include "server/admin_service.h"
 #include "server/experience_service.h"
 #include "server/ingest_queue.h"
@@ -27,11 +29,6 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create the data directory ", options.data_dir, ": ", ec.message()));
   }
-  Store::Options store_options;
-  store_options.path = options.data_dir;
-  store_options.sync = options.sync_writes;
-  if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
-
   RapportConfig config;
   if (!options.config_path.empty()) {
     auto loaded = LoadConfigFile(options.config_path);
@@ -43,6 +40,20 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
   ingest_options.stages = {server->detectors_.get(), server->scores_.get()};
+
+  Store::Options store_options;
+  store_options.path = options.data_dir;
+  store_options.sync = options.sync_writes;
+  if (options.rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+    RebuildStats stats;
+    if (absl::Status s = RebuildDerivedData(store_options, ingest_options, &stats); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("rebuild failed: ", s.message()));
+    }
+    Log(LogLevel::kInfo, "rebuilt derived data from the events",
+        {{"events", std::to_string(stats.events)}, {"tickets", std::to_string(stats.tickets)},
+         {"seconds", absl::StrFormat("%.1f", stats.seconds)}});
+  }
+  if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);

@@ -32,6 +32,9 @@ struct ServerOptions {
   Limits limits;
   // YAML configuration (lib/config/config.h); empty: every default.
   std::string config_path;
+  // Recompute every derived record from the stored events before serving
+  // (after a change of scoring or detector settings, or to verify a store).
+  bool rebuild = false;
 };
 
 class RapportServer {

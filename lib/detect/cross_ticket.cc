@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -178,7 +179,8 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
                          absl::StrCat(actor, kSep, s->assignee().team(), kSep, d->last_resolve_at_edge() ? "1" : "0"));
   }
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
-                            s->requester().id(), s->service(), event.event_id(), t, true});
+                            s->requester().id(), s->service(), event.event_id(), t, true, s->assignee().team(),
+                            d->last_resolve_at_edge()});
   CheckResolution(s, th, context);
 }
 
@@ -189,7 +191,7 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
   context.writes().Put(Family::kIndex, Key(Prefix("rc", s->tenant(), match), t, s->ticket_id()), "");
-  batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false});
+  batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false, "", false});
   CheckCreation(s, th, context);
 }
 
@@ -236,8 +238,26 @@ bool CrossTicket::IsPeriodic(const v1::Finding& finding) {
 
 absl::Status CrossTicket::ReviewAgentEdgeRates(const std::string& tenant, int64_t before_us, int64_t after_us,
                                                const Thresholds& th, StageContext& context) {
-  const int64_t day = after_us / kDay * kDay;
-  if (before_us >= day || after_us < day) return absl::OkStatus();  // no new day entered
+  if (after_us <= before_us) return absl::OkStatus();
+  int64_t first = before_us / kDay * kDay + kDay;
+  if (before_us == 0) {
+    // A new tenant: its history is all in this batch; review from its first resolution.
+    auto it = batch_.find(tenant);
+    if (it == batch_.end()) return absl::OkStatus();
+    int64_t earliest = after_us;
+    for (const Seen& s : it->second) {
+      if (s.resolution) earliest = std::min(earliest, s.at);
+    }
+    first = earliest / kDay * kDay + kDay;
+  }
+  for (int64_t day = first; day <= after_us; day += kDay) {
+    if (absl::Status s = ReviewDay(tenant, day, th, context); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CrossTicket::ReviewDay(const std::string& tenant, int64_t day, const Thresholds& th,
+                                    StageContext& context) {
   struct Agent {
     uint32_t resolutions = 0, edges = 0;
     std::string last_edge_ticket;
@@ -247,22 +267,36 @@ absl::Status CrossTicket::ReviewAgentEdgeRates(const std::string& tenant, int64_
   const std::string prefix = absl::StrCat("er", kSep, tenant, kSep);
   std::string start = prefix;
   keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, day - th.agent_rate_window)));
+  // (time, ticket) -> agent, team, at the edge: the store's entries, then
+  // this batch's (a refold repeats a ticket's entries; the key merges them).
+  std::map<std::pair<int64_t, std::string>, std::tuple<std::string, std::string, bool>> resolutions;
   absl::Status scan = context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key,
                                                                                   absl::string_view value) {
     int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
     if (at >= day) return false;
     std::vector<absl::string_view> parts = absl::StrSplit(value, kSep);
     if (parts.size() != 3) return true;
-    Agent& a = teams[std::string(parts[1])][std::string(parts[0])];
-    ++a.resolutions;
-    if (parts[2] == "1") {
-      ++a.edges;
-      a.last_edge_ticket = std::string(key.substr(prefix.size() + 8));
-      a.last_edge_at = at;
-    }
+    resolutions[{at, std::string(key.substr(prefix.size() + 8))}] = {std::string(parts[0]), std::string(parts[1]),
+                                                                     parts[2] == "1"};
     return true;
   });
   if (!scan.ok()) return scan;
+  if (auto it = batch_.find(tenant); it != batch_.end()) {
+    for (const Seen& s : it->second) {
+      if (!s.resolution || s.actor.empty() || s.at >= day || s.at < day - th.agent_rate_window) continue;
+      resolutions[{s.at, s.ticket}] = {s.actor, s.team, s.at_edge};
+    }
+  }
+  for (const auto& [when, who] : resolutions) {
+    const auto& [agent, team, edge] = who;
+    Agent& a = teams[team][agent];
+    ++a.resolutions;
+    if (edge) {
+      ++a.edges;
+      a.last_edge_ticket = when.second;
+      a.last_edge_at = when.first;
+    }
+  }
   for (const auto& [team, agents] : teams) {
     std::vector<double> rates;
     for (const auto& [name, a] : agents) {
@@ -279,7 +313,7 @@ absl::Status CrossTicket::ReviewAgentEdgeRates(const std::string& tenant, int64_
       auto state = context.MutableTicket(tenant, a.last_edge_ticket);
       if (!state.ok()) continue;
       internal::TicketState before = **state;
-      v1::Finding* f = Raise(*state, v1::FINDING_KIND_SLA_EDGE_CLOSURE, absl::StrCat("edge_rate:", FormatMicros(day)),
+      v1::Finding* f = Raise(*state, v1::FINDING_KIND_SLA_EDGE_CLOSURE, absl::StrCat("edge_rate:", name),
                              a.last_edge_at, v1::SEVERITY_HIGH,
                              absl::StrFormat("%s closed %d of %d tickets in the last minutes before the target over 30 "
                                              "days (%.0f%%), more than twice the %s median (%.0f%%)",

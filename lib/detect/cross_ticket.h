@@ -34,10 +34,11 @@ class CrossTicket {
                  StageContext& context);
 
   // End of the batch for `tenant`: raises on every ticket that this batch's
-  // resolutions and creations put in a finding. Clears the tenant's buffer.
+  // resolutions and creations put in a finding. Clears the tenant's buffer,
+  // so it runs after ReviewAgentEdgeRates.
   absl::Status Flush(const std::string& tenant, const Thresholds& th, StageContext& context);
 
-  // Once per day of event time (when the watermark enters a new UTC day):
+  // Once per day of event time (for every UTC midnight the watermark passed):
   // over the 30 days before it, an agent with at least 10 resolutions, two of
   // them in the last 5% of the target, whose rate of last-minute closures is
   // more than twice the median of the agents of the same team, gets an
@@ -57,7 +58,12 @@ class CrossTicket {
     std::string ticket, actor, notes_key, requester, service, event_id;
     int64_t at;
     bool resolution;
+    std::string team;  // the "er" entry's fields, for the daily review
+    bool at_edge = false;
   };
+  // One daily review: resolutions in the 30 days before `day` (a UTC
+  // midnight), from the store and from this batch.
+  absl::Status ReviewDay(const std::string& tenant, int64_t day, const Thresholds& th, StageContext& context);
   std::vector<Entry> Window(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t from,
                             int64_t to, bool resolution_kind, const std::string& match) const;
   // The checks, from what the ticket's state remembers of its last

@@ -56,6 +56,12 @@ std::string DeadlinePrefix(absl::string_view tenant) {
 
 }  // namespace
 
+void DetectorStage::BeforeEvent(const v1::TicketEvent& event, internal::TicketState* s, StageContext& /*context*/) {
+  if (s->event_count() == 0 || !s->detect().conversation_known()) return;
+  // Deadlines strictly before the event: it can no longer have met them.
+  (void)EvaluateDeadlines(s, ToMicros(event.occurred_at()) - 1);
+}
+
 void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition,
                             internal::TicketState* s, StageContext& context) {
   const Thresholds& th = thresholds_.For(s->tenant().empty() ? event.tenant() : s->tenant());
@@ -446,11 +452,12 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
 
 absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                                         StageContext& context) {
-  if (absl::Status s = cross_ticket_.Flush(tenant, thresholds_.For(tenant), context); !s.ok()) return s;
+  // The review reads this batch's resolutions, which Flush clears.
   if (absl::Status s = cross_ticket_.ReviewAgentEdgeRates(tenant, before_us, after_us, thresholds_.For(tenant), context);
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = cross_ticket_.Flush(tenant, thresholds_.For(tenant), context); !s.ok()) return s;
   if (after_us <= before_us) return absl::OkStatus();
   // Deadlines up to `before_us` were handled when the watermark passed them
   // (and re-indexed later or dropped), so the scan starts after it and never

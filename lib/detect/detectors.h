@@ -36,6 +36,7 @@ class DetectorStage final : public TicketStage {
   explicit DetectorStage(TenantThresholds thresholds = TenantThresholds()) : thresholds_(std::move(thresholds)) {}
 
   const char* name() const override { return "detectors"; }
+  void BeforeEvent(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context) override;
   void OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition, internal::TicketState* state,
                StageContext& context) override;
   absl::Status OnTicketUpdated(const TicketUpdate& update, StageContext& context) override;

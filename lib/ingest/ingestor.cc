@@ -282,6 +282,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   absl::flat_hash_map<std::string, int64_t> watermark_before;
   uint64_t rebuilds = 0;
   auto fold = [&](const Pending& p, internal::TicketState* state) {
+    for (TicketStage* stage : options_.stages) stage->BeforeEvent(*p.event, state, context);
     ticket::Transition t = ticket::Apply(*p.event, p.arrival, state);
     for (TicketStage* stage : options_.stages) stage->OnEvent(*p.event, t, state, context);
   };

@@ -3,6 +3,7 @@
 // data can never disagree with the events after a crash.
 //
 // For each batch the Ingestor calls, per touched ticket:
+//   BeforeEvent(...), then
 //   OnEvent(...)          for every event folded into the ticket, in
 //                         (occurred_at, arrival) order. After a late event the
 //                         ticket is refolded from an empty state, so OnEvent
@@ -79,6 +80,13 @@ class TicketStage {
 
   // A short name for logs and errors, e.g. "detectors".
   virtual const char* name() const = 0;
+
+  // Before the event is folded into `state` (the ticket as the previous
+  // event left it): time-based findings whose deadline passed before this
+  // event are raised here, so the result does not depend on how events were
+  // split into batches.
+  virtual void BeforeEvent(const v1::TicketEvent& /*event*/, internal::TicketState* /*state*/,
+                           StageContext& /*context*/) {}
 
   virtual void OnEvent(const v1::TicketEvent& /*event*/, const ticket::Transition& /*transition*/,
                        internal::TicketState* /*state*/, StageContext& /*context*/) {}

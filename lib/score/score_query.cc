@@ -1,6 +1,7 @@
 #include "score/score_query.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -47,10 +48,12 @@ struct Accum {
   // Below a millionth of a ticket the sums are rounding residue.
   bool scored() const { return weight > 1e-6; }
   double Points(int c) const { return scored() ? share[c] / weight : 0; }
+  // Summed largest |points| first, the order ExplainScore lists them in, so
+  // both give bit-identical scores.
   double Score() const {
-    double total = 0;
-    for (int c = 0; c < kComponentCount; ++c) total += Points(c);
-    return total;
+    std::array<double, kComponentCount> points;
+    for (int c = 0; c < kComponentCount; ++c) points[c] = Points(c);
+    return SumLargestFirst(points);
   }
 };
 

@@ -26,6 +26,13 @@ double Clamp(double v) { return std::clamp(v, -100.0, 100.0); }
 
 }  // namespace
 
+double SumLargestFirst(std::array<double, kComponentCount> points) {
+  std::stable_sort(points.begin(), points.end(), [](double a, double b) { return std::abs(a) > std::abs(b); });
+  double total = 0;
+  for (double p : points) total += p;
+  return total;
+}
+
 const char* ComponentName(int component) {
   static constexpr const char* kNames[kComponentCount] = {"timeliness", "resolution_integrity", "communication",
                                                            "requester_sentiment", "survey"};
@@ -130,10 +137,9 @@ TicketScore ScoreTicket(const internal::TicketState& s, const detect::Thresholds
   out.scored = total_weight > 0;
   if (out.scored) {
     for (int c = 0; c < kComponentCount; ++c) {
-      if (!out.applicable[c]) continue;
-      out.shares[c] = o.weights[c] / total_weight * out.components[c];
-      out.score += out.shares[c];
+      if (out.applicable[c]) out.shares[c] = o.weights[c] / total_weight * out.components[c];
     }
+    out.score = SumLargestFirst(out.shares);
   }
   auto axis = [&](int a, int b, bool* has, double* value) {
     double w = (out.applicable[a] ? o.weights[a] : 0) + (out.applicable[b] ? o.weights[b] : 0);

@@ -76,6 +76,10 @@ TicketScore ScoreTicket(const internal::TicketState& state, const detect::Thresh
 // A sub-score >= 0 is good; an axis without data is not judged poor.
 v1::Relationship Quadrant(bool has_services, double services, bool has_communications, double communications);
 
+// Adds points largest |value| first: the order explanations list them in, so
+// a score and the sum of its listed contributions are bit-identical.
+double SumLargestFirst(std::array<double, kComponentCount> points);
+
 // The first-response / resolution curve: 100 at once, 0 at the target,
 // -100 at twice the target. `ratio` = time taken / target.
 double TimeRatioPoints(double ratio);

@@ -15,6 +15,9 @@ int RunHealth(const std::vector<std::string>& argv);
 int RunStats(const std::vector<std::string>& argv);
 int RunTone(const std::vector<std::string>& argv);
 int RunFindings(const std::vector<std::string>& argv);
+int RunScore(const std::vector<std::string>& argv);
+int RunTop(const std::vector<std::string>& argv);
+int RunExplain(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

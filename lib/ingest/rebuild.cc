@@ -1,0 +1,93 @@
+#include "ingest/rebuild.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "store/keys.h"
+
+namespace rapport {
+namespace {
+
+constexpr size_t kBatchEvents = 1000;
+
+}  // namespace
+
+absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::Options& ingest_options,
+                                RebuildStats* stats) {
+  namespace fs = std::filesystem;
+  const absl::Time started = absl::Now();
+  const std::string fresh_path = options.path + ".rebuild";
+  const std::string old_path = options.path + ".old";
+  std::error_code ec;
+  fs::remove_all(fresh_path, ec);
+  fs::remove_all(old_path, ec);
+  {
+    Store::Options source_options = options;
+    source_options.create_if_missing = false;
+    std::unique_ptr<Store> source;
+    if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
+
+    // Event keys end with the arrival number: replaying in that order feeds
+    // the stages exactly what they saw the first time.
+    std::vector<std::pair<uint64_t, std::string>> order;
+    absl::Status scan = source->Scan(Family::kEvents, "", [&](absl::string_view key, absl::string_view) {
+      order.emplace_back(keys::GetBigEndian64(key.substr(key.size() - 8)), std::string(key));
+      return true;
+    });
+    if (!scan.ok()) return scan;
+    std::sort(order.begin(), order.end());
+
+    Store::Options fresh_options = options;
+    fresh_options.path = fresh_path;
+    fresh_options.create_if_missing = true;
+    std::unique_ptr<Store> fresh;
+    if (absl::Status s = Store::Open(fresh_options, &fresh); !s.ok()) return s;
+    auto ingestor = Ingestor::Create(fresh.get(), ingest_options);
+    if (!ingestor.ok()) return ingestor.status();
+
+    for (size_t start = 0; start < order.size(); start += kBatchEvents) {
+      std::vector<std::string> batch_keys;
+      for (size_t i = start; i < order.size() && i < start + kBatchEvents; ++i) batch_keys.push_back(order[i].second);
+      std::vector<std::string> values;
+      std::vector<bool> found;
+      if (absl::Status s = source->MultiGet(Family::kEvents, batch_keys, &values, &found); !s.ok()) return s;
+      v1::EventBatch batch;
+      batch.set_sequence(start / kBatchEvents);
+      for (size_t i = 0; i < values.size(); ++i) {
+        if (!found[i] || !batch.add_events()->ParseFromString(values[i])) {
+          return absl::DataLossError(absl::StrCat("stored event ", i + start, " is unreadable; nothing was changed"));
+        }
+      }
+      auto ack = (*ingestor)->Apply(batch);
+      if (!ack.ok()) return ack.status();
+      if (ack->rejected_size() > 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("a stored event no longer passes validation (", ack->rejected(0).message(),
+                         "); nothing was changed"));
+      }
+      stats->events += ack->accepted() + ack->duplicates();
+    }
+    (void)fresh->Scan(Family::kTickets, "", [&](absl::string_view, absl::string_view) {
+      ++stats->tickets;
+      return true;
+    });
+  }
+  // Both stores are closed: swap the directories.
+  fs::rename(options.path, old_path, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot move ", options.path, " aside: ", ec.message()));
+  fs::rename(fresh_path, options.path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::rename(old_path, options.path, ignored);
+    return absl::InternalError(absl::StrCat("cannot move the rebuilt store into place: ", ec.message()));
+  }
+  fs::remove_all(old_path, ec);
+  stats->seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  return absl::OkStatus();
+}
+
+}  // namespace rapport
