@@ -84,6 +84,10 @@ class BatchContext final : public StageContext {
     } else if (!absl::IsNotFound(got)) {
       return got;
     }
+    if (track_findings_) {
+      auto& ids = findings_at_load_[key];
+      for (const v1::Finding& f : state.findings()) ids.insert(f.id());
+    }
     order_.push_back(key);
     return &tickets_.emplace(std::move(key), std::move(state)).first->second;
   }
@@ -117,6 +121,15 @@ class BatchContext final : public StageContext {
 
   const std::vector<std::string>& tenant_order() const { return tenant_order_; }
 
+  // With tracking on, the finding ids each ticket had when the batch loaded
+  // it: what is not among them was raised by this batch.
+  void set_track_findings(bool on) { track_findings_ = on; }
+  const absl::flat_hash_set<std::string>& FindingsAtLoad(const std::string& tenant, const std::string& ticket_id) {
+    static const absl::flat_hash_set<std::string> kNone;
+    auto it = findings_at_load_.find(keys::Ticket(tenant, ticket_id));
+    return it == findings_at_load_.end() ? kNone : it->second;
+  }
+
  private:
   Store* store_;
   Store::Batch writes_;
@@ -125,14 +138,14 @@ class BatchContext final : public StageContext {
   std::vector<std::string> order_;
   absl::flat_hash_map<std::string, internal::TenantState> tenants_;
   std::vector<std::string> tenant_order_;
+  bool track_findings_ = false;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> findings_at_load_;
 };
 
 // The ack's feedback for a batch that set want_scores: every ticket of its
 // valid events (duplicates too, so a re-sent batch gets its answer again) as
 // it stands after the group, with the findings the group raised on it.
-template <typename FindingsBefore>
-absl::Status AddTicketScores(const v1::EventBatch& batch, const FindingsBefore& findings_before,
-                             BatchContext& context, v1::BatchAck* ack) {
+absl::Status AddTicketScores(const v1::EventBatch& batch, BatchContext& context, v1::BatchAck* ack) {
   absl::flat_hash_set<std::pair<std::string, std::string>> seen;
   std::unordered_set<uint32_t> rejected;
   for (const v1::EventError& e : ack->rejected()) rejected.insert(e.index());
@@ -149,9 +162,9 @@ absl::Status AddTicketScores(const v1::EventBatch& batch, const FindingsBefore& 
     ts->set_relationship(static_cast<v1::Relationship>(rec.relationship()));
     ts->set_services_score(rec.services_score());
     ts->set_communications_score(rec.communications_score());
-    auto before = findings_before.find(std::make_pair(event.tenant(), event.ticket_id()));
+    const absl::flat_hash_set<std::string>& before = context.FindingsAtLoad(event.tenant(), event.ticket_id());
     for (const v1::Finding& f : (*state)->findings()) {
-      if (before == findings_before.end() || !before->second.contains(f.id())) *ts->add_new_findings() = f;
+      if (!before.contains(f.id())) *ts->add_new_findings() = f;
     }
   }
   return absl::OkStatus();
@@ -271,7 +284,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   // 4. Fold each ticket, running the stages on every folded event.
   BatchContext context(store_, now);
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
-  absl::flat_hash_map<TicketKey, absl::flat_hash_set<std::string>> findings_before;
+  context.set_track_findings(want_scores);
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
     auto tenant = context.LoadTenant(p.event->tenant());
@@ -293,10 +306,6 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     if (!loaded.ok()) return loaded.status();
     internal::TicketState* state = *loaded;
     const internal::TicketState before = *state;
-    if (want_scores) {
-      auto& ids = findings_before[key];
-      for (const v1::Finding& f : before.findings()) ids.insert(f.id());
-    }
     const bool rebuilt = !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
 
     std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
@@ -365,7 +374,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   if (want_scores) {
     for (size_t b = 0; b < batches.size(); ++b) {
       if (!batches[b]->want_scores()) continue;
-      if (absl::Status s = AddTicketScores(*batches[b], findings_before, context, &acks[b]); !s.ok()) return s;
+      if (absl::Status s = AddTicketScores(*batches[b], context, &acks[b]); !s.ok()) return s;
     }
   }
   if (!accepted.empty()) {

@@ -111,18 +111,23 @@ TicketScore ScoreTicket(const internal::TicketState& s, const detect::Thresholds
   }
 
   if (conversation) {
-    if (d.agent_toned_messages() > 0 || rude + curt + reply_gaps > 0) {
-      double mean = d.agent_toned_messages() > 0 ? d.agent_tone_points() / d.agent_toned_messages() : 0;
+    // Resolved without one public word to the requester: nothing was
+    // communicated, which is poor communication, not an absent one.
+    const bool silent_resolution = d.agent_toned_messages() == 0 && s.resolved_at_us() != 0;
+    if (d.agent_toned_messages() > 0 || rude + curt + reply_gaps > 0 || silent_resolution) {
+      double mean = d.agent_toned_messages() > 0 ? d.agent_tone_points() / d.agent_toned_messages() : -50.0;
       out.applicable[kCommunication] = true;
       out.components[kCommunication] = Clamp(mean - 40.0 * rude - 25.0 * curt - 20.0 * reply_gaps);
     }
-    if (d.requester_messages() > 0) {
-      double end = d.requester_last_compound();
-      double start = d.requester_first_compound();
+    // A single message is usually the problem report, whose tone says little
+    // about the service; it counts only when it is plainly upset.
+    const double end = d.requester_last_compound();
+    if (d.requester_messages() >= 2 || (d.requester_messages() == 1 && end <= th.upset_compound)) {
+      const double start = d.requester_first_compound();
       out.applicable[kRequesterSentiment] = true;
       out.components[kRequesterSentiment] = Clamp(100.0 * (end + 0.5 * (end - start)));
-      out.intensity = std::clamp(-d.requester_min_compound(), 0.0, 1.0);
     }
+    if (d.requester_messages() > 0) out.intensity = std::clamp(-d.requester_min_compound(), 0.0, 1.0);
   }
 
   if (s.score().inputs().has_survey()) {

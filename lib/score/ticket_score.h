@@ -8,9 +8,10 @@
 //                         (reopens included) by severity;
 //   communication         the tone of every public agent message, minus rude
 //                         and curt replies and reply gaps while the requester
-//                         waited;
+//                         waited; a resolution without any public reply is -50;
 //   requester_sentiment   the requester's sentiment at the end, plus half the
-//                         change since the start (a repaired ticket scores well);
+//                         change since the start (a repaired ticket scores
+//                         well); needs two messages, or one plainly upset;
 //   survey                the survey answer on 0..10 mapped linearly to -100..+100.
 // The score is the weighted mean of the applicable components. The score
 // depends only on the ticket's events and findings, never on the clock, so it

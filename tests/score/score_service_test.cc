@@ -1,0 +1,105 @@
+// Scores fed back in acks, over real gRPC (in-process channel).
+#include <gtest/gtest.h>
+
+#include "core/test_util.h"
+#include "grpcpp/client_context.h"
+#include "rapport/v1/experience.grpc.pb.h"
+#include "rapport/v1/ingest.grpc.pb.h"
+#include "server/server.h"
+
+namespace rapport {
+namespace {
+
+using testing::Comment;
+using testing::Created;
+using testing::Status;
+
+class ScoreServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server::ServerOptions options;
+    options.listen = "";
+    options.data_dir = dir_.path();
+    ASSERT_TRUE(server::RapportServer::Start(options, &server_).ok());
+    channel_ = server_->InProcessChannel();
+  }
+
+  v1::ScoreReport TicketScore(const std::string& id) {
+    auto stub = v1::ExperienceService::NewStub(channel_);
+    v1::GetScoreRequest request;
+    request.set_tenant("acme");
+    request.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
+    request.mutable_scope()->set_id(id);
+    v1::ScoreReport report;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->GetScore(&context, request, &report).ok());
+    return report;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<server::RapportServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(ScoreServiceTest, AcksCarryTheScoreThatGetScoreReturns) {
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  std::vector<std::vector<v1::TicketEvent>> batches = {
+      {Created("A", "a1", 0), Comment("A", "a2", 5, v1::ACTOR_ROLE_REQUESTER, "Outlook crashes on start."),
+       Created("B", "b1", 1)},
+      {Comment("A", "a3", 20, v1::ACTOR_ROLE_AGENT, "Sorry about that, I repaired your Office install, please retry."),
+       Status("A", "a4", 30, v1::TICKET_STATUS_RESOLVED), Status("B", "b2", 40, v1::TICKET_STATUS_RESOLVED)},
+  };
+  uint64_t seq = 0;
+  for (const auto& events : batches) {
+    v1::EventBatch batch;
+    batch.set_sequence(++seq);
+    batch.set_want_scores(true);
+    for (const auto& e : events) *batch.add_events() = e;
+    ASSERT_TRUE(stream->Write(batch));
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    EXPECT_EQ(ack.sequence(), seq);
+    ASSERT_EQ(ack.ticket_scores_size(), 2) << ack.ShortDebugString();
+    for (const v1::TicketScore& ts : ack.ticket_scores()) {
+      v1::ScoreReport report = TicketScore(ts.ticket_id());
+      EXPECT_EQ(ts.scored(), report.scored());
+      EXPECT_EQ(ts.score(), report.score()) << ts.ticket_id();
+      EXPECT_EQ(ts.relationship(), report.relationship());
+    }
+    if (seq == 2) {
+      // B was resolved without a word to the requester: the finding comes back with the ack.
+      const v1::TicketScore& b = ack.ticket_scores(1);
+      ASSERT_EQ(b.ticket_id(), "B");
+      bool no_contact = false;
+      for (const auto& f : b.new_findings()) no_contact |= f.kind() == v1::FINDING_KIND_RESOLVED_WITHOUT_CONTACT;
+      EXPECT_TRUE(no_contact) << b.ShortDebugString();
+      EXPECT_LT(b.score(), ack.ticket_scores(0).score());
+    }
+  }
+  // Re-sent (a reconnecting client): duplicates, the same scores, nothing new.
+  v1::EventBatch again;
+  again.set_sequence(3);
+  again.set_want_scores(true);
+  for (const auto& e : batches[1]) *again.add_events() = e;
+  ASSERT_TRUE(stream->Write(again));
+  v1::BatchAck ack;
+  ASSERT_TRUE(stream->Read(&ack));
+  EXPECT_EQ(ack.duplicates(), 3u);
+  ASSERT_EQ(ack.ticket_scores_size(), 2);
+  EXPECT_EQ(ack.ticket_scores(0).score(), TicketScore("A").score());
+  EXPECT_EQ(ack.ticket_scores(1).new_findings_size(), 0);
+  // Without want_scores the ack stays small.
+  v1::EventBatch plain;
+  plain.set_sequence(4);
+  *plain.add_events() = Comment("A", "a5", 50, v1::ACTOR_ROLE_REQUESTER, "Works now, thank you!");
+  ASSERT_TRUE(stream->Write(plain));
+  ASSERT_TRUE(stream->Read(&ack));
+  EXPECT_EQ(ack.ticket_scores_size(), 0);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+}  // namespace
+}  // namespace rapport
