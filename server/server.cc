@@ -44,7 +44,18 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.sync = options.sync_writes;
-  if (options.rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+  bool rebuild = options.rebuild;
+  if (!rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+    std::unique_ptr<Store> existing;
+    if (absl::Status s = Store::Open(store_options, &existing); !s.ok()) return s;
+    auto current = DerivedDataIsCurrent(*existing);
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      Log(LogLevel::kWarning, "derived data is from another version of rapportd; rebuilding it from the events");
+      rebuild = true;
+    }
+  }
+  if (rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
     RebuildStats stats;
     if (absl::Status s = RebuildDerivedData(store_options, ingest_options, &stats); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("rebuild failed: ", s.message()));
@@ -54,6 +65,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
          {"seconds", absl::StrFormat("%.1f", stats.seconds)}});
   }
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
+  if (absl::Status s = MarkDerivedDataCurrent(server->store_.get()); !s.ok()) return s;
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);

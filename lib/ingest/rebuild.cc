@@ -13,8 +13,29 @@ namespace rapport {
 namespace {
 
 constexpr size_t kBatchEvents = 1000;
+constexpr absl::string_view kDerivedVersionKey = "derived_version";
 
 }  // namespace
+
+absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store) {
+  std::string value;
+  absl::Status s = store.Get(Family::kMeta, kDerivedVersionKey, &value);
+  if (s.ok()) return value == std::to_string(kDerivedDataVersion);
+  if (!absl::IsNotFound(s)) return s;
+  bool has_events = false;
+  s = store.Scan(Family::kEvents, "", [&](absl::string_view, absl::string_view) {
+    has_events = true;
+    return false;
+  });
+  if (!s.ok()) return s;
+  return !has_events;
+}
+
+absl::Status MarkDerivedDataCurrent(Store* store) {
+  Store::Batch batch(*store);
+  batch.Put(Family::kMeta, kDerivedVersionKey, std::to_string(kDerivedDataVersion));
+  return store->Commit(&batch);
+}
 
 absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::Options& ingest_options,
                                 RebuildStats* stats) {
@@ -71,6 +92,7 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
       }
       stats->events += ack->accepted() + ack->duplicates();
     }
+    if (absl::Status s = MarkDerivedDataCurrent(fresh.get()); !s.ok()) return s;
     (void)fresh->Scan(Family::kTickets, "", [&](absl::string_view, absl::string_view) {
       ++stats->tickets;
       return true;

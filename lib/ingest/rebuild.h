@@ -14,11 +14,22 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "ingest/ingestor.h"
 #include "ingest/stage.h"
 #include "store/store.h"
 
 namespace rapport {
+
+// The version of the derivation (fold, detectors, scores). A store whose
+// derived data was computed by another version is rebuilt when rapportd
+// starts, so an upgrade never mixes old and new readings.
+inline constexpr int kDerivedDataVersion = 2;
+
+// True when the store holds no events or its derived data is of this version.
+absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store);
+// Records that the store's derived data is of this version.
+absl::Status MarkDerivedDataCurrent(Store* store);
 
 struct RebuildStats {
   uint64_t events = 0;

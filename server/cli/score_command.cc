@@ -208,8 +208,17 @@ int RunTop(const std::vector<std::string>& argv) {
   if (!request.window().has_start() && !request.window().has_end()) request.clear_window();
   auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
   v1::ListScoresResponse response;
-  grpc::ClientContext context;
-  if (grpc::Status s = stub->ListScores(&context, request, &response); !s.ok()) return ReportRpcError(s, args.server());
+  for (;;) {
+    v1::ListScoresResponse page;
+    grpc::ClientContext context;
+    if (grpc::Status s = stub->ListScores(&context, request, &page); !s.ok()) return ReportRpcError(s, args.server());
+    response.set_total(page.total());
+    for (v1::ScoreReport& r : *page.mutable_scores()) {
+      if (response.scores_size() < limit) *response.add_scores() = std::move(r);
+    }
+    if (page.next_page_token().empty() || response.scores_size() >= limit) break;
+    request.set_page_token(page.next_page_token());
+  }
   if (args.json()) {
     std::cout << ToJson(response) << "\n";
     return 0;
