@@ -54,6 +54,10 @@ std::string AggregateKey(absl::string_view tenant, absl::string_view scope_tag, 
   return key;
 }
 
+int64_t AggregateKeyDay(absl::string_view key) {
+  return static_cast<int64_t>(keys::GetBigEndian64(key.substr(key.size() - 8)) - kDayBias);
+}
+
 bool ParseAggregateKey(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day) {
   // tenant ∅ tag ∅ be64(day): the tag ends at the separator 9 bytes from the end.
   if (key.size() < tenant_size + 1 + 1 + 1 + 8 || key[key.size() - 9] != kSep) return false;

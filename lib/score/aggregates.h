@@ -53,6 +53,8 @@ std::string AggregateKey(absl::string_view tenant, absl::string_view scope_tag, 
 // Prefix of every day of one scope, and of every scope of one kind.
 std::string AggregateScopePrefix(absl::string_view tenant, absl::string_view scope_tag);
 std::string AggregateKindPrefix(absl::string_view tenant, v1::ScopeKind kind);
+// The day of an aggregate key.
+int64_t AggregateKeyDay(absl::string_view key);
 // Parses an aggregate key of `tenant`: the scope tag and the day.
 bool ParseAggregateKey(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day);
 

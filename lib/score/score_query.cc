@@ -111,7 +111,7 @@ absl::StatusOr<Plan> MakePlan(const Store& store, const std::string& tenant, con
 double Decay(const Range& r, int64_t day, const ScoreOptions& o) {
   if (o.half_life_us <= 0) return 1;
   double age = static_cast<double>(std::max<int64_t>(0, r.end_us - DayStartMicros(day)));
-  return std::pow(0.5, age / static_cast<double>(o.half_life_us));
+  return std::exp2(-age / static_cast<double>(o.half_life_us));  // 0.5^(age / half-life)
 }
 
 struct Sums {
@@ -212,11 +212,11 @@ void FillTicket(const internal::TicketState& s, const ScoreOptions& o, v1::Score
 absl::Status ScanScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
                        const ScoreOptions& o, Sums* sums) {
   absl::Status bad;
-  absl::Status s = store.Scan(Family::kAggregates, AggregateScopePrefix(tenant, tag),
+  const std::string prefix = AggregateScopePrefix(tenant, tag);
+  absl::Status s = store.Scan(Family::kAggregates, prefix,
                               [&](absl::string_view key, absl::string_view value) {
-                                std::string parsed_tag;
-                                int64_t day;
-                                if (!ParseAggregateKey(key, tenant.size(), &parsed_tag, &day)) return true;
+                                if (key.size() != prefix.size() + 8) return true;
+                                const int64_t day = AggregateKeyDay(key);
                                 SumVector v{};
                                 if (bad = AddEncodedSums(value, &v); !bad.ok()) return false;
                                 AddDay(plan, day, v, o, sums);

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -104,6 +106,16 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
     if (family == Family::kAggregates) {
       cf.merge_operator =
           options.aggregates_merge_operator ? options.aggregates_merge_operator : NewSumsMergeOperator();
+      // Every ticket update merges into its scope-days; past a few operands
+      // per key in the memtable, fold them at write time so a read never
+      // replays thousands of deltas.
+      cf.max_successive_merges = 8;
+      // Reads scan a scope's days; every delta leaves a hidden version in the
+      // memtable that a scan must step over. A small memtable, flushed (which
+      // folds the deltas) and compacted early, keeps a scan near one entry
+      // per day.
+      cf.write_buffer_size = std::min<size_t>(options.write_buffer_bytes, 4 << 20);
+      cf.level0_file_num_compaction_trigger = 2;
     }
     descriptors.emplace_back(FamilyName(family), cf);
   }
@@ -193,6 +205,13 @@ absl::Status Store::ScanFrom(Family family, absl::string_view prefix, absl::stri
     if (!visit(ToView(it->key()), ToView(it->value()))) break;
   }
   return FromRocks(it->status(), "scanning the store");
+}
+
+absl::Status Store::Compact(Family family) {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  return FromRocks(db_->CompactRange(options, handles_[static_cast<int>(family)], nullptr, nullptr),
+                   absl::StrCat("compacting ", FamilyName(family)));
 }
 
 std::string Store::Property(Family family, absl::string_view name) const {

@@ -117,6 +117,10 @@ class Store {
   absl::Status ScanFrom(Family family, absl::string_view prefix, absl::string_view start,
                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const;
 
+  // Flushes and compacts one family completely (an operator's tool; RocksDB
+  // compacts on its own in the background).
+  absl::Status Compact(Family family);
+
   // A RocksDB property (e.g. "rocksdb.estimate-num-keys") of one family.
   std::string Property(Family family, absl::string_view name) const;
 

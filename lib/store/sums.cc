@@ -1,5 +1,9 @@
 #include "store/sums.h"
 
+#include <bit>
+#include <cstring>
+#include <deque>
+
 #include "rocksdb/merge_operator.h"
 
 namespace rapport {
@@ -7,42 +11,63 @@ namespace {
 
 constexpr char kFormat = 1;
 
-void PutInt64(std::string* out, int64_t v) {
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big);
+
+void PutInt64(char* out, int64_t v) {
   uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+  if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap64(u);
+  std::memcpy(out, &u, 8);
 }
 
 int64_t GetInt64(const char* p) {
-  uint64_t u = 0;
-  for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  uint64_t u;
+  std::memcpy(&u, p, 8);
+  if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap64(u);
   return static_cast<int64_t>(u);
 }
 
-class SumsMergeOperator final : public rocksdb::AssociativeMergeOperator {
+// All operands of a key at once: one decode per operand, one encode.
+class SumsMergeOperator final : public rocksdb::MergeOperator {
  public:
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing, const rocksdb::Slice& value,
-             std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     SumVector sums{};
-    if (existing != nullptr && !AddEncodedSums(absl::string_view(existing->data(), existing->size()), &sums).ok()) {
+    if (in.existing_value != nullptr &&
+        !AddEncodedSums(absl::string_view(in.existing_value->data(), in.existing_value->size()), &sums).ok()) {
       return false;
     }
-    if (!AddEncodedSums(absl::string_view(value.data(), value.size()), &sums).ok()) return false;
+    for (const rocksdb::Slice& operand : in.operand_list) {
+      if (!AddEncodedSums(absl::string_view(operand.data(), operand.size()), &sums).ok()) return false;
+    }
+    out->new_value = EncodeSums(sums);
+    return true;
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+    SumVector sums{};
+    for (const rocksdb::Slice& operand : operands) {
+      if (!AddEncodedSums(absl::string_view(operand.data(), operand.size()), &sums).ok()) return false;
+    }
     *new_value = EncodeSums(sums);
     return true;
   }
+
   const char* Name() const override { return "rapport.sums.v1"; }
 };
 
 }  // namespace
 
 std::string EncodeSums(const SumVector& sums) {
-  std::string out(1, kFormat);
+  char buffer[1 + kSumSlots * 9];
+  size_t n = 0;
+  buffer[n++] = kFormat;
   for (int slot = 0; slot < kSumSlots; ++slot) {
     if (sums[slot] == 0) continue;
-    out.push_back(static_cast<char>(slot));
-    PutInt64(&out, sums[slot]);
+    buffer[n++] = static_cast<char>(slot);
+    PutInt64(buffer + n, sums[slot]);
+    n += 8;
   }
-  return out;
+  return std::string(buffer, n);
 }
 
 absl::Status AddEncodedSums(absl::string_view bytes, SumVector* sums) {

@@ -1,0 +1,262 @@
+// bench/query: GetScore latency over gRPC on 127.0.0.1 against a no-op unary
+// call (grpc.health.v1.Health/Check) on the same server, in the same run, for
+// stores of several sizes.
+//
+// Each store is filled with generated tickets through the real write path
+// (validation, fold, detectors, scores; in process, without gRPC), then
+// rapportd serves it and one client alternates GetScore (random team, agent
+// and tenant scopes; all time and 30-day windows) with the no-op call.
+// Usage: scripts/bench-query [--tickets=10000,1000000] [--calls=20000].
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "detect/detectors.h"
+#include "event/event.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ingest/ingestor.h"
+#include "ingest/rebuild.h"
+#include "rapport/v1/experience.grpc.pb.h"
+#include "score/score_query.h"
+#include "score/score_stage.h"
+#include "server/server.h"
+#include "store/store.h"
+
+ABSL_FLAG(std::string, tickets, "10000,1000000", "store sizes, in tickets");
+ABSL_FLAG(int, calls, 20000, "GetScore calls per store (as many no-op calls, interleaved)");
+ABSL_FLAG(int, days, 365, "days the tickets' creation spreads over");
+ABSL_FLAG(std::string, dir, "", "where the stores go (default: the system temp dir)");
+
+namespace rapport {
+namespace {
+
+constexpr int kAgents = 200, kTeams = 20, kDepartments = 30, kServices = 40, kRequesters = 20000;
+constexpr int64_t kMinuteUs = 60'000'000;
+constexpr int64_t kStartSeconds = 1'735'689'600;  // 2025-01-01T00:00:00Z
+
+// Three events per ticket: created, one public agent reply, resolved; the
+// reply time and text vary so scores vary.
+void AppendTicket(int64_t n, int64_t start_us, int days, std::mt19937_64& rng, v1::EventBatch* batch) {
+  const std::string id = absl::StrFormat("T%08d", n);
+  const int agent = static_cast<int>(rng() % kAgents);
+  const int64_t created = start_us + static_cast<int64_t>(rng() % (static_cast<uint64_t>(days) * 1440)) * kMinuteUs;
+  auto base = [&](const char* suffix, int64_t at, v1::EventKind kind) {
+    v1::TicketEvent* e = batch->add_events();
+    e->set_tenant("bench");
+    e->set_ticket_id(id);
+    e->set_event_id(id + suffix);
+    *e->mutable_occurred_at() = FromMicros(at);
+    e->set_kind(kind);
+    return e;
+  };
+  v1::TicketEvent* c = base("c", created, v1::EVENT_KIND_TICKET_CREATED);
+  c->set_status(v1::TICKET_STATUS_NEW);
+  c->set_priority(static_cast<v1::Priority>(1 + rng() % 4));
+  c->mutable_actor()->set_role(v1::ACTOR_ROLE_REQUESTER);
+  c->mutable_requester()->set_id(absl::StrFormat("user%05d", rng() % kRequesters));
+  c->mutable_requester()->set_department(absl::StrFormat("dept%02d", rng() % kDepartments));
+  c->set_service(absl::StrFormat("service%02d", rng() % kServices));
+  c->mutable_assignee()->set_agent_id(absl::StrFormat("agent%03d", agent));
+  c->mutable_assignee()->set_team(absl::StrFormat("team%02d", agent % kTeams));
+  static const char* kReplies[] = {"Thanks for reporting this, I have fixed the mapping. Please try again.",
+                                   "Done.", "Restart it.", "Sorry for the wait! The licence is renewed now."};
+  const int64_t reply = created + static_cast<int64_t>(5 + rng() % 600) * kMinuteUs;
+  v1::TicketEvent* r = base("r", reply, v1::EVENT_KIND_COMMENT_ADDED);
+  r->mutable_actor()->set_role(v1::ACTOR_ROLE_AGENT);
+  r->mutable_comment()->set_text(kReplies[rng() % 4]);
+  r->mutable_comment()->set_public_(true);
+  v1::TicketEvent* s = base("s", reply + static_cast<int64_t>(1 + rng() % 4000) * kMinuteUs, v1::EVENT_KIND_STATUS_CHANGED);
+  s->mutable_actor()->set_role(v1::ACTOR_ROLE_AGENT);
+  s->set_status(v1::TICKET_STATUS_RESOLVED);
+}
+
+bool Fill(const std::string& path, int64_t tickets, int days) {
+  Store::Options options;
+  options.path = path;
+  std::unique_ptr<Store> store;
+  if (!Store::Open(options, &store).ok()) return false;
+  detect::DetectorStage detectors;
+  score::ScoreStage scores(&detectors.thresholds(), score::ScoreOptions());
+  Ingestor::Options ingest;
+  ingest.stages = {&detectors, &scores};
+  auto ingestor = Ingestor::Create(store.get(), ingest);
+  if (!ingestor.ok()) return false;
+  std::mt19937_64 rng(42);
+  const int64_t start = kStartSeconds * 1'000'000;
+  auto began = std::chrono::steady_clock::now();
+  for (int64_t n = 0; n < tickets;) {
+    v1::EventBatch batch;
+    for (int i = 0; i < 300 && n < tickets; ++i, ++n) AppendTicket(n, start, days, rng, &batch);
+    auto ack = (*ingestor)->Apply(batch);
+    if (!ack.ok() || ack->rejected_size() > 0) {
+      std::cerr << "fill failed: " << (ack.ok() ? ack->rejected(0).message() : ack.status().ToString()) << "\n";
+      return false;
+    }
+  }
+  if (!MarkDerivedDataCurrent(store.get()).ok()) return false;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  std::cerr << absl::StrFormat("  filled %d tickets (%d events) in %.0f s\n", tickets, 3 * tickets, seconds);
+  return true;
+}
+
+struct Percentiles {
+  double p50 = 0, p99 = 0;
+};
+
+Percentiles Of(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
+  return {at(0.50), at(0.99)};
+}
+
+struct Row {
+  int64_t tickets;
+  Percentiles score, noop;
+  double in_process_us = 0;  // the query alone, without gRPC
+};
+
+// The same queries straight on the store, for the cost without transport.
+double InProcessMicros(const std::string& path) {
+  Store::Options options;
+  options.path = path;
+  std::unique_ptr<Store> store;
+  if (!Store::Open(options, &store).ok()) return -1;
+  if (getenv("COMPACT")) (void)store->Compact(Family::kAggregates);
+  score::ScoreOptions scoring;
+  std::mt19937 rng(3);
+  const int n = getenv("INPROC_N") ? atoi(getenv("INPROC_N")) : 3000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    v1::GetScoreRequest request;
+    request.set_tenant("bench");
+    request.mutable_scope()->set_kind(i % 3 == 0 ? v1::SCOPE_KIND_TEAM : i % 3 == 1 ? v1::SCOPE_KIND_AGENT
+                                                                                    : v1::SCOPE_KIND_TENANT);
+    request.mutable_scope()->set_id(i % 3 == 0 ? absl::StrFormat("team%02d", rng() % kTeams)
+                                               : absl::StrFormat("agent%03d", rng() % kAgents));
+    if (!score::GetScore(*store, request, scoring).ok()) return -1;
+  }
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / n;
+}
+
+bool Measure(const std::string& path, int64_t tickets, int calls, Row* row) {
+  server::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = path;
+  std::unique_ptr<server::RapportServer> server;
+  if (absl::Status s = server::RapportServer::Start(options, &server); !s.ok()) {
+    std::cerr << s << "\n";
+    return false;
+  }
+  auto channel = grpc::CreateChannel(absl::StrFormat("127.0.0.1:%d", server->port()), grpc::InsecureChannelCredentials());
+  auto experience = v1::ExperienceService::NewStub(channel);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  std::mt19937 rng(7);
+  std::vector<double> score_ms, noop_ms;
+  auto time_ms = [](auto&& call) {
+    auto t0 = std::chrono::steady_clock::now();
+    bool ok = call();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return ok ? ms : -1.0;
+  };
+  const int warmup = std::min(1000, calls / 10);
+  for (int i = 0; i < calls + warmup; ++i) {
+    v1::GetScoreRequest request;
+    request.set_tenant("bench");
+    switch (i % 3) {
+      case 0:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
+        request.mutable_scope()->set_id(absl::StrFormat("team%02d", rng() % kTeams));
+        break;
+      case 1:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+        request.mutable_scope()->set_id(absl::StrFormat("agent%03d", rng() % kAgents));
+        break;
+      default:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT);
+    }
+    if (i % 2 == 1) {  // the last 30 days of the year
+      *request.mutable_window()->mutable_start() = FromMicros((kStartSeconds + 335 * 86400) * 1'000'000);
+      *request.mutable_window()->mutable_end() = FromMicros((kStartSeconds + 365 * 86400) * 1'000'000);
+    }
+    double s = time_ms([&] {
+      grpc::ClientContext context;
+      v1::ScoreReport report;
+      return experience->GetScore(&context, request, &report).ok();
+    });
+    double n = time_ms([&] {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckRequest check;
+      grpc::health::v1::HealthCheckResponse answer;
+      return health->Check(&context, check, &answer).ok();
+    });
+    if (s < 0 || n < 0) {
+      std::cerr << "a call failed\n";
+      return false;
+    }
+    if (i >= warmup) {
+      score_ms.push_back(s);
+      noop_ms.push_back(n);
+    }
+  }
+  server->Shutdown();
+  *row = {tickets, Of(score_ms), Of(noop_ms)};
+  return true;
+}
+
+int Main() {
+  std::vector<int64_t> sizes;
+  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_tickets), ',')) {
+    int64_t n;
+    if (!absl::SimpleAtoi(part, &n) || n <= 0) {
+      std::cerr << "--tickets takes sizes like 10000,1000000\n";
+      return 2;
+    }
+    sizes.push_back(n);
+  }
+  std::string root = absl::GetFlag(FLAGS_dir).empty() ? std::filesystem::temp_directory_path().string()
+                                                      : absl::GetFlag(FLAGS_dir);
+  std::vector<Row> rows;
+  for (int64_t n : sizes) {
+    std::string path = absl::StrFormat("%s/rapport-bench-query-%d", root, n);
+    std::filesystem::remove_all(path);
+    std::cerr << "store of " << n << " tickets\n";
+    Row row;
+    bool ok = Fill(path, n, absl::GetFlag(FLAGS_days));
+    double in_process = ok ? InProcessMicros(path) : -1;
+    ok = ok && in_process >= 0 && Measure(path, n, absl::GetFlag(FLAGS_calls), &row);
+    row.in_process_us = in_process;
+    std::filesystem::remove_all(path);
+    if (!ok) return 1;
+    rows.push_back(row);
+  }
+  std::cout << absl::StrFormat("GetScore over gRPC on 127.0.0.1, %d calls per store (team, agent, tenant scopes; "
+                               "all time and 30-day windows), each followed by a no-op unary call\n\n",
+                               absl::GetFlag(FLAGS_calls));
+  std::cout << "| tickets | GetScore p50 ms | GetScore p99 ms | no-op p50 ms | no-op p99 ms | p99 / no-op p99 | "
+               "p99 / smallest store's p99 | in-process µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const Row& r : rows) {
+    std::cout << absl::StrFormat("| %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.0f |\n", r.tickets, r.score.p50,
+                                 r.score.p99, r.noop.p50, r.noop.p99, r.score.p99 / r.noop.p99,
+                                 r.score.p99 / rows.front().score.p99, r.in_process_us);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace rapport
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return rapport::Main();
+}
