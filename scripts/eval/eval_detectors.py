@@ -13,40 +13,19 @@ import collections
 import csv
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-EVAL = os.path.join(ROOT, "..", "shared", "eval")
-RAPPORTD = os.path.join(ROOT, "build", "server", "rapportd")
-RAPPORT = os.path.join(ROOT, "build", "server", "cli", "rapport")
+from rapport_eval import EVAL, HERE, rapport, temporary_server
+
 LOGS = [("uci", "servicenow", os.path.join(EVAL, "incidents", "incident_event_log.dev.csv")),
         ("bpi", "bpi2013", os.path.join(EVAL, "bpi2013", "bpi2013_incidents.dev.csv"))]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rapport(server, *args):
-    out = subprocess.run([RAPPORT, args[0], "--server", server, *args[1:]], capture_output=True, text=True, check=True)
-    return out.stdout
-
-
 def main():
-    work = tempfile.mkdtemp(prefix="rapport-eval-")
-    server = f"127.0.0.1:{free_port()}"
-    daemon = subprocess.Popen([RAPPORTD, f"--listen={server}", f"--data-dir={work}/db"],
-                              stderr=open(os.path.join(work, "rapportd.log"), "w"))
-    try:
-        rapport(server, "health", "--wait", "30")
-        results = {}
+    results = {}
+    with temporary_server() as (server, work):
         for tenant, fmt, path in LOGS:
             events = os.path.join(work, f"{tenant}.jsonl")
             with open(events, "w") as out:
@@ -58,9 +37,6 @@ def main():
             findings = json.loads(rapport(server, "findings", "--tenant", tenant, "--limit", "1000000", "--json"))
             tickets = json.loads(rapport(server, "tickets", "--tenant", tenant, "--limit", "1000000", "--json"))
             results[tenant] = (summary, findings.get("findings", []), tickets.get("tickets", []))
-    finally:
-        daemon.terminate()
-        daemon.wait()
 
     print("## Replay\n")
     print("| log | events | accepted | duplicates | rejected | tickets | seconds |")

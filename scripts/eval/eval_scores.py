@@ -11,31 +11,15 @@ import collections
 import csv
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-EVAL = os.path.join(os.path.dirname(ROOT), "shared", "eval")
-RAPPORTD = os.path.join(ROOT, "build", "server", "rapportd")
-RAPPORT = os.path.join(ROOT, "build", "server", "cli", "rapport")
+from rapport_eval import EVAL, HERE, ROOT, rapport, temporary_server
+
 SAMPLES = os.path.join(ROOT, "data", "samples")
 UCI = os.path.join(EVAL, "incidents", "incident_event_log.dev.csv")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rapport(server, *args):
-    out = subprocess.run([RAPPORT, args[0], "--server", server, *args[1:]], capture_output=True, text=True, check=True)
-    return out.stdout
 
 
 def ranked(server, tenant, kind):
@@ -159,20 +143,12 @@ def uci_section(server, work):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="rapport-eval-")
-    server = f"127.0.0.1:{free_port()}"
-    daemon = subprocess.Popen([RAPPORTD, f"--listen={server}", f"--data-dir={work}/db"],
-                              stderr=open(os.path.join(work, "rapportd.log"), "w"))
-    try:
-        rapport(server, "health", "--wait", "30")
+    with temporary_server() as (server, work):
         started = time.time()
         samples_section(server)
         if os.path.exists(UCI):
             uci_section(server, work)
         print(f"_{time.time() - started:.0f} s._")
-    finally:
-        daemon.terminate()
-        daemon.wait()
     return 0
 
 

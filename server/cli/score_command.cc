@@ -136,22 +136,29 @@ void PrintReport(const v1::ScoreReport& r) {
   table.Print(std::cout);
 }
 
+// The arguments `score` and `explain` share: tenant, scope and window.
+// Returns 0, or the exit code of a usage error (already reported).
+int ParseScoreRequest(const std::vector<std::string>& argv, const char* command, Args* args,
+                      v1::GetScoreRequest* request) {
+  if (absl::Status s = args->Parse(argv, ScopeAndWindowFlags(), {}); !s.ok() || !args->Has("tenant")) {
+    std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << "usage: rapport " << command
+              << " --tenant T [--agent A | --team T | --requester R | --department D | --service S |\n"
+                 "       --ticket ID] [--window 30d | --since DATE [--until DATE]] [--json]\n";
+    return 2;
+  }
+  request->set_tenant(args->Get("tenant"));
+  ParseScope(*args, request->mutable_scope());
+  if (!ResolveWindow(*args, command, request->mutable_window())) return 2;
+  if (!request->window().has_start() && !request->window().has_end()) request->clear_window();
+  return 0;
+}
+
 }  // namespace
 
 int RunScore(const std::vector<std::string>& argv) {
   Args args;
-  const char* usage =
-      "usage: rapport score --tenant T [--agent A | --team T | --requester R | --department D | --service S |\n"
-      "       --ticket ID] [--window 30d | --since DATE [--until DATE]] [--json]\n";
-  if (absl::Status s = args.Parse(argv, ScopeAndWindowFlags(), {}); !s.ok() || !args.Has("tenant")) {
-    std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << usage;
-    return 2;
-  }
   v1::GetScoreRequest request;
-  request.set_tenant(args.Get("tenant"));
-  ParseScope(args, request.mutable_scope());
-  if (!ResolveWindow(args, "score", request.mutable_window())) return 2;
-  if (!request.window().has_start() && !request.window().has_end()) request.clear_window();
+  if (int code = ParseScoreRequest(argv, "score", &args, &request); code != 0) return code;
   auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
   v1::ScoreReport report;
   grpc::ClientContext context;
@@ -238,18 +245,8 @@ int RunTop(const std::vector<std::string>& argv) {
 
 int RunExplain(const std::vector<std::string>& argv) {
   Args args;
-  const char* usage =
-      "usage: rapport explain --tenant T [--agent A | --team T | --requester R | --department D | --service S |\n"
-      "       --ticket ID] [--window 30d | --since DATE [--until DATE]] [--json]\n";
-  if (absl::Status s = args.Parse(argv, ScopeAndWindowFlags(), {}); !s.ok() || !args.Has("tenant")) {
-    std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << usage;
-    return 2;
-  }
   v1::GetScoreRequest request;
-  request.set_tenant(args.Get("tenant"));
-  ParseScope(args, request.mutable_scope());
-  if (!ResolveWindow(args, "explain", request.mutable_window())) return 2;
-  if (!request.window().has_start() && !request.window().has_end()) request.clear_window();
+  if (int code = ParseScoreRequest(argv, "explain", &args, &request); code != 0) return code;
   auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
   v1::ScoreExplanation ex;
   grpc::ClientContext context;
