@@ -1,0 +1,234 @@
+#include "plugin/registry.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/log.h"
+#include "event/event.h"
+
+namespace rapport {
+namespace {
+
+// ABI 1.0's table ends with translate: anything shorter is refused.
+constexpr size_t kMinimumTableSize = offsetof(rapport_plugin_api, translate) + sizeof(void*);
+
+std::string View(rapport_str s) { return s.data ? std::string(s.data, s.size) : std::string(); }
+
+// A member of a plugin's event struct, if the plugin's struct has it.
+#define RAPPORT_HAS_MEMBER(event, member) \
+  ((event)->struct_size >= offsetof(rapport_event, member) + sizeof((event)->member))
+
+// Copies the plugin's event into a proto (the plugin's memory is only valid
+// during the callback).
+v1::TicketEvent ToProto(const rapport_event* e) {
+  v1::TicketEvent out;
+  out.set_tenant(View(e->tenant));
+  out.set_ticket_id(View(e->ticket_id));
+  out.set_event_id(View(e->event_id));
+  *out.mutable_occurred_at() = FromMicros(e->occurred_at_us);
+  out.set_source(View(e->source));
+  out.set_kind(static_cast<v1::EventKind>(e->kind));
+  if (e->actor_id.size || e->actor_role || e->actor_team.size) {
+    out.mutable_actor()->set_id(View(e->actor_id));
+    out.mutable_actor()->set_role(static_cast<v1::ActorRole>(e->actor_role));
+    out.mutable_actor()->set_team(View(e->actor_team));
+  }
+  out.set_status(static_cast<v1::TicketStatus>(e->status));
+  out.set_status_reason(View(e->status_reason));
+  out.set_priority(static_cast<v1::Priority>(e->priority));
+  if (e->assignee_agent_id.size || e->assignee_team.size) {
+    out.mutable_assignee()->set_agent_id(View(e->assignee_agent_id));
+    out.mutable_assignee()->set_team(View(e->assignee_team));
+  }
+  if (e->requester_id.size || e->requester_department.size || e->requester_vip) {
+    out.mutable_requester()->set_id(View(e->requester_id));
+    out.mutable_requester()->set_department(View(e->requester_department));
+    out.mutable_requester()->set_vip(e->requester_vip != 0);
+  }
+  out.set_service(View(e->service));
+  out.set_category(View(e->category));
+  if (e->has_comment) {
+    out.mutable_comment()->set_text(View(e->comment_text));
+    out.mutable_comment()->set_public_(e->comment_public != 0);
+  }
+  if (e->has_survey) {
+    out.mutable_survey()->set_score(e->survey_score);
+    out.mutable_survey()->set_scale_min(e->survey_scale_min);
+    out.mutable_survey()->set_scale_max(e->survey_scale_max);
+    out.mutable_survey()->set_text(View(e->survey_text));
+  }
+  if (e->has_resolution) {
+    out.mutable_resolution()->set_code(View(e->resolution_code));
+    out.mutable_resolution()->set_notes(View(e->resolution_notes));
+  }
+  if (RAPPORT_HAS_MEMBER(e, attribute_count)) {
+    for (size_t i = 0; i < e->attribute_count; ++i) {
+      (*out.mutable_attributes())[View(e->attributes[i].key)] = View(e->attributes[i].value);
+    }
+  }
+  return out;
+}
+
+struct HostContext {
+  Translation* out;
+  const std::string* tenant;
+};
+
+int Emit(void* context, const rapport_event* event) {
+  auto* host = static_cast<HostContext*>(context);
+  if (event == nullptr || event->struct_size < offsetof(rapport_event, attributes)) return 1;
+  host->out->events.push_back(ToProto(event));
+  if (host->out->events.back().tenant().empty()) host->out->events.back().set_tenant(*host->tenant);
+  return 0;
+}
+
+void Reject(void* context, uint64_t record, const char* code, const char* message) {
+  auto* host = static_cast<HostContext*>(context);
+  v1::EventError error;
+  error.set_index(static_cast<uint32_t>(record));
+  error.set_code(code ? code : "INVALID_VALUE");
+  error.set_message(message ? message : "");
+  host->out->rejected.push_back(std::move(error));
+}
+
+}  // namespace
+
+absl::Status CheckPluginTable(const rapport_plugin_api* api) {
+  if (api == nullptr) return absl::FailedPreconditionError("the entry function returned no table");
+  if (api->struct_size < offsetof(rapport_plugin_api, abi_minor) + sizeof(uint32_t)) {
+    return absl::FailedPreconditionError(absl::StrCat("short table (", api->struct_size, " bytes)"));
+  }
+  if (api->abi_major != RAPPORT_PLUGIN_ABI_MAJOR) {
+    return absl::FailedPreconditionError(absl::StrCat("wrong ABI major ", api->abi_major, " (this host speaks ",
+                                                      RAPPORT_PLUGIN_ABI_MAJOR, ".x)"));
+  }
+  if (api->abi_minor > RAPPORT_PLUGIN_ABI_MINOR) {
+    return absl::FailedPreconditionError(absl::StrCat("ABI ", api->abi_major, ".", api->abi_minor,
+                                                      " is newer than this host's ", RAPPORT_PLUGIN_ABI_MAJOR, ".",
+                                                      RAPPORT_PLUGIN_ABI_MINOR));
+  }
+  if (api->struct_size < kMinimumTableSize) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("short table (", api->struct_size, " bytes, ABI 1.0 needs ", kMinimumTableSize, ")"));
+  }
+  if (api->name == nullptr || api->name[0] == '\0') return absl::FailedPreconditionError("the table has no name");
+  const char* missing = api->create == nullptr        ? "create"
+                        : api->destroy == nullptr     ? "destroy"
+                        : api->last_error == nullptr  ? "last_error"
+                        : api->kind == RAPPORT_PLUGIN_ADAPTER && api->translate == nullptr ? "translate"
+                                                                                           : nullptr;
+  if (missing != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("missing required function ", missing));
+  }
+  if (api->kind != RAPPORT_PLUGIN_ADAPTER && api->kind != RAPPORT_PLUGIN_SINK) {
+    return absl::FailedPreconditionError(absl::StrCat("unknown plugin kind ", api->kind));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PluginRegistry::Add(const rapport_plugin_api* api, std::shared_ptr<void> library,
+                                 const std::string& origin) {
+  if (absl::Status s = CheckPluginTable(api); !s.ok()) return s;
+  if (plugins_.count(api->name)) {
+    return absl::FailedPreconditionError(absl::StrCat("duplicate name '", api->name, "' (already from ",
+                                                      plugins_.at(api->name).origin, ")"));
+  }
+  plugins_.emplace(api->name, Entry{api, std::move(library), origin});
+  return absl::OkStatus();
+}
+
+absl::Status PluginRegistry::RegisterBuiltin(const rapport_plugin_api* api) { return Add(api, nullptr, "built-in"); }
+
+absl::Status PluginRegistry::LoadModule(const std::string& path) {
+  auto refuse = [&](const absl::Status& why) {
+    refused_.push_back(absl::StrCat(path, ": ", why.message()));
+    Log(LogLevel::kWarning, "plugin refused", {{"path", path}, {"reason", std::string(why.message())}});
+    return why;
+  };
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    return refuse(absl::FailedPreconditionError(absl::StrCat("dlopen failed: ", why ? why : "unknown error")));
+  }
+  std::shared_ptr<void> library(handle, [](void* h) { dlclose(h); });
+  auto entry = reinterpret_cast<rapport_plugin_entry_fn>(dlsym(handle, RAPPORT_PLUGIN_ENTRY_SYMBOL));
+  if (entry == nullptr) {
+    return refuse(absl::FailedPreconditionError(absl::StrCat("missing symbol ", RAPPORT_PLUGIN_ENTRY_SYMBOL)));
+  }
+  if (absl::Status s = Add(entry(), std::move(library), path); !s.ok()) return refuse(s);
+  Log(LogLevel::kInfo, "plugin loaded", {{"path", path}, {"name", entry()->name}});
+  return absl::OkStatus();
+}
+
+absl::Status PluginRegistry::LoadDirectory(const std::string& directory) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec)) {
+    return absl::NotFoundError(absl::StrCat("plugin directory ", directory, " does not exist"));
+  }
+  std::vector<std::string> paths;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    if (entry.path().extension() == ".so") paths.push_back(entry.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const std::string& path : paths) (void)LoadModule(path);
+  return absl::OkStatus();
+}
+
+std::vector<PluginDescription> PluginRegistry::List() const {
+  std::vector<PluginDescription> out;
+  for (const auto& [name, e] : plugins_) {
+    out.push_back({name, e.api->kind == RAPPORT_PLUGIN_ADAPTER ? "adapter" : "sink",
+                   e.api->version ? e.api->version : "", absl::StrCat(e.api->abi_major, ".", e.api->abi_minor),
+                   e.origin, e.api->description ? e.api->description : ""});
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<AdapterHandle>> PluginRegistry::CreateAdapter(const std::string& name,
+                                                                            const std::string& config) const {
+  auto it = plugins_.find(name);
+  if (it == plugins_.end() || it->second.api->kind != RAPPORT_PLUGIN_ADAPTER) {
+    std::vector<std::string> names;
+    for (const auto& [n, e] : plugins_) {
+      if (e.api->kind == RAPPORT_PLUGIN_ADAPTER) names.push_back(n);
+    }
+    return absl::NotFoundError(
+        absl::StrCat("no adapter named '", name, "' (available: ", absl::StrJoin(names, ", "), ")"));
+  }
+  char error[512] = "";
+  rapport_plugin_instance* instance = it->second.api->create(config.data(), config.size(), error, sizeof(error));
+  if (instance == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("adapter '", name, "' refused its configuration: ", error));
+  }
+  return std::unique_ptr<AdapterHandle>(new AdapterHandle(it->second.library, it->second.api, instance, name));
+}
+
+AdapterHandle::~AdapterHandle() { api_->destroy(instance_); }
+
+absl::StatusOr<Translation> AdapterHandle::Translate(const std::string& tenant, const std::string& body,
+                                                     const std::string& content_type,
+                                                     const std::vector<std::pair<std::string, std::string>>& headers) {
+  Translation out;
+  HostContext context{&out, &tenant};
+  std::vector<rapport_pair> pairs;
+  for (const auto& [k, v] : headers) pairs.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
+  rapport_payload payload{sizeof(rapport_payload), {tenant.data(), tenant.size()}, {body.data(), body.size()},
+                          {content_type.data(), content_type.size()}, pairs.data(), pairs.size()};
+  rapport_host host{sizeof(rapport_host), &context, &Emit, &Reject};
+  int32_t code = api_->translate(instance_, &payload, &host);
+  if (code == RAPPORT_OK) return out;
+  const char* message = api_->last_error(instance_);
+  std::string what = absl::StrCat(name_, ": ", message && *message ? message : "translation failed");
+  switch (code) {
+    case RAPPORT_ERR_PERMANENT: return absl::InvalidArgumentError(what);
+    case RAPPORT_ERR_RETRYABLE: return absl::UnavailableError(what);
+    default: return absl::InternalError(what);
+  }
+}
+
+}  // namespace rapport

@@ -1,0 +1,121 @@
+// PluginRegistry: the host side of the plugin ABI (plugins/include/rapport/plugin.h).
+//
+//   PluginRegistry registry;
+//   RegisterBuiltinPlugins(&registry);          // explicit, see plugins/builtin
+//   registry.LoadDirectory("/usr/lib/rapport/plugins");
+//   auto adapter = registry.CreateAdapter("servicenow", config);
+//   auto out = (*adapter)->Translate(payload);  // canonical events + rejected records
+//
+// A module is refused, with the reason logged and kept for ListPlugins, when
+// it cannot be loaded, has no entry symbol, returns a table with another ABI
+// major or a newer minor than this host, a table shorter than ABI 1.0's, a
+// missing required function, or a name already registered. A loaded library
+// stays mapped while the registry or any instance created from it lives.
+//
+// Thread safety: register and load before sharing; then List, CreateAdapter
+// and Find may be called from any thread. An AdapterHandle is used by one
+// thread at a time.
+#ifndef RAPPORT_PLUGIN_REGISTRY_H_
+#define RAPPORT_PLUGIN_REGISTRY_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "rapport/plugin.h"
+#include "rapport/v1/events.pb.h"
+
+namespace rapport {
+
+struct PluginDescription {
+  std::string name;
+  std::string kind;         // "adapter", "sink"
+  std::string version;
+  std::string abi_version;  // "1.0"
+  std::string origin;       // "built-in" or the module's path
+  std::string description;
+};
+
+// What one payload translated to: events in the order the adapter emitted
+// them, and the records it could not translate (index = record number).
+struct Translation {
+  std::vector<v1::TicketEvent> events;
+  std::vector<v1::EventError> rejected;
+};
+
+class AdapterHandle {
+ public:
+  ~AdapterHandle();
+  AdapterHandle(const AdapterHandle&) = delete;
+  AdapterHandle& operator=(const AdapterHandle&) = delete;
+
+  // InvalidArgument for a permanent error (a malformed payload: do not
+  // retry), Unavailable for a retryable one, Internal for a plugin bug; the
+  // message is the plugin's. Events without a tenant get `tenant`.
+  absl::StatusOr<Translation> Translate(const std::string& tenant, const std::string& body,
+                                        const std::string& content_type = "",
+                                        const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class PluginRegistry;
+  AdapterHandle(std::shared_ptr<void> library, const rapport_plugin_api* api, rapport_plugin_instance* instance,
+                std::string name)
+      : library_(std::move(library)), api_(api), instance_(instance), name_(std::move(name)) {}
+
+  std::shared_ptr<void> library_;  // keeps the module mapped; null for built-ins
+  const rapport_plugin_api* api_;
+  rapport_plugin_instance* instance_;
+  std::string name_;
+};
+
+class PluginRegistry {
+ public:
+  PluginRegistry() = default;
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+  // A plugin compiled into this binary. FailedPrecondition with the reason
+  // when its table is refused.
+  absl::Status RegisterBuiltin(const rapport_plugin_api* api);
+
+  // One module. FailedPrecondition with the reason when it is refused.
+  absl::Status LoadModule(const std::string& path);
+
+  // Every *.so in `directory`, in name order; refusals are logged and kept
+  // (refused()), never fatal. NotFound when the directory does not exist.
+  absl::Status LoadDirectory(const std::string& directory);
+
+  std::vector<PluginDescription> List() const;
+  // "path: reason" for every module refused so far.
+  const std::vector<std::string>& refused() const { return refused_; }
+
+  // A new instance of the named adapter. NotFound for an unknown name (the
+  // message lists the known ones); InvalidArgument when the adapter refuses
+  // `config`.
+  absl::StatusOr<std::unique_ptr<AdapterHandle>> CreateAdapter(const std::string& name,
+                                                               const std::string& config = "") const;
+
+ private:
+  struct Entry {
+    const rapport_plugin_api* api;
+    std::shared_ptr<void> library;
+    std::string origin;
+  };
+  absl::Status Add(const rapport_plugin_api* api, std::shared_ptr<void> library, const std::string& origin);
+
+  std::map<std::string, Entry> plugins_;
+  std::vector<std::string> refused_;
+};
+
+// Checks a table against this host's ABI; the reason when it is refused.
+absl::Status CheckPluginTable(const rapport_plugin_api* api);
+
+}  // namespace rapport
+
+#endif  // RAPPORT_PLUGIN_REGISTRY_H_

@@ -1,0 +1,220 @@
+#include "common/adapter_util.h"
+
+#include <cctype>
+#include <cstdio>
+
+namespace rapport::adapters {
+namespace {
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+std::optional<int64_t> Compose(int y, int mo, int d, int h, int mi, int s, int64_t micros, int64_t offset_s) {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  return ((days * 86400 + h * 3600 + mi * 60 + s) - offset_s) * 1'000'000 + micros;
+}
+
+std::optional<int64_t> ParseIso(std::string_view t) {
+  int y, mo, d, h = 0, mi = 0, s = 0;
+  if (!Digits(t, 0, 4, &y) || t.size() < 10 || t[4] != '-' || !Digits(t, 5, 2, &mo) || t[7] != '-' ||
+      !Digits(t, 8, 2, &d)) {
+    return std::nullopt;
+  }
+  size_t p = 10;
+  int64_t micros = 0, offset = 0;
+  if (p < t.size() && (t[p] == 'T' || t[p] == ' ')) {
+    if (!Digits(t, p + 1, 2, &h) || t.size() < p + 6 || t[p + 3] != ':' || !Digits(t, p + 4, 2, &mi)) {
+      return std::nullopt;
+    }
+    p += 6;
+    if (p < t.size() && t[p] == ':') {
+      if (!Digits(t, p + 1, 2, &s)) return std::nullopt;
+      p += 3;
+    }
+    if (p < t.size() && (t[p] == '.' || t[p] == ',')) {
+      ++p;
+      int64_t scale = 100000;
+      while (p < t.size() && std::isdigit(static_cast<unsigned char>(t[p]))) {
+        micros += (t[p] - '0') * scale;
+        scale /= 10;
+        ++p;
+      }
+    }
+    if (p < t.size()) {
+      if (t[p] == 'Z' || t[p] == 'z') {
+        ++p;
+      } else if (t[p] == '+' || t[p] == '-') {
+        int oh, om = 0;
+        int sign = t[p] == '-' ? -1 : 1;
+        if (!Digits(t, p + 1, 2, &oh)) return std::nullopt;
+        p += 3;
+        if (p < t.size() && t[p] == ':') ++p;
+        if (p < t.size()) {
+          if (!Digits(t, p, 2, &om)) return std::nullopt;
+          p += 2;
+        }
+        offset = sign * (oh * 3600 + om * 60);
+      }
+    }
+  }
+  if (p != t.size()) return std::nullopt;
+  return Compose(y, mo, d, h, mi, s, micros, offset);
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseTime(std::string_view text, std::string_view format) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  if (format.empty() || format == "iso8601") return ParseIso(text);
+  int y = 1970, mo = 1, d = 1, h = 0, mi = 0, s = 0;
+  size_t p = 0;
+  for (size_t f = 0; f < format.size(); ++f) {
+    if (format[f] == '%' && f + 1 < format.size()) {
+      char c = format[++f];
+      int* target = c == 'Y' ? &y : c == 'm' ? &mo : c == 'd' ? &d : c == 'H' ? &h : c == 'M' ? &mi : c == 'S' ? &s : nullptr;
+      if (target == nullptr) return std::nullopt;
+      size_t n = c == 'Y' ? 4 : 2;
+      // Single-digit fields ("1-3-2016 9:05") are accepted.
+      if (c != 'Y' && (p + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[p + 1])))) n = 1;
+      if (!Digits(text, p, n, target)) return std::nullopt;
+      p += n;
+    } else {
+      if (p >= text.size() || text[p] != format[f]) return std::nullopt;
+      ++p;
+    }
+  }
+  if (p != text.size()) return std::nullopt;
+  return Compose(y, mo, d, h, mi, s, 0, 0);
+}
+
+std::string Text(const Json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return "";
+  const Json* v = &*it;
+  if (v->is_object()) {
+    auto inner = v->find("value");
+    if (inner == v->end() || inner->is_null()) return "";
+    v = &*inner;
+  }
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_boolean()) return v->get<bool>() ? "true" : "false";
+  if (v->is_number_integer()) return std::to_string(v->get<int64_t>());
+  if (v->is_number()) return v->dump();
+  return "";
+}
+
+std::string TextAt(const Json& object, std::initializer_list<const char*> path) {
+  const Json* v = &object;
+  size_t i = 0;
+  for (const char* key : path) {
+    if (++i == path.size()) return Text(*v, key);
+    if (!v->is_object()) return "";
+    auto it = v->find(key);
+    if (it == v->end()) return "";
+    v = &*it;
+  }
+  return "";
+}
+
+std::string StableId(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<int32_t> StatusByName(std::string_view name) {
+  std::string n = Lower(name);
+  if (n.rfind("ticket_status_", 0) == 0) n = n.substr(14);
+  static const std::map<std::string, int32_t> kNames = {
+      {"new", sdk::kNew}, {"in_progress", sdk::kInProgress}, {"pending_requester", sdk::kPendingRequester},
+      {"pending_third_party", sdk::kPendingThirdParty}, {"resolved", sdk::kResolved}, {"closed", sdk::kClosed},
+      {"canceled", sdk::kCanceled}};
+  auto it = kNames.find(n);
+  if (it == kNames.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int32_t> PriorityByName(std::string_view name) {
+  std::string n = Lower(name);
+  if (n.rfind("priority_", 0) == 0) n = n.substr(9);
+  static const std::map<std::string, int32_t> kNames = {
+      {"critical", sdk::kCritical}, {"high", sdk::kHigh}, {"medium", sdk::kMedium}, {"low", sdk::kLow}};
+  auto it = kNames.find(n);
+  if (it == kNames.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Json> ParseJson(std::string_view body, std::string* error) {
+  try {
+    return Json::parse(body.begin(), body.end());
+  } catch (const Json::exception& e) {
+    *error = std::string("the body is not valid JSON: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+bool ParseStatusMap(std::string_view config, const char* key, std::map<std::string, int32_t>* out,
+                    std::string* error) {
+  if (config.empty()) return true;
+  auto json = ParseJson(config, error);
+  if (!json) {
+    *error = "configuration: " + *error;
+    return false;
+  }
+  if (!json->is_object()) {
+    *error = "configuration: expected a JSON object";
+    return false;
+  }
+  auto it = json->find(key);
+  if (it == json->end()) return true;
+  if (!it->is_object()) {
+    *error = std::string("configuration: ") + key + " must be an object of source value -> status";
+    return false;
+  }
+  for (const auto& [source, target] : it->items()) {
+    auto status = target.is_string() ? StatusByName(target.get<std::string>()) : std::nullopt;
+    if (!status) {
+      *error = std::string("configuration: ") + key + "." + source +
+               ": not a status (new, in_progress, pending_requester, pending_third_party, resolved, closed, canceled)";
+      return false;
+    }
+    (*out)[Lower(source)] = *status;
+  }
+  return true;
+}
+
+}  // namespace rapport::adapters
