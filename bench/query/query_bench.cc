@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -47,10 +48,14 @@ constexpr int64_t kStartSeconds = 1'735'689'600;  // 2025-01-01T00:00:00Z
 
 // Three events per ticket: created, one public agent reply, resolved; the
 // reply time and text vary so scores vary.
-void AppendTicket(int64_t n, int64_t start_us, int days, std::mt19937_64& rng, v1::EventBatch* batch) {
+void AppendTicket(int64_t n, int64_t total, int64_t start_us, int days, std::mt19937_64& rng,
+                  v1::EventBatch* batch) {
   const std::string id = absl::StrFormat("T%08d", n);
   const int agent = static_cast<int>(rng() % kAgents);
-  const int64_t created = start_us + static_cast<int64_t>(rng() % (static_cast<uint64_t>(days) * 1440)) * kMinuteUs;
+  // Creation times rise with n (a live stream arrives roughly in time order),
+  // with a jitter of up to an hour.
+  const int64_t created = start_us + n * (static_cast<int64_t>(days) * 1440 * kMinuteUs / total) +
+                          static_cast<int64_t>(rng() % 60) * kMinuteUs;
   auto base = [&](const char* suffix, int64_t at, v1::EventKind kind) {
     v1::TicketEvent* e = batch->add_events();
     e->set_tenant("bench");
@@ -97,7 +102,8 @@ bool Fill(const std::string& path, int64_t tickets, int days) {
   auto began = std::chrono::steady_clock::now();
   for (int64_t n = 0; n < tickets;) {
     v1::EventBatch batch;
-    for (int i = 0; i < 300 && n < tickets; ++i, ++n) AppendTicket(n, start, days, rng, &batch);
+    for (int i = 0; i < 300 && n < tickets; ++i, ++n) AppendTicket(n, tickets, start, days, rng, &batch);
+    if (n % 100000 < 300) std::cerr << "  " << n << " tickets\n";
     auto ack = (*ingestor)->Apply(batch);
     if (!ack.ok() || ack->rejected_size() > 0) {
       std::cerr << "fill failed: " << (ack.ok() ? ack->rejected(0).message() : ack.status().ToString()) << "\n";
@@ -105,6 +111,18 @@ bool Fill(const std::string& path, int64_t tickets, int days) {
     }
   }
   if (!MarkDerivedDataCurrent(store.get()).ok()) return false;
+  // Measure a store at rest, as a server reaches it between bursts: memtables
+  // flushed and the score sums compacted, so no background compaction of
+  // the bulk load competes with the queries.
+  if (!store->Flush().ok() || !store->Compact(Family::kAggregates).ok()) return false;
+  for (bool busy = true; busy;) {  // and the other families' compactions done
+    busy = false;
+    for (int f = 0; f < kFamilyCount; ++f) {
+      busy |= store->Property(static_cast<Family>(f), "rocksdb.compaction-pending") != "0" ||
+              store->Property(static_cast<Family>(f), "rocksdb.num-running-compactions") != "0";
+    }
+    if (busy) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::cerr << absl::StrFormat("  filled %d tickets (%d events) in %.0f s\n", tickets, 3 * tickets, seconds);
   return true;
@@ -132,10 +150,9 @@ double InProcessMicros(const std::string& path) {
   options.path = path;
   std::unique_ptr<Store> store;
   if (!Store::Open(options, &store).ok()) return -1;
-  if (getenv("COMPACT")) (void)store->Compact(Family::kAggregates);
   score::ScoreOptions scoring;
   std::mt19937 rng(3);
-  const int n = getenv("INPROC_N") ? atoi(getenv("INPROC_N")) : 3000;
+  const int n = 3000;
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
     v1::GetScoreRequest request;
@@ -149,20 +166,31 @@ double InProcessMicros(const std::string& path) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / n;
 }
 
-bool Measure(const std::string& path, int64_t tickets, int calls, Row* row) {
-  server::ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = path;
-  std::unique_ptr<server::RapportServer> server;
-  if (absl::Status s = server::RapportServer::Start(options, &server); !s.ok()) {
-    std::cerr << s << "\n";
-    return false;
+// One server per store, all up at once; the client rotates through them
+// call by call (GetScore, then the no-op, on each), so machine noise hits
+// every store alike.
+bool Measure(const std::vector<std::string>& paths, int calls, std::vector<Row>* rows) {
+  struct Target {
+    std::unique_ptr<server::RapportServer> server;
+    std::unique_ptr<v1::ExperienceService::Stub> experience;
+    std::unique_ptr<grpc::health::v1::Health::Stub> health;
+    std::vector<double> score_ms, noop_ms;
+  };
+  std::vector<Target> targets(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    server::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.data_dir = paths[i];
+    if (absl::Status s = server::RapportServer::Start(options, &targets[i].server); !s.ok()) {
+      std::cerr << s << "\n";
+      return false;
+    }
+    auto channel = grpc::CreateChannel(absl::StrFormat("127.0.0.1:%d", targets[i].server->port()),
+                                       grpc::InsecureChannelCredentials());
+    targets[i].experience = v1::ExperienceService::NewStub(channel);
+    targets[i].health = grpc::health::v1::Health::NewStub(channel);
   }
-  auto channel = grpc::CreateChannel(absl::StrFormat("127.0.0.1:%d", server->port()), grpc::InsecureChannelCredentials());
-  auto experience = v1::ExperienceService::NewStub(channel);
-  auto health = grpc::health::v1::Health::NewStub(channel);
   std::mt19937 rng(7);
-  std::vector<double> score_ms, noop_ms;
   auto time_ms = [](auto&& call) {
     auto t0 = std::chrono::steady_clock::now();
     bool ok = call();
@@ -189,28 +217,33 @@ bool Measure(const std::string& path, int64_t tickets, int calls, Row* row) {
       *request.mutable_window()->mutable_start() = FromMicros((kStartSeconds + 335 * 86400) * 1'000'000);
       *request.mutable_window()->mutable_end() = FromMicros((kStartSeconds + 365 * 86400) * 1'000'000);
     }
-    double s = time_ms([&] {
-      grpc::ClientContext context;
-      v1::ScoreReport report;
-      return experience->GetScore(&context, request, &report).ok();
-    });
-    double n = time_ms([&] {
-      grpc::ClientContext context;
-      grpc::health::v1::HealthCheckRequest check;
-      grpc::health::v1::HealthCheckResponse answer;
-      return health->Check(&context, check, &answer).ok();
-    });
-    if (s < 0 || n < 0) {
-      std::cerr << "a call failed\n";
-      return false;
-    }
-    if (i >= warmup) {
-      score_ms.push_back(s);
-      noop_ms.push_back(n);
+    for (Target& t : targets) {
+      double s = time_ms([&] {
+        grpc::ClientContext context;
+        v1::ScoreReport report;
+        return t.experience->GetScore(&context, request, &report).ok();
+      });
+      double n = time_ms([&] {
+        grpc::ClientContext context;
+        grpc::health::v1::HealthCheckRequest check;
+        grpc::health::v1::HealthCheckResponse answer;
+        return t.health->Check(&context, check, &answer).ok();
+      });
+      if (s < 0 || n < 0) {
+        std::cerr << "a call failed\n";
+        return false;
+      }
+      if (i >= warmup) {
+        t.score_ms.push_back(s);
+        t.noop_ms.push_back(n);
+      }
     }
   }
-  server->Shutdown();
-  *row = {tickets, Of(score_ms), Of(noop_ms)};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    targets[i].server->Shutdown();
+    (*rows)[i].score = Of(targets[i].score_ms);
+    (*rows)[i].noop = Of(targets[i].noop_ms);
+  }
   return true;
 }
 
@@ -227,21 +260,25 @@ int Main() {
   std::string root = absl::GetFlag(FLAGS_dir).empty() ? std::filesystem::temp_directory_path().string()
                                                       : absl::GetFlag(FLAGS_dir);
   std::vector<Row> rows;
+  std::vector<std::string> paths;
   for (int64_t n : sizes) {
     std::string path = absl::StrFormat("%s/rapport-bench-query-%d", root, n);
     std::filesystem::remove_all(path);
     std::cerr << "store of " << n << " tickets\n";
     Row row;
+    row.tickets = n;
     bool ok = Fill(path, n, absl::GetFlag(FLAGS_days));
-    double in_process = ok ? InProcessMicros(path) : -1;
-    ok = ok && in_process >= 0 && Measure(path, n, absl::GetFlag(FLAGS_calls), &row);
-    row.in_process_us = in_process;
-    std::filesystem::remove_all(path);
-    if (!ok) return 1;
+    row.in_process_us = ok ? InProcessMicros(path) : -1;
+    paths.push_back(path);
     rows.push_back(row);
+    if (!ok || row.in_process_us < 0) return 1;
   }
+  bool measured = Measure(paths, absl::GetFlag(FLAGS_calls), &rows);
+  for (const std::string& path : paths) std::filesystem::remove_all(path);
+  if (!measured) return 1;
   std::cout << absl::StrFormat("GetScore over gRPC on 127.0.0.1, %d calls per store (team, agent, tenant scopes; "
-                               "all time and 30-day windows), each followed by a no-op unary call\n\n",
+                               "all time and 30-day windows), each followed by a no-op unary call on the same "
+                               "server; the stores' servers run side by side and take turns call by call\n\n",
                                absl::GetFlag(FLAGS_calls));
   std::cout << "| tickets | GetScore p50 ms | GetScore p99 ms | no-op p50 ms | no-op p99 ms | p99 / no-op p99 | "
                "p99 / smallest store's p99 | in-process µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";

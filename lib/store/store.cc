@@ -78,13 +78,20 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.block_cache_bytes / 2, cache);
-  auto family_options = [&](bool point_lookups) {
+  auto family_options = [&](Family family) {
+    const bool point_lookups = family == Family::kDedupe || family == Family::kTickets || family == Family::kMeta;
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = options.write_buffer_bytes;
     cf.max_write_buffer_number = 3;
     cf.compression = rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
+    if (family == Family::kAggregates) {
+      // A score query scans one scope's days (a few hundred small records):
+      // large uncompressed blocks make that a handful of cached block reads.
+      table.block_size = 32 << 10;
+      cf.compression = rocksdb::kNoCompression;
+    }
     table.cache_index_and_filter_blocks = true;
     // Dedupe and ticket lookups are point reads, mostly of absent or hot keys:
     // Bloom filters in the tables and in the memtable answer "absent" without
@@ -101,8 +108,7 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kFamilyCount; ++i) {
     Family family = static_cast<Family>(i);
-    bool point = family == Family::kDedupe || family == Family::kTickets || family == Family::kMeta;
-    rocksdb::ColumnFamilyOptions cf = family_options(point);
+    rocksdb::ColumnFamilyOptions cf = family_options(family);
     if (family == Family::kAggregates) {
       cf.merge_operator =
           options.aggregates_merge_operator ? options.aggregates_merge_operator : NewSumsMergeOperator();
@@ -205,6 +211,12 @@ absl::Status Store::ScanFrom(Family family, absl::string_view prefix, absl::stri
     if (!visit(ToView(it->key()), ToView(it->value()))) break;
   }
   return FromRocks(it->status(), "scanning the store");
+}
+
+absl::Status Store::Flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(db_->Flush(options, handles_), "flushing the memtables");
 }
 
 absl::Status Store::Compact(Family family) {
