@@ -59,4 +59,24 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AdminServiceImpl::ListPlugins(grpc::CallbackServerContext* context,
+                                                        const v1::ListPluginsRequest* /*request*/,
+                                                        v1::ListPluginsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (plugins_ != nullptr) {
+    for (const PluginDescription& p : plugins_->List()) {
+      v1::PluginInfo* info = response->add_plugins();
+      info->set_name(p.name);
+      info->set_kind(p.kind);
+      info->set_version(p.version);
+      info->set_abi_version(p.abi_version);
+      info->set_origin(p.origin);
+      info->set_description(p.description);
+    }
+    for (const std::string& r : plugins_->refused()) response->add_refused(r);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
 }  // namespace rapport::server

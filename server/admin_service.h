@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "ingest/ingestor.h"
+#include "plugin/registry.h"
 #include "rapport/v1/admin.grpc.pb.h"
 #include "store/store.h"
 
@@ -11,16 +12,19 @@ namespace rapport::server {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  // `store` and `ingestor` must outlive the service.
-  AdminServiceImpl(const Store* store, const Ingestor* ingestor)
-      : store_(store), ingestor_(ingestor), started_(absl::Now()) {}
+  // `store`, `ingestor` and `plugins` (may be null) must outlive the service.
+  AdminServiceImpl(const Store* store, const Ingestor* ingestor, const PluginRegistry* plugins = nullptr)
+      : store_(store), ingestor_(ingestor), plugins_(plugins), started_(absl::Now()) {}
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
                                      v1::GetStatsResponse* response) override;
+  grpc::ServerUnaryReactor* ListPlugins(grpc::CallbackServerContext* context, const v1::ListPluginsRequest* request,
+                                        v1::ListPluginsResponse* response) override;
 
  private:
   const Store* store_;
   const Ingestor* ingestor_;
+  const PluginRegistry* plugins_;
   absl::Time started_;
 };
 

@@ -17,6 +17,7 @@ ABSL_FLAG(bool, sync, false,
           "fsync the WAL before each ack (survives power loss, not only a killed process)");
 ABSL_FLAG(bool, rebuild, false,
           "recompute all derived data (ticket states, findings, scores) from the stored events before serving");
+ABSL_FLAG(std::string, plugin_dir, "", "directory of adapter modules (*.so) to load next to the built-ins");
 ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
 ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resolution text");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   options.sync_writes = absl::GetFlag(FLAGS_sync);
   options.config_path = absl::GetFlag(FLAGS_config);
   options.rebuild = absl::GetFlag(FLAGS_rebuild);
+  options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
   options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
   options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
   options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);

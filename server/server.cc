@@ -11,6 +11,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "config/config.h"
+#include "builtin/builtins.h"
 #include "ingest/rebuild.h"
 #include "server/admin_service.h"
 #include "server/experience_service.h"
@@ -70,11 +71,19 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
-  server->ingest_service_ = std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits);
+  server->adapters_ = std::make_unique<AdapterCatalog>();
+  if (absl::Status s = RegisterBuiltinPlugins(&server->adapters_->registry); !s.ok()) return s;
+  if (!options.plugin_dir.empty()) {
+    if (absl::Status s = server->adapters_->registry.LoadDirectory(options.plugin_dir); !s.ok()) return s;
+  }
+  server->adapters_->configs = config.adapters;
+  server->ingest_service_ =
+      std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits, server->adapters_.get());
   server->experience_service_ =
       std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
                                               &server->scores_->options());
-  server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get());
+  server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get(),
+                                                             &server->adapters_->registry);
 
   // Both must be set before the builder starts the server.
   grpc::EnableDefaultHealthCheckService(true);

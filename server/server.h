@@ -14,6 +14,7 @@
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
 #include "score/score_stage.h"
+#include "server/ingest_service.h"
 #include "store/store.h"
 
 namespace rapport::server {
@@ -35,6 +36,8 @@ struct ServerOptions {
   // Recompute every derived record from the stored events before serving
   // (after a change of scoring or detector settings, or to verify a store).
   bool rebuild = false;
+  // Directory of adapter modules (*.so) to load next to the built-ins; empty: none.
+  std::string plugin_dir;
 };
 
 class RapportServer {
@@ -66,6 +69,7 @@ class RapportServer {
   std::unique_ptr<score::ScoreStage> scores_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<IngestQueue> queue_;
+  std::unique_ptr<AdapterCatalog> adapters_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
   std::unique_ptr<ExperienceServiceImpl> experience_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,67 @@ absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, Th
   return absl::OkStatus();
 }
 
+// YAML -> JSON text, for adapters (which read JSON). Scalars stay strings
+// unless they read as numbers or booleans.
+void ToJson(const YAML::Node& node, std::string* out) {
+  auto quote = [&](const std::string& text) {
+    out->push_back('"');
+    for (char c : text) {
+      if (c == '"' || c == '\\') {
+        out->push_back('\\');
+        out->push_back(c);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+        out->append(buf);
+      } else {
+        out->push_back(c);
+      }
+    }
+    out->push_back('"');
+  };
+  if (node.IsMap()) {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& item : node) {
+      if (!first) out->push_back(',');
+      first = false;
+      quote(item.first.as<std::string>());
+      out->push_back(':');
+      ToJson(item.second, out);
+    }
+    out->push_back('}');
+  } else if (node.IsSequence()) {
+    out->push_back('[');
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (i) out->push_back(',');
+      ToJson(node[i], out);
+    }
+    out->push_back(']');
+  } else if (node.IsScalar()) {
+    const std::string text = node.as<std::string>();
+    double number;
+    if (node.Tag() != "!" && (text == "true" || text == "false" || absl::SimpleAtod(text, &number))) {
+      out->append(text);
+    } else {
+      quote(text);
+    }
+  } else {
+    out->append("null");
+  }
+}
+
+absl::Status ApplyAdapters(const YAML::Node& node, const std::string& where,
+                           std::map<std::string, std::string>* out) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping of adapter name -> settings"));
+  for (const auto& item : node) {
+    std::string json;
+    ToJson(item.second, &json);
+    (*out)[item.first.as<std::string>()] = std::move(json);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
   for (const auto& item : node) {
@@ -181,6 +243,10 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
   if (const YAML::Node d = root["defaults"]) {
     for (const auto& item : d) {
       const std::string key = item.first.as<std::string>();
+      if (key == "adapters") {
+        if (auto s = ApplyAdapters(item.second, "defaults.adapters", &config.adapters[""]); !s.ok()) return s;
+        continue;
+      }
       if (key != "detectors") return Unknown("defaults", key);
       if (auto s = ApplyDetectors(item.second, "defaults.detectors", &defaults); !s.ok()) return s;
     }
@@ -193,6 +259,10 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
       for (const auto& item : tenant.second) {
         const std::string key = item.first.as<std::string>();
         const std::string where = absl::StrCat("tenants.", name);
+        if (key == "adapters") {
+          if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
+          continue;
+        }
         if (key != "detectors") return Unknown(where, key);
         if (auto s = ApplyDetectors(item.second, where + ".detectors", &own); !s.ok()) return s;
       }

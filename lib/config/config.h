@@ -32,9 +32,13 @@
 //   tenants:
 //     acme:
 //       detectors: {reply_gap: 8h}   # starts from `defaults`
+//       adapters:                    # per adapter, handed to it as JSON
+//         jira: {status_map: {"Waiting for customer": pending_requester}}
+//         servicenow: {hold_reason_map: {"6": pending_third_party}}
 #ifndef RAPPORT_CONFIG_CONFIG_H_
 #define RAPPORT_CONFIG_CONFIG_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -46,6 +50,9 @@ namespace rapport {
 struct RapportConfig {
   detect::TenantThresholds detectors;
   score::ScoreOptions scoring;
+  // Adapter configuration (as JSON text) by tenant ("" = defaults) and
+  // adapter name, from `adapters:` under `defaults:` or a tenant.
+  std::map<std::string, std::map<std::string, std::string>> adapters;
 };
 
 // InvalidArgument naming the key and the problem; NotFound for a missing file.

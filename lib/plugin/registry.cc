@@ -41,7 +41,7 @@ v1::TicketEvent ToProto(const rapport_event* e) {
   out.set_status(static_cast<v1::TicketStatus>(e->status));
   out.set_status_reason(View(e->status_reason));
   out.set_priority(static_cast<v1::Priority>(e->priority));
-  if (e->assignee_agent_id.size || e->assignee_team.size) {
+  if (e->assignee_agent_id.size || e->assignee_team.size || e->kind == v1::EVENT_KIND_ASSIGNMENT_CHANGED) {
     out.mutable_assignee()->set_agent_id(View(e->assignee_agent_id));
     out.mutable_assignee()->set_team(View(e->assignee_team));
   }

@@ -18,6 +18,7 @@ int RunFindings(const std::vector<std::string>& argv);
 int RunScore(const std::vector<std::string>& argv);
 int RunTop(const std::vector<std::string>& argv);
 int RunExplain(const std::vector<std::string>& argv);
+int RunPlugins(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

@@ -15,7 +15,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"ingest", rapport::cli::RunIngest,
-     "ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl   replay canonical events"},
+     "ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl   replay canonical events\n"
+     "  rapport ingest --adapter NAME --tenant T [--mapping M] FILE   replay a native export (servicenow, jira, …)"},
     {"ticket", rapport::cli::RunTicket, "ticket --tenant T TICKET_ID                 one ticket's timeline and clocks"},
     {"tickets", rapport::cli::RunTickets,
      "tickets --tenant T [--order reopened|reassigned|requester-wait|agent-wait|recent] [--open] [--limit N]"},
@@ -27,6 +28,7 @@ const Command kCommands[] = {
      "top agents|teams|... --tenant T [--window 30d] [--order worst|best|declined|improved]   rankings"},
     {"explain", rapport::cli::RunExplain,
      "explain --tenant T [--agent A|--team T|--ticket ID|...] [--window 30d]   what makes up a score"},
+    {"plugins", rapport::cli::RunPlugins, "plugins                                      adapters offered, modules refused"},
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},
     {"health", rapport::cli::RunHealth, "health [--wait SECONDS]                       is rapportd serving?"},
