@@ -1,6 +1,6 @@
 // libFuzzer target for one adapter's translate function, through the real C
 // ABI and host (the registry), as rapportd calls it. Built per adapter with
-// FUZZ_ADAPTER (and FUZZ_CONFIG) defined; see scripts/fuzz.
+// FUZZ_ADAPTER (and, for csv, FUZZ_MAPPING) defined; see scripts/fuzz.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,7 +18,9 @@ rapport::AdapterHandle* Adapter() {
     return r;
   }();
   static std::unique_ptr<rapport::AdapterHandle> adapter = [] {
-    auto created = registry->CreateAdapter(FUZZ_ADAPTER, FUZZ_CONFIG);
+    const std::string mapping = FUZZ_MAPPING;
+    auto created = registry->CreateAdapter(FUZZ_ADAPTER,
+                                           mapping.empty() ? "" : "{\"mapping\": \"" + mapping + "\"}");
     if (!created.ok()) abort();
     return std::move(*created);
   }();

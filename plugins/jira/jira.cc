@@ -62,7 +62,10 @@ class JiraAdapter final : public sdk::Adapter {
     const std::string reporter = TextAt(fields, {"reporter", "accountId"});
     std::optional<int64_t> at;
     if (body.contains("timestamp") && body["timestamp"].is_number()) {
-      at = body["timestamp"].get<int64_t>() * 1000;
+      const double ms = body["timestamp"].get<double>();
+      // Milliseconds since the epoch; anything outside years 1970..5000 is not one.
+      if (!(ms >= 0 && ms < 9.5e13)) return Fail(error, "field 'timestamp' is not milliseconds since the epoch");
+      at = static_cast<int64_t>(ms) * 1000;
     }
     const std::string user = TextAt(body, {"user", "accountId"});
     auto base = [&](const std::string& suffix, int32_t kind, int64_t when) {
