@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -59,27 +60,37 @@ std::string NotesKey(const std::string& notes) {
   return absl::StrFormat("%016x", hash);
 }
 
-std::vector<CrossTicket::Entry> CrossTicket::Window(StageContext& context, const std::string& tenant,
-                                                    const std::string& prefix, int64_t from, int64_t to,
-                                                    bool resolution_kind, const std::string& match) const {
+std::vector<CrossTicket::Entry> CrossTicket::Stored(StageContext& context, const std::string& prefix, int64_t from,
+                                                    int64_t to, size_t limit) const {
   std::vector<Entry> entries;
-  absl::flat_hash_set<std::string> seen;
+  if (limit == 0) return entries;
   std::string start = prefix;
   keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, from)));
-  (void)context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
+  auto visit = [&](absl::string_view key, absl::string_view) {
     int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
-    if (at > to) return false;
-    std::string ticket(key.substr(prefix.size() + 8));
-    if (seen.insert(absl::StrCat(ticket, "@", at)).second) entries.push_back({ticket, at});
-    return true;
-  });
+    if (from <= to ? at > to : at < to) return false;
+    entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
+    return entries.size() < limit;
+  };
+  if (from <= to) {
+    (void)context.store().ScanFrom(Family::kIndex, prefix, start, visit);
+  } else {
+    if (from < 0) return entries;
+    start.append(1, '\xff');  // after every ticket id at `from`
+    (void)context.store().ScanBackFrom(Family::kIndex, prefix, start, visit);
+  }
+  return entries;
+}
+
+std::vector<CrossTicket::Entry> CrossTicket::Batched(const std::string& tenant, bool resolution_kind,
+                                                     const std::string& match, int64_t from, int64_t to) const {
+  std::vector<Entry> entries;
   auto it = batch_.find(tenant);
-  if (it != batch_.end()) {
-    for (const Seen& s : it->second) {
-      if (s.resolution != resolution_kind || s.at < from || s.at > to) continue;
-      if (match != s.actor && match != s.notes_key && match != absl::StrCat(s.requester, kSep, s.service)) continue;
-      if (seen.insert(absl::StrCat(s.ticket, "@", s.at)).second) entries.push_back({s.ticket, s.at});
-    }
+  if (it == batch_.end()) return entries;
+  for (const Seen& s : it->second) {
+    if (s.resolution != resolution_kind || s.at < from || s.at > to) continue;
+    if (match != s.actor && match != s.notes_key && match != absl::StrCat(s.requester, kSep, s.service)) continue;
+    entries.push_back({s.ticket, s.at});
   }
   return entries;
 }
@@ -96,6 +107,56 @@ size_t DensestRunContaining(std::vector<int64_t> times, int64_t t, int64_t windo
   return best;
 }
 
+size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix,
+                              const std::string& match, int64_t t, int64_t window, size_t cap) const {
+  // 2·cap+2 stored entries within `window` either side of t put cap of them on
+  // one side, so the run is at the cap without reading further.
+  const size_t limit = 2 * cap + 2;
+  std::vector<Entry> stored = Stored(context, prefix, t - window, t + window, limit);
+  if (stored.size() >= limit) return cap;
+  absl::flat_hash_set<std::pair<std::string, int64_t>> seen;
+  std::vector<int64_t> times;
+  for (const Entry& e : stored) {
+    seen.insert({e.ticket, e.at});
+    times.push_back(e.at);
+  }
+  for (const Entry& e : Batched(tenant, true, match, t - window, t + window)) {
+    if (seen.insert({e.ticket, e.at}).second) times.push_back(e.at);
+  }
+  return std::min(DensestRunContaining(std::move(times), t, window), cap);
+}
+
+void CrossTicket::AddUnsettled(StageContext& context, const std::string& prefix, int64_t t, int64_t window,
+                               size_t cap, absl::flat_hash_set<std::string>* recheck) const {
+  // A stored resolution u within `window` of t can only change if its run was
+  // below the cap before this batch. Its run is at least the entries in
+  // [u - window, u] and in [u, u + window]; an entry with cap of them on
+  // either side is settled. Only the first cap-1 entries after t - window and
+  // the last cap-1 before t + window can have fewer, and the cap-1 entries
+  // beyond each end say whether they do.
+  const int64_t need = static_cast<int64_t>(cap);
+  std::vector<Entry> left = Stored(context, prefix, t - window, t, cap - 1);
+  std::vector<Entry> beyond_left;
+  if (!left.empty()) beyond_left = Stored(context, prefix, t - window - 1, t - 2 * window, cap - 1);
+  for (size_t i = 0; i < left.size(); ++i) {
+    int64_t count = static_cast<int64_t>(i) + 1;
+    for (const Entry& p : beyond_left) count += p.at >= left[i].at - window;
+    if (count < need) recheck->insert(left[i].ticket);
+  }
+  std::vector<Entry> right = Stored(context, prefix, t + window, t, cap - 1);
+  std::vector<Entry> beyond_right;
+  if (!right.empty()) beyond_right = Stored(context, prefix, t + window + 1, t + 2 * window, cap - 1);
+  for (size_t i = 0; i < right.size(); ++i) {
+    int64_t count = static_cast<int64_t>(i) + 1;
+    for (const Entry& a : beyond_right) count += a.at <= right[i].at + window;
+    if (count < need) recheck->insert(right[i].ticket);
+  }
+}
+
+std::string RunSize(size_t run, size_t cap) {
+  return run >= cap ? absl::StrCat("at least ", cap) : absl::StrCat(run);
+}
+
 void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const {
   const internal::DetectorState& d = s->detect();
   if (d.last_resolved_us() == 0) return;
@@ -103,34 +164,27 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   const std::string& tenant = s->tenant();
   const std::string& actor = d.last_resolved_by();
   if (!actor.empty()) {
-    std::vector<int64_t> times;
-    for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, actor), t - th.mass_closure_window,
-                                 t + th.mass_closure_window, true, actor)) {
-      times.push_back(e.at);
-    }
-    size_t run = DensestRunContaining(times, t, th.mass_closure_window);
+    const size_t cap = 2 * th.mass_closure_count;
+    size_t run = RunAround(context, tenant, Prefix("mc", tenant, actor), actor, t, th.mass_closure_window, cap);
     if (run >= th.mass_closure_count) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
                              run >= 2 * th.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
-                             absl::StrCat("one of ", run, " tickets ", actor, " resolved within ",
+                             absl::StrCat("one of ", RunSize(run, cap), " tickets ", actor, " resolved within ",
                                           FormatDuration(th.mass_closure_window)),
                              actor);
       *f->add_evidence() = MakeEvidence(d.last_resolved_event(), t, "resolved");
     }
   }
   if (d.resolution_has_notes()) {
-    std::vector<int64_t> times;
-    for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()),
-                                 t - th.boilerplate_window, t + th.boilerplate_window, true,
-                                 d.resolution_notes_key())) {
-      times.push_back(e.at);
-    }
-    size_t run = DensestRunContaining(times, t, th.boilerplate_window);
+    const size_t cap = 2 * th.boilerplate_count;
+    size_t run = RunAround(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()), d.resolution_notes_key(),
+                           t, th.boilerplate_window, cap);
     if (run >= th.boilerplate_count) {
       std::string text = d.resolution_notes().empty() ? "empty resolution notes"
                                                       : absl::StrCat("\"", d.resolution_notes(), "\"");
       v1::Finding* f = Raise(s, v1::FINDING_KIND_BOILERPLATE_RESOLUTION, "boilerplate", t, v1::SEVERITY_LOW,
-                             absl::StrCat(text, " on ", run, " tickets within ", FormatDuration(th.boilerplate_window)),
+                             absl::StrCat(text, " on ", RunSize(run, cap), " tickets within ",
+                                          FormatDuration(th.boilerplate_window)),
                              actor);
       v1::Evidence* e = f->add_evidence();
       *e = MakeEvidence(d.last_resolved_event(), t, "resolution notes");
@@ -143,21 +197,28 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, 
   if (s->requester().id().empty() || s->created_at_us() == 0) return;
   const int64_t t = s->created_at_us();
   const std::string match = RequesterService(*s);
-  auto earlier = Window(context, s->tenant(), Prefix("rr", s->tenant(), match), t - th.reopen_as_new_window, t - 1,
-                        true, match);
-  for (const Entry& e : earlier) {
-    if (e.ticket == s->ticket_id()) continue;
-    v1::Finding* f = Raise(s, v1::FINDING_KIND_REOPEN_AS_NEW, "reopen_as_new", t, v1::SEVERITY_MEDIUM,
-                           absl::StrCat("opened ", FormatDuration(t - e.at), " after ", e.ticket,
-                                        " (same requester, same service) was resolved"));
-    *f->add_evidence() = MakeEvidence(s->detect().created_event(), t,
-                                      absl::StrCat("previous ticket ", e.ticket, " resolved ", FormatMicros(e.at)));
-    return;
+  // The latest resolution of another ticket before this one was opened
+  // (ties by ticket id, so every arrival order names the same one).
+  std::optional<Entry> previous;
+  auto consider = [&](const Entry& e) {
+    if (e.ticket == s->ticket_id()) return;
+    if (!previous || std::tie(e.at, e.ticket) > std::tie(previous->at, previous->ticket)) previous = e;
+  };
+  // A ticket's own resolutions are few, so a handful of entries finds another's.
+  for (const Entry& e : Stored(context, Prefix("rr", s->tenant(), match), t - 1, t - th.reopen_as_new_window, 4)) {
+    consider(e);
   }
+  for (const Entry& e : Batched(s->tenant(), true, match, t - th.reopen_as_new_window, t - 1)) consider(e);
+  if (!previous) return;
+  v1::Finding* f = Raise(s, v1::FINDING_KIND_REOPEN_AS_NEW, "reopen_as_new", t, v1::SEVERITY_MEDIUM,
+                         absl::StrCat("opened ", FormatDuration(t - previous->at), " after ", previous->ticket,
+                                      " (same requester, same service) was resolved"));
+  *f->add_evidence() = MakeEvidence(s->detect().created_event(), t,
+                                    absl::StrCat("previous ticket ", previous->ticket, " resolved ",
+                                                 FormatMicros(previous->at)));
 }
 
-void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, const Thresholds& th,
-                             StageContext& context) {
+void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
   const int64_t t = ToMicros(event.occurred_at());
   const std::string& tenant = s->tenant();
   const std::string& actor = event.actor().id();
@@ -181,46 +242,47 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
                             s->requester().id(), s->service(), event.event_id(), t, true, s->assignee().team(),
                             d->last_resolve_at_edge()});
-  CheckResolution(s, th, context);
 }
 
-void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState* s, const Thresholds& th,
-                            StageContext& context) {
+void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
   s->mutable_detect()->set_created_event(event.event_id());
   if (s->requester().id().empty()) return;
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
   context.writes().Put(Family::kIndex, Key(Prefix("rc", s->tenant(), match), t, s->ticket_id()), "");
   batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false, "", false});
-  CheckCreation(s, th, context);
 }
 
 absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
   auto it = batch_.find(tenant);
   if (it == batch_.end()) return absl::OkStatus();
-  // Tickets whose finding this batch may have completed.
+  // Tickets whose finding this batch may have completed: this batch's own,
+  // stored resolutions near a new one that were not already at the cap, and
+  // tickets opened after a new resolution and before the next one.
   absl::flat_hash_set<std::string> recheck;
   for (const Seen& s : it->second) {
+    recheck.insert(s.ticket);
     if (!s.resolution) continue;
     if (!s.actor.empty()) {
-      for (const Entry& e : Window(context, tenant, Prefix("mc", tenant, s.actor), s.at - th.mass_closure_window,
-                                   s.at + th.mass_closure_window, true, s.actor)) {
-        recheck.insert(e.ticket);
-      }
+      AddUnsettled(context, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window, 2 * th.mass_closure_count,
+                   &recheck);
     }
     if (!s.notes_key.empty()) {
-      for (const Entry& e : Window(context, tenant, Prefix("bp", tenant, s.notes_key), s.at - th.boilerplate_window,
-                                   s.at + th.boilerplate_window, true, s.notes_key)) {
-        recheck.insert(e.ticket);
-      }
+      AddUnsettled(context, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window, 2 * th.boilerplate_count,
+                   &recheck);
     }
-    std::string match = absl::StrCat(s.requester, kSep, s.service);
-    for (const Entry& e : Window(context, tenant, Prefix("rc", tenant, match), s.at + 1,
-                                 s.at + th.reopen_as_new_window, false, match)) {
+    const std::string match = absl::StrCat(s.requester, kSep, s.service);
+    const std::string resolved = Prefix("rr", tenant, match);
+    int64_t until = s.at + th.reopen_as_new_window;
+    for (const Entry& e : Stored(context, resolved, s.at + 1, until, 1)) until = std::min(until, e.at);
+    for (const Entry& e : Batched(tenant, true, match, s.at + 1, until)) until = std::min(until, e.at);
+    for (const Entry& e : Stored(context, Prefix("rc", tenant, match), s.at + 1, until, SIZE_MAX)) {
       recheck.insert(e.ticket);
     }
   }
-  for (const std::string& ticket : recheck) {
+  std::vector<std::string> ordered(recheck.begin(), recheck.end());
+  std::sort(ordered.begin(), ordered.end());
+  for (const std::string& ticket : ordered) {
     auto state = context.MutableTicket(tenant, ticket);
     if (!state.ok()) continue;
     internal::TicketState before = **state;

@@ -9,9 +9,10 @@
 //   "rr" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket
 //   "rc" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket
 //   "er" ∅ tenant ∅ be64(resolved) ticket -> agent ∅ team ∅ "1"|"0" (at the edge)
-// A ticket's event raises what the stored index already shows; at the end of
-// the batch, what this batch added is checked against the others, so a pile
-// that arrives in one batch is found on every ticket of it.
+// At the end of each batch, the batch's tickets and the stored ones whose
+// finding the batch may complete are judged against the index and the batch,
+// so a pile that arrives in one batch is found on every ticket of it, and
+// every check reads a bounded number of entries however busy a key is.
 #ifndef RAPPORT_DETECT_CROSS_TICKET_H_
 #define RAPPORT_DETECT_CROSS_TICKET_H_
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "detect/thresholds.h"
 #include "ingest/stage.h"
 
@@ -26,12 +28,10 @@ namespace rapport::detect {
 
 class CrossTicket {
  public:
-  // A resolution (an open ticket becoming RESOLVED or CLOSED) and a creation,
-  // judged with the ticket's tenant's thresholds.
-  void OnResolved(const v1::TicketEvent& event, internal::TicketState* state, const Thresholds& th,
-                  StageContext& context);
-  void OnCreated(const v1::TicketEvent& event, internal::TicketState* state, const Thresholds& th,
-                 StageContext& context);
+  // Record a resolution (an open ticket becoming RESOLVED or CLOSED) and a
+  // creation; they are judged in Flush, once the whole batch is known.
+  void OnResolved(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
+  void OnCreated(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context);
 
   // End of the batch for `tenant`: raises on every ticket that this batch's
   // resolutions and creations put in a finding. Clears the tenant's buffer,
@@ -64,8 +64,21 @@ class CrossTicket {
   // One daily review: resolutions in the 30 days before `day` (a UTC
   // midnight), from the store and from this batch.
   absl::Status ReviewDay(const std::string& tenant, int64_t day, const Thresholds& th, StageContext& context);
-  std::vector<Entry> Window(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t from,
-                            int64_t to, bool resolution_kind, const std::string& match) const;
+  // Up to `limit` stored entries under `prefix` from time `from` towards
+  // `to` (descending when to < from), in that order.
+  std::vector<Entry> Stored(StageContext& context, const std::string& prefix, int64_t from, int64_t to,
+                            size_t limit) const;
+  // This batch's entries of one kind and key within [from, to].
+  std::vector<Entry> Batched(const std::string& tenant, bool resolution_kind, const std::string& match, int64_t from,
+                             int64_t to) const;
+  // The most resolutions under one key within one span of `window` that
+  // contains t, stored and batched, counted up to `cap`: past the cap a finding
+  // no longer changes, which keeps every check bounded however busy the key.
+  size_t RunAround(StageContext& context, const std::string& tenant, const std::string& prefix,
+                   const std::string& match, int64_t t, int64_t window, size_t cap) const;
+  // Adds the stored resolutions near t whose run may have been below `cap`.
+  void AddUnsettled(StageContext& context, const std::string& prefix, int64_t t, int64_t window, size_t cap,
+                    absl::flat_hash_set<std::string>* recheck) const;
   // The checks, from what the ticket's state remembers of its last
   // resolution and its creation; used for its own events and for rechecks.
   void CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const;

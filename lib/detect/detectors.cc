@@ -239,7 +239,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     }
     case v1::EVENT_KIND_ASSIGNMENT_CHANGED:
     case v1::EVENT_KIND_TICKET_CREATED: {
-      if (event.kind() == v1::EVENT_KIND_TICKET_CREATED) cross_ticket_.OnCreated(event, s, th, context);
+      if (event.kind() == v1::EVENT_KIND_TICKET_CREATED) cross_ticket_.OnCreated(event, s, context);
       if (!conversation && !event.assignee().agent_id().empty() && event.kind() == v1::EVENT_KIND_ASSIGNMENT_CHANGED) {
         first_response(event.event_id());
         activity(event.event_id());
@@ -339,7 +339,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     int64_t target = th.ResolutionTarget(s->priority());
     int64_t clock = d->res_clock_us();
     d->set_last_resolve_at_edge(clock <= target && clock >= target - static_cast<int64_t>(target * th.edge_fraction));
-    cross_ticket_.OnResolved(event, s, th, context);
+    cross_ticket_.OnResolved(event, s, context);
     if (conversation && d->agent_public_replies() == 0) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_RESOLVED_WITHOUT_CONTACT, absl::StrCat("no_contact:", event.event_id()),
                              t, v1::SEVERITY_MEDIUM, "resolved without a single public reply to the requester", resolver);
