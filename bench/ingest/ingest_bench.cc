@@ -4,6 +4,8 @@
 //   (b) minimal  each event's serialized bytes under its own key, one WriteBatch per batch, the
 //                real path's write options: the storage ceiling
 //   (c) real     rapportd's full write path (validation, dedupe, ticket fold, every stage)
+//   (d) core     the same Ingestor without the analysis stages (validation, dedupe, ticket
+//                fold and state, group commit): what the foundation's write path costs alone
 //
 // Each server runs in its own process (this binary with --serve) on 127.0.0.1,
 // so peak RSS is per server; the same client streams the same events to each,
@@ -35,6 +37,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "server/client/stream_ingester.h"
+#include "ingest/ingestor.h"
 #include "server/ingest_queue.h"
 #include "server/ingest_service.h"
 #include "server/server.h"
@@ -82,8 +85,24 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
     return 0;
   }
   std::unique_ptr<Store> store;
+  std::unique_ptr<Ingestor> ingestor;
+  std::unique_ptr<server::IngestQueue> queue;
   server::IngestQueue::ApplyFn apply;
-  if (mode == "noop") {
+  if (mode == "core") {
+    Store::Options options;
+    options.path = data_dir;
+    if (absl::Status s = Store::Open(options, &store); !s.ok()) {
+      std::cerr << s << "\n";
+      return 1;
+    }
+    auto created = Ingestor::Create(store.get(), Ingestor::Options());
+    if (!created.ok()) {
+      std::cerr << created.status() << "\n";
+      return 1;
+    }
+    ingestor = std::move(*created);
+    queue = std::make_unique<server::IngestQueue>(ingestor.get());
+  } else if (mode == "noop") {
     apply = [](const v1::EventBatch& batch) -> absl::StatusOr<v1::BatchAck> {
       v1::BatchAck ack;
       ack.set_sequence(batch.sequence());
@@ -113,8 +132,8 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
     std::cerr << "unknown --serve mode " << mode << "\n";
     return 2;
   }
-  server::IngestQueue queue(apply);
-  server::IngestServiceImpl service(&queue, Limits());
+  if (!queue) queue = std::make_unique<server::IngestQueue>(apply);
+  server::IngestServiceImpl service(queue.get(), Limits());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials());
@@ -123,7 +142,7 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
   if (!grpc_server) return 1;
   WaitForSigterm();
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  queue.Stop();
+  queue->Stop();
   grpc_server->Wait();
   return 0;
 }
@@ -298,10 +317,11 @@ int main(int argc, char** argv) {
   // compactions, CPU frequency) hits all three alike; the median round of each
   // server is reported.
   const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
-  std::vector<std::vector<rapport::Figures>> runs(3);
-  const char* const modes[] = {"noop", "minimal", "real"};
+  const char* const modes[] = {"noop", "minimal", "real", "core"};
+  constexpr int kModes = 4;
+  std::vector<std::vector<rapport::Figures>> runs(kModes);
   for (int round = 0; round < rounds; ++round) {
-    for (int m = 0; m < 3; ++m) {
+    for (int m = 0; m < kModes; ++m) {
       auto figures = rapport::RunOne(argv[0], modes[m], events);
       if (!figures.ok()) {
         std::cerr << "bench_ingest: " << figures.status() << "\n";
@@ -320,6 +340,7 @@ int main(int argc, char** argv) {
   const auto& a = all[0];
   const auto& b = all[1];
   const auto& c = all[2];
+  const auto& d = all[3];
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << "{\"events\": " << count << ", \"mean_event_bytes\": " << bytes / count;
     for (const auto& f : all) {
@@ -327,8 +348,9 @@ int main(int argc, char** argv) {
                                    "\"peak_rss_kb\": %d}",
                                    f.mode, f.events_per_second, f.p50_ms, f.p99_ms, f.peak_rss_kb);
     }
-    std::cout << absl::StrFormat(", \"c_over_b\": %.2f, \"c_over_a\": %.2f}\n", c.events_per_second / b.events_per_second,
-                                 c.events_per_second / a.events_per_second);
+    std::cout << absl::StrFormat(", \"c_over_b\": %.2f, \"c_over_a\": %.2f, \"d_over_b\": %.2f}\n",
+                                 c.events_per_second / b.events_per_second, c.events_per_second / a.events_per_second,
+                                 d.events_per_second / b.events_per_second);
     return 0;
   }
   std::cout << absl::StrFormat(
@@ -345,5 +367,7 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat("\nreal / minimal durable (c/b) = %.2f   (target >= 0.50)\n",
                                c.events_per_second / b.events_per_second);
   std::cout << absl::StrFormat("real / no-op stream    (c/a) = %.2f\n", c.events_per_second / a.events_per_second);
+  std::cout << absl::StrFormat("core / minimal durable (d/b) = %.2f   (the write path without analysis)\n",
+                               d.events_per_second / b.events_per_second);
   return 0;
 }

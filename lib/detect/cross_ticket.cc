@@ -82,15 +82,15 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(StageContext& context, const
   return entries;
 }
 
-std::vector<CrossTicket::Entry> CrossTicket::Batched(const std::string& tenant, bool resolution_kind,
-                                                     const std::string& match, int64_t from, int64_t to) const {
+std::vector<CrossTicket::Entry> CrossTicket::Batched(const std::string& tenant, const std::string& prefix,
+                                                     int64_t from, int64_t to) const {
   std::vector<Entry> entries;
-  auto it = batch_.find(tenant);
-  if (it == batch_.end()) return entries;
-  for (const Seen& s : it->second) {
-    if (s.resolution != resolution_kind || s.at < from || s.at > to) continue;
-    if (match != s.actor && match != s.notes_key && match != absl::StrCat(s.requester, kSep, s.service)) continue;
-    entries.push_back({s.ticket, s.at});
+  auto by_tenant = batched_.find(tenant);
+  if (by_tenant == batched_.end()) return entries;
+  auto it = by_tenant->second.find(prefix);
+  if (it == by_tenant->second.end()) return entries;
+  for (const Entry& e : it->second) {
+    if (e.at >= from && e.at <= to) entries.push_back(e);
   }
   return entries;
 }
@@ -107,8 +107,8 @@ size_t DensestRunContaining(std::vector<int64_t> times, int64_t t, int64_t windo
   return best;
 }
 
-size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix,
-                              const std::string& match, int64_t t, int64_t window, size_t cap) const {
+size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+                              int64_t window, size_t cap) const {
   // 2·cap+2 stored entries within `window` either side of t put cap of them on
   // one side, so the run is at the cap without reading further.
   const size_t limit = 2 * cap + 2;
@@ -120,7 +120,7 @@ size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, 
     seen.insert({e.ticket, e.at});
     times.push_back(e.at);
   }
-  for (const Entry& e : Batched(tenant, true, match, t - window, t + window)) {
+  for (const Entry& e : Batched(tenant, prefix, t - window, t + window)) {
     if (seen.insert({e.ticket, e.at}).second) times.push_back(e.at);
   }
   return std::min(DensestRunContaining(std::move(times), t, window), cap);
@@ -165,7 +165,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   const std::string& actor = d.last_resolved_by();
   if (!actor.empty()) {
     const size_t cap = 2 * th.mass_closure_count;
-    size_t run = RunAround(context, tenant, Prefix("mc", tenant, actor), actor, t, th.mass_closure_window, cap);
+    size_t run = RunAround(context, tenant, Prefix("mc", tenant, actor), t, th.mass_closure_window, cap);
     if (run >= th.mass_closure_count) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
                              run >= 2 * th.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
@@ -177,8 +177,8 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   }
   if (d.resolution_has_notes()) {
     const size_t cap = 2 * th.boilerplate_count;
-    size_t run = RunAround(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()), d.resolution_notes_key(),
-                           t, th.boilerplate_window, cap);
+    size_t run = RunAround(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()), t,
+                           th.boilerplate_window, cap);
     if (run >= th.boilerplate_count) {
       std::string text = d.resolution_notes().empty() ? "empty resolution notes"
                                                       : absl::StrCat("\"", d.resolution_notes(), "\"");
@@ -205,10 +205,11 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, 
     if (!previous || std::tie(e.at, e.ticket) > std::tie(previous->at, previous->ticket)) previous = e;
   };
   // A ticket's own resolutions are few, so a handful of entries finds another's.
-  for (const Entry& e : Stored(context, Prefix("rr", s->tenant(), match), t - 1, t - th.reopen_as_new_window, 4)) {
+  const std::string resolved = Prefix("rr", s->tenant(), match);
+  for (const Entry& e : Stored(context, resolved, t - 1, t - th.reopen_as_new_window, 4)) {
     consider(e);
   }
-  for (const Entry& e : Batched(s->tenant(), true, match, t - th.reopen_as_new_window, t - 1)) consider(e);
+  for (const Entry& e : Batched(s->tenant(), resolved, t - th.reopen_as_new_window, t - 1)) consider(e);
   if (!previous) return;
   v1::Finding* f = Raise(s, v1::FINDING_KIND_REOPEN_AS_NEW, "reopen_as_new", t, v1::SEVERITY_MEDIUM,
                          absl::StrCat("opened ", FormatDuration(t - previous->at), " after ", previous->ticket,
@@ -216,6 +217,16 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, 
   *f->add_evidence() = MakeEvidence(s->detect().created_event(), t,
                                     absl::StrCat("previous ticket ", previous->ticket, " resolved ",
                                                  FormatMicros(previous->at)));
+}
+
+void CrossTicket::Index(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t at,
+                        const std::string& ticket) {
+  context.writes().Put(Family::kIndex, Key(prefix, at, ticket), "");
+  std::vector<Entry>& entries = batched_[tenant][prefix];
+  for (const Entry& e : entries) {
+    if (e.at == at && e.ticket == ticket) return;  // a refold repeats its ticket's entries
+  }
+  entries.push_back({ticket, at});
 }
 
 void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState* s, StageContext& context) {
@@ -228,13 +239,11 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
                               (!event.resolution().notes().empty() || d->conversation()));
   d->set_resolution_notes_key(event.has_resolution() ? NotesKey(event.resolution().notes()) : "");
   d->set_resolution_notes(event.resolution().notes().substr(0, 200));
-  if (!actor.empty()) context.writes().Put(Family::kIndex, Key(Prefix("mc", tenant, actor), t, s->ticket_id()), "");
+  if (!actor.empty()) Index(context, tenant, Prefix("mc", tenant, actor), t, s->ticket_id());
   if (d->resolution_has_notes()) {
-    context.writes().Put(Family::kIndex, Key(Prefix("bp", tenant, d->resolution_notes_key()), t, s->ticket_id()), "");
+    Index(context, tenant, Prefix("bp", tenant, d->resolution_notes_key()), t, s->ticket_id());
   }
-  if (!s->requester().id().empty()) {
-    context.writes().Put(Family::kIndex, Key(Prefix("rr", tenant, RequesterService(*s)), t, s->ticket_id()), "");
-  }
+  if (!s->requester().id().empty()) Index(context, tenant, Prefix("rr", tenant, RequesterService(*s)), t, s->ticket_id());
   if (!actor.empty()) {
     context.writes().Put(Family::kIndex, Key(absl::StrCat("er", kSep, tenant, kSep), t, s->ticket_id()),
                          absl::StrCat(actor, kSep, s->assignee().team(), kSep, d->last_resolve_at_edge() ? "1" : "0"));
@@ -249,7 +258,7 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
   if (s->requester().id().empty()) return;
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
-  context.writes().Put(Family::kIndex, Key(Prefix("rc", s->tenant(), match), t, s->ticket_id()), "");
+  Index(context, s->tenant(), Prefix("rc", s->tenant(), match), t, s->ticket_id());
   batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false, "", false});
 }
 
@@ -275,7 +284,7 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     const std::string resolved = Prefix("rr", tenant, match);
     int64_t until = s.at + th.reopen_as_new_window;
     for (const Entry& e : Stored(context, resolved, s.at + 1, until, 1)) until = std::min(until, e.at);
-    for (const Entry& e : Batched(tenant, true, match, s.at + 1, until)) until = std::min(until, e.at);
+    for (const Entry& e : Batched(tenant, resolved, s.at + 1, until)) until = std::min(until, e.at);
     for (const Entry& e : Stored(context, Prefix("rc", tenant, match), s.at + 1, until, SIZE_MAX)) {
       recheck.insert(e.ticket);
     }
@@ -291,6 +300,7 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     WriteFindingChanges(before, **state, &context.writes());
   }
   batch_.erase(tenant);
+  batched_.erase(tenant);
   return absl::OkStatus();
 }
 

@@ -68,14 +68,16 @@ class CrossTicket {
   // `to` (descending when to < from), in that order.
   std::vector<Entry> Stored(StageContext& context, const std::string& prefix, int64_t from, int64_t to,
                             size_t limit) const;
-  // This batch's entries of one kind and key within [from, to].
-  std::vector<Entry> Batched(const std::string& tenant, bool resolution_kind, const std::string& match, int64_t from,
-                             int64_t to) const;
+  // This batch's entries under `prefix` within [from, to].
+  std::vector<Entry> Batched(const std::string& tenant, const std::string& prefix, int64_t from, int64_t to) const;
+  // Adds an index entry to the batch's writes and to its lookup.
+  void Index(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t at,
+             const std::string& ticket);
   // The most resolutions under one key within one span of `window` that
   // contains t, stored and batched, counted up to `cap`: past the cap a finding
   // no longer changes, which keeps every check bounded however busy the key.
-  size_t RunAround(StageContext& context, const std::string& tenant, const std::string& prefix,
-                   const std::string& match, int64_t t, int64_t window, size_t cap) const;
+  size_t RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+                   int64_t window, size_t cap) const;
   // Adds the stored resolutions near t whose run may have been below `cap`.
   void AddUnsettled(StageContext& context, const std::string& prefix, int64_t t, int64_t window, size_t cap,
                     absl::flat_hash_set<std::string>* recheck) const;
@@ -85,6 +87,8 @@ class CrossTicket {
   void CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
 
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
+  // This batch's index entries, by tenant and key prefix.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::vector<Entry>>> batched_;
 };
 
 // Normalised resolution notes ("Issue resolved." == "issue resolved"), hashed.
