@@ -72,12 +72,15 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(StageContext& context, const
     entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
     return entries.size() < limit;
   };
+  std::optional<Store::Cursor> own;
+  Store::Cursor* cursor = cursor_;
+  if (cursor == nullptr) cursor = &own.emplace(context.store(), Family::kIndex);
   if (from <= to) {
-    (void)context.store().ScanFrom(Family::kIndex, prefix, start, visit);
+    (void)cursor->ScanFrom(prefix, start, visit);
   } else {
     if (from < 0) return entries;
     start.append(1, '\xff');  // after every ticket id at `from`
-    (void)context.store().ScanBackFrom(Family::kIndex, prefix, start, visit);
+    (void)cursor->ScanBackFrom(prefix, start, visit);
   }
   return entries;
 }
@@ -265,6 +268,13 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
 absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
   auto it = batch_.find(tenant);
   if (it == batch_.end()) return absl::OkStatus();
+  // Many short scans of the index: one iterator repositioned for all of them.
+  Store::Cursor cursor(context.store(), Family::kIndex);
+  cursor_ = &cursor;
+  struct Release {
+    Store::Cursor*& cursor;
+    ~Release() { cursor = nullptr; }
+  } release{cursor_};
   // Tickets whose finding this batch may have completed: this batch's own,
   // stored resolutions near a new one that were not already at the cap, and
   // tickets opened after a new resolution and before the next one.

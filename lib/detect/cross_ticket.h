@@ -87,6 +87,7 @@ class CrossTicket {
   void CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
 
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
+  Store::Cursor* cursor_ = nullptr;  // Flush's reader of the index, while it runs
   // This batch's index entries, by tenant and key prefix.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::vector<Entry>>> batched_;
 };

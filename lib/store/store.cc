@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "rocksdb/db.h"
@@ -223,6 +224,29 @@ absl::Status Store::ScanBackFrom(Family family, absl::string_view prefix, absl::
     if (!visit(ToView(it->key()), ToView(it->value()))) break;
   }
   return FromRocks(it->status(), "scanning the store");
+}
+
+Store::Cursor::Cursor(const Store& store, Family family)
+    : it_(store.db_->NewIterator(rocksdb::ReadOptions(), store.handles_[static_cast<int>(family)])) {}
+
+Store::Cursor::~Cursor() = default;
+
+absl::Status Store::Cursor::ScanFrom(absl::string_view prefix, absl::string_view start,
+                                     const std::function<bool(absl::string_view, absl::string_view)>& visit) {
+  for (it_->Seek(ToSlice(start)); it_->Valid(); it_->Next()) {
+    absl::string_view key = ToView(it_->key());
+    if (!absl::StartsWith(key, prefix) || !visit(key, ToView(it_->value()))) break;
+  }
+  return FromRocks(it_->status(), "scanning the store");
+}
+
+absl::Status Store::Cursor::ScanBackFrom(absl::string_view prefix, absl::string_view start,
+                                         const std::function<bool(absl::string_view, absl::string_view)>& visit) {
+  for (it_->SeekForPrev(ToSlice(start)); it_->Valid(); it_->Prev()) {
+    absl::string_view key = ToView(it_->key());
+    if (!absl::StartsWith(key, prefix) || !visit(key, ToView(it_->value()))) break;
+  }
+  return FromRocks(it_->status(), "scanning the store");
 }
 
 absl::Status Store::Flush() {

@@ -29,6 +29,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Iterator;
 class MergeOperator;
 class WriteBatch;
 }  // namespace rocksdb
@@ -88,6 +89,26 @@ class Store {
     friend class Store;
     const Store* store_;
     std::unique_ptr<rocksdb::WriteBatch> batch_;
+  };
+
+  // A reusable reader of one family for many short scans: repositioning
+  // costs a seek, not a new iterator. Sees the store as of its creation.
+  // Must not outlive the store.
+  class Cursor {
+   public:
+    Cursor(const Store& store, Family family);
+    ~Cursor();
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
+
+    // As Store::ScanFrom and Store::ScanBackFrom.
+    absl::Status ScanFrom(absl::string_view prefix, absl::string_view start,
+                          const std::function<bool(absl::string_view, absl::string_view)>& visit);
+    absl::Status ScanBackFrom(absl::string_view prefix, absl::string_view start,
+                              const std::function<bool(absl::string_view, absl::string_view)>& visit);
+
+   private:
+    std::unique_ptr<rocksdb::Iterator> it_;
   };
 
   // Opens (creating if allowed) the database at options.path with every
