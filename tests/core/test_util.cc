@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "base/net.h"
 #include "event/event.h"
@@ -77,6 +79,13 @@ v1::TicketEvent Comment(const std::string& ticket, const std::string& id, int64_
   e.mutable_comment()->set_text(text);
   e.mutable_comment()->set_public_(is_public);
   return e;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 int FreePort() { return PickFreeLoopbackPort(); }

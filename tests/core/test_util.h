@@ -36,6 +36,10 @@ v1::TicketEvent Assign(const std::string& ticket, const std::string& id, int64_t
 v1::TicketEvent Comment(const std::string& ticket, const std::string& id, int64_t minute,
                         v1::ActorRole role, const std::string& text, bool is_public = true);
 
+// The whole file at `path`; empty if it cannot be read (the test's own
+// expectations then fail with the content).
+std::string ReadFile(const std::string& path);
+
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
 int FreePort();
 

@@ -10,18 +10,14 @@
 #include <sstream>
 
 #include "builtin/builtins.h"
+#include "core/test_util.h"
 #include "event/event.h"
 #include "plugin/registry.h"
 
 namespace rapport {
 namespace {
 
-std::string Fixture(const std::string& path) {
-  std::ifstream in(std::string(FIXTURES) + "/" + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Fixture(const std::string& path) { return testing::ReadFile(std::string(FIXTURES) + "/" + path); }
 
 class AdaptersTest : public ::testing::Test {
  protected:

@@ -2,8 +2,6 @@
 // store: a native payload in, canonical events stored, errors that say why.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
@@ -15,12 +13,7 @@
 namespace rapport {
 namespace {
 
-std::string Fixture(const std::string& path) {
-  std::ifstream in(std::string(FIXTURES) + "/" + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Fixture(const std::string& path) { return testing::ReadFile(std::string(FIXTURES) + "/" + path); }
 
 class RawIngestTest : public ::testing::Test {
  protected:
