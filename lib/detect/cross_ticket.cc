@@ -110,13 +110,9 @@ size_t DensestRunContaining(std::vector<int64_t> times, int64_t t, int64_t windo
   return best;
 }
 
-size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
-                              int64_t window, size_t cap) const {
-  // 2·cap+2 stored entries within `window` either side of t put cap of them on
-  // one side, so the run is at the cap without reading further.
-  const size_t limit = 2 * cap + 2;
-  std::vector<Entry> stored = Stored(context, prefix, t - window, t + window, limit);
-  if (stored.size() >= limit) return cap;
+size_t CrossTicket::RunOf(const std::vector<Entry>& stored, bool complete, const std::string& tenant,
+                          const std::string& prefix, int64_t t, int64_t window, size_t cap) const {
+  if (!complete) return cap;
   absl::flat_hash_set<std::pair<std::string, int64_t>> seen;
   std::vector<int64_t> times;
   for (const Entry& e : stored) {
@@ -129,8 +125,22 @@ size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, 
   return std::min(DensestRunContaining(std::move(times), t, window), cap);
 }
 
-void CrossTicket::AddUnsettled(StageContext& context, const std::string& prefix, int64_t t, int64_t window,
-                               size_t cap, absl::flat_hash_set<std::string>* recheck) const {
+size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+                              int64_t window, size_t cap) const {
+  if (auto known = runs_.find({prefix, t}); known != runs_.end()) return known->second;
+  const size_t limit = 2 * cap + 2;
+  std::vector<Entry> stored = Stored(context, prefix, t - window, t + window, limit);
+  return RunOf(stored, stored.size() < limit, tenant, prefix, t, window, cap);
+}
+
+void CrossTicket::AddUnsettled(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+                               int64_t window, size_t cap, absl::flat_hash_set<std::string>* recheck) {
+  // One scan of the window around t, up to 2·cap+2 entries: that many put cap
+  // of them on one side of t, so the run is at the cap without reading on.
+  const size_t limit = 2 * cap + 2;
+  std::vector<Entry> near = Stored(context, prefix, t - window, t + window, limit);
+  const bool complete = near.size() < limit;
+  runs_[{prefix, t}] = RunOf(near, complete, tenant, prefix, t, window, cap);
   // A stored resolution u within `window` of t can only change if its run was
   // below the cap before this batch. Its run is at least the entries in
   // [u - window, u] and in [u, u + window]; an entry with cap of them on
@@ -138,7 +148,11 @@ void CrossTicket::AddUnsettled(StageContext& context, const std::string& prefix,
   // the last cap-1 before t + window can have fewer, and the cap-1 entries
   // beyond each end say whether they do.
   const int64_t need = static_cast<int64_t>(cap);
-  std::vector<Entry> left = Stored(context, prefix, t - window, t, cap - 1);
+  std::vector<Entry> left;
+  for (const Entry& e : near) {
+    if (e.at > t || left.size() + 1 >= cap) break;
+    left.push_back(e);
+  }
   std::vector<Entry> beyond_left;
   if (!left.empty()) beyond_left = Stored(context, prefix, t - window - 1, t - 2 * window, cap - 1);
   for (size_t i = 0; i < left.size(); ++i) {
@@ -146,7 +160,12 @@ void CrossTicket::AddUnsettled(StageContext& context, const std::string& prefix,
     for (const Entry& p : beyond_left) count += p.at >= left[i].at - window;
     if (count < need) recheck->insert(left[i].ticket);
   }
-  std::vector<Entry> right = Stored(context, prefix, t + window, t, cap - 1);
+  std::vector<Entry> right;  // descending from t + window
+  if (complete) {
+    for (auto e = near.rbegin(); e != near.rend() && e->at >= t && right.size() + 1 < cap; ++e) right.push_back(*e);
+  } else {
+    right = Stored(context, prefix, t + window, t, cap - 1);
+  }
   std::vector<Entry> beyond_right;
   if (!right.empty()) beyond_right = Stored(context, prefix, t + window + 1, t + 2 * window, cap - 1);
   for (size_t i = 0; i < right.size(); ++i) {
@@ -272,9 +291,12 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
   Store::Cursor cursor(context.store(), Family::kIndex);
   cursor_ = &cursor;
   struct Release {
-    Store::Cursor*& cursor;
-    ~Release() { cursor = nullptr; }
-  } release{cursor_};
+    CrossTicket* self;
+    ~Release() {
+      self->cursor_ = nullptr;
+      self->runs_.clear();
+    }
+  } release{this};
   // Tickets whose finding this batch may have completed: this batch's own,
   // stored resolutions near a new one that were not already at the cap, and
   // tickets opened after a new resolution and before the next one.
@@ -283,12 +305,12 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     recheck.insert(s.ticket);
     if (!s.resolution) continue;
     if (!s.actor.empty()) {
-      AddUnsettled(context, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window, 2 * th.mass_closure_count,
-                   &recheck);
+      AddUnsettled(context, tenant, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window,
+                   2 * th.mass_closure_count, &recheck);
     }
     if (!s.notes_key.empty()) {
-      AddUnsettled(context, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window, 2 * th.boilerplate_count,
-                   &recheck);
+      AddUnsettled(context, tenant, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window,
+                   2 * th.boilerplate_count, &recheck);
     }
     const std::string match = absl::StrCat(s.requester, kSep, s.service);
     const std::string resolved = Prefix("rr", tenant, match);

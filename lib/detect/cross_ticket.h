@@ -78,9 +78,14 @@ class CrossTicket {
   // no longer changes, which keeps every check bounded however busy the key.
   size_t RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
                    int64_t window, size_t cap) const;
-  // Adds the stored resolutions near t whose run may have been below `cap`.
-  void AddUnsettled(StageContext& context, const std::string& prefix, int64_t t, int64_t window, size_t cap,
-                    absl::flat_hash_set<std::string>* recheck) const;
+  // The run around t from the stored entries of the window (all of them if
+  // `complete`, else more than the cap's worth) and the batch's.
+  size_t RunOf(const std::vector<Entry>& stored, bool complete, const std::string& tenant, const std::string& prefix,
+               int64_t t, int64_t window, size_t cap) const;
+  // Adds the stored resolutions near t whose run may have been below `cap`,
+  // and remembers the run around t for the checks that follow.
+  void AddUnsettled(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+                    int64_t window, size_t cap, absl::flat_hash_set<std::string>* recheck);
   // The checks, from what the ticket's state remembers of its last
   // resolution and its creation; used for its own events and for rechecks.
   void CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
@@ -88,6 +93,8 @@ class CrossTicket {
 
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
   Store::Cursor* cursor_ = nullptr;  // Flush's reader of the index, while it runs
+  // Runs around (key prefix, time) already counted by this Flush.
+  absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> runs_;
   // This batch's index entries, by tenant and key prefix.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::vector<Entry>>> batched_;
 };
