@@ -47,7 +47,6 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerConte
   }
   auto translated = (*adapter)->Translate(request->tenant(), request->body(), request->content_type(), headers);
   if (!translated.ok()) return fail(translated.status());
-  for (v1::TicketEvent& e : translated->events) e.set_tenant(request->tenant());  // a payload speaks for one tenant
 
   response->set_sequence(request->sequence());
   for (v1::EventError& r : translated->rejected) {

@@ -83,7 +83,9 @@ int Emit(void* context, const rapport_event* event) {
   auto* host = static_cast<HostContext*>(context);
   if (event == nullptr || event->struct_size < offsetof(rapport_event, attributes)) return 1;
   host->out->events.push_back(ToProto(event));
-  if (host->out->events.back().tenant().empty()) host->out->events.back().set_tenant(*host->tenant);
+  // A payload speaks for the tenant it was sent for, whatever a plugin (or a
+  // canonical event in it) says.
+  host->out->events.back().set_tenant(*host->tenant);
   return 0;
 }
 

@@ -55,7 +55,7 @@ class AdapterHandle {
 
   // InvalidArgument for a permanent error (a malformed payload: do not
   // retry), Unavailable for a retryable one, Internal for a plugin bug; the
-  // message is the plugin's. Events without a tenant get `tenant`.
+  // message is the plugin's. Every event gets `tenant`.
   absl::StatusOr<Translation> Translate(const std::string& tenant, const std::string& body,
                                         const std::string& content_type = "",
                                         const std::vector<std::pair<std::string, std::string>>& headers = {});

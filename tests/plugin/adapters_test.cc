@@ -183,6 +183,16 @@ TEST_F(AdaptersTest, JsonlKeepsGoodLines) {
   EXPECT_EQ(t.rejected[0].code(), "INVALID_JSON");
 }
 
+TEST_F(AdaptersTest, APayloadSpeaksForTheTenantItWasSentFor) {
+  std::string body = Fixture("jsonl/events.jsonl");  // its events say tenant "acme"
+  auto handle = registry_.CreateAdapter("jsonl", "");
+  ASSERT_TRUE(handle.ok());
+  auto out = (*handle)->Translate("initech", body);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->events.size(), 2u);
+  for (const auto& e : out->events) EXPECT_EQ(e.tenant(), "initech") << "no writing into another tenant";
+}
+
 TEST_F(AdaptersTest, CsvSnapshotsBecomeDifferences) {
   Translation t = Translate("csv", Fixture("csv/incident_log.csv"), R"({"mapping": "servicenow-incident-log"})");
   std::vector<std::string> ids;
