@@ -170,7 +170,11 @@ std::vector<v1::TicketEvent> MakeEvents(size_t count) {
   std::mt19937 rng(42);
   std::vector<v1::TicketEvent> events;
   events.reserve(count);
-  const int64_t base = 1788249600LL * 1'000'000;
+  // A ticket opens every minute; the stream ends a day before now, at midnight
+  // UTC, since validation refuses events from the future.
+  constexpr int64_t kDayUs = 86'400'000'000;
+  const int64_t span_us = static_cast<int64_t>(count / 10 + 1) * 60'000'000;
+  const int64_t base = (absl::ToUnixMicros(absl::Now()) - span_us) / kDayUs * kDayUs - kDayUs;
   for (size_t i = 0; i < count; ++i) {
     size_t ticket = i / 10, step = i % 10;
     v1::TicketEvent e;

@@ -76,7 +76,10 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
 
   // One memory budget: memtables are charged to the block cache, so the
   // store's memory stays near block_cache_bytes however much is written.
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Few shards: a cache shard must hold the largest block it is asked to
+  // keep, and index and filter partitions go in its high-priority pool.
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/4,
+                                    /*strict_capacity_limit=*/false, /*high_pri_pool_ratio=*/0.25);
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.block_cache_bytes / 2, cache);
   auto family_options = [&](Family family) {
@@ -93,12 +96,22 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
       table.block_size = 32 << 10;
       cf.compression = rocksdb::kNoCompression;
     }
+    // Index and filter blocks live in the cache (bounded memory), split into
+    // small partitions under a pinned top level: a whole-file filter of a
+    // large table is megabytes, more than a cache shard keeps, and was read
+    // from disk on every lookup once the store held a few million events.
     table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.metadata_block_size = 4096;
+    table.pin_top_level_index_and_filter = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
     // Dedupe and ticket lookups are point reads, mostly of absent or hot keys:
     // Bloom filters in the tables and in the memtable answer "absent" without
     // a search (the memtable one halves the cost of the dedupe check).
     if (point_lookups) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.partition_filters = true;
       cf.memtable_whole_key_filtering = true;
       cf.memtable_prefix_bloom_size_ratio = 0.1;
     }
