@@ -227,18 +227,6 @@ absl::Status Store::ScanFrom(Family family, absl::string_view prefix, absl::stri
   return FromRocks(it->status(), "scanning the store");
 }
 
-absl::Status Store::ScanBackFrom(Family family, absl::string_view prefix, absl::string_view start,
-                                 const std::function<bool(absl::string_view, absl::string_view)>& visit) const {
-  rocksdb::Slice lower(prefix.data(), prefix.size());
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_lower_bound = &lower;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, handles_[static_cast<int>(family)]));
-  for (it->SeekForPrev(ToSlice(start)); it->Valid(); it->Prev()) {
-    if (!visit(ToView(it->key()), ToView(it->value()))) break;
-  }
-  return FromRocks(it->status(), "scanning the store");
-}
-
 Store::Cursor::Cursor(const Store& store, Family family)
     : it_(store.db_->NewIterator(rocksdb::ReadOptions(), store.handles_[static_cast<int>(family)])) {}
 

@@ -101,7 +101,8 @@ class Store {
     Cursor(const Cursor&) = delete;
     Cursor& operator=(const Cursor&) = delete;
 
-    // As Store::ScanFrom and Store::ScanBackFrom.
+    // As Store::ScanFrom; ScanBackFrom goes in descending key order from the
+    // last key <= `start` (which must begin with `prefix`).
     absl::Status ScanFrom(absl::string_view prefix, absl::string_view start,
                           const std::function<bool(absl::string_view, absl::string_view)>& visit);
     absl::Status ScanBackFrom(absl::string_view prefix, absl::string_view start,
@@ -138,10 +139,6 @@ class Store {
   absl::Status ScanFrom(Family family, absl::string_view prefix, absl::string_view start,
                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const;
 
-  // Like ScanFrom, but in descending key order from the last key <= `start`
-  // (which must begin with `prefix`).
-  absl::Status ScanBackFrom(Family family, absl::string_view prefix, absl::string_view start,
-                            const std::function<bool(absl::string_view, absl::string_view)>& visit) const;
 
   // Writes every memtable to table files (the next open replays no WAL).
   absl::Status Flush();
