@@ -88,13 +88,15 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
   std::unique_ptr<Ingestor> ingestor;
   std::unique_ptr<server::IngestQueue> queue;
   server::IngestQueue::ApplyFn apply;
-  if (mode == "core") {
+  if (mode == "core" || mode == "minimal") {
     Store::Options options;
     options.path = data_dir;
     if (absl::Status s = Store::Open(options, &store); !s.ok()) {
       std::cerr << s << "\n";
       return 1;
     }
+  }
+  if (mode == "core") {
     auto created = Ingestor::Create(store.get(), Ingestor::Options());
     if (!created.ok()) {
       std::cerr << created.status() << "\n";
@@ -110,12 +112,6 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
       return ack;
     };
   } else if (mode == "minimal") {
-    Store::Options options;
-    options.path = data_dir;
-    if (absl::Status s = Store::Open(options, &store); !s.ok()) {
-      std::cerr << s << "\n";
-      return 1;
-    }
     Store* raw = store.get();
     apply = [raw](const v1::EventBatch& batch) -> absl::StatusOr<v1::BatchAck> {
       Store::Batch writes(*raw);

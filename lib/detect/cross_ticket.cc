@@ -60,8 +60,8 @@ std::string NotesKey(const std::string& notes) {
   return absl::StrFormat("%016x", hash);
 }
 
-std::vector<CrossTicket::Entry> CrossTicket::Stored(StageContext& context, const std::string& prefix, int64_t from,
-                                                    int64_t to, size_t limit) const {
+std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, int64_t from, int64_t to,
+                                                    size_t limit) const {
   std::vector<Entry> entries;
   if (limit == 0) return entries;
   std::string start = prefix;
@@ -72,15 +72,12 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(StageContext& context, const
     entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
     return entries.size() < limit;
   };
-  std::optional<Store::Cursor> own;
-  Store::Cursor* cursor = cursor_;
-  if (cursor == nullptr) cursor = &own.emplace(context.store(), Family::kIndex);
   if (from <= to) {
-    (void)cursor->ScanFrom(prefix, start, visit);
+    (void)cursor_->ScanFrom(prefix, start, visit);
   } else {
     if (from < 0) return entries;
     start.append(1, '\xff');  // after every ticket id at `from`
-    (void)cursor->ScanBackFrom(prefix, start, visit);
+    (void)cursor_->ScanBackFrom(prefix, start, visit);
   }
   return entries;
 }
@@ -125,20 +122,20 @@ size_t CrossTicket::RunOf(const std::vector<Entry>& stored, bool complete, const
   return std::min(DensestRunContaining(std::move(times), t, window), cap);
 }
 
-size_t CrossTicket::RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
-                              int64_t window, size_t cap) const {
+size_t CrossTicket::RunAround(const std::string& tenant, const std::string& prefix, int64_t t, int64_t window,
+                              size_t cap) const {
   if (auto known = runs_.find({prefix, t}); known != runs_.end()) return known->second;
   const size_t limit = 2 * cap + 2;
-  std::vector<Entry> stored = Stored(context, prefix, t - window, t + window, limit);
+  std::vector<Entry> stored = Stored(prefix, t - window, t + window, limit);
   return RunOf(stored, stored.size() < limit, tenant, prefix, t, window, cap);
 }
 
-void CrossTicket::AddUnsettled(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
+void CrossTicket::AddUnsettled(const std::string& tenant, const std::string& prefix, int64_t t,
                                int64_t window, size_t cap, absl::flat_hash_set<std::string>* recheck) {
   // One scan of the window around t, up to 2·cap+2 entries: that many put cap
   // of them on one side of t, so the run is at the cap without reading on.
   const size_t limit = 2 * cap + 2;
-  std::vector<Entry> near = Stored(context, prefix, t - window, t + window, limit);
+  std::vector<Entry> near = Stored(prefix, t - window, t + window, limit);
   const bool complete = near.size() < limit;
   runs_[{prefix, t}] = RunOf(near, complete, tenant, prefix, t, window, cap);
   // A stored resolution u within `window` of t can only change if its run was
@@ -154,7 +151,7 @@ void CrossTicket::AddUnsettled(StageContext& context, const std::string& tenant,
     left.push_back(e);
   }
   std::vector<Entry> beyond_left;
-  if (!left.empty()) beyond_left = Stored(context, prefix, t - window - 1, t - 2 * window, cap - 1);
+  if (!left.empty()) beyond_left = Stored(prefix, t - window - 1, t - 2 * window, cap - 1);
   for (size_t i = 0; i < left.size(); ++i) {
     int64_t count = static_cast<int64_t>(i) + 1;
     for (const Entry& p : beyond_left) count += p.at >= left[i].at - window;
@@ -164,10 +161,10 @@ void CrossTicket::AddUnsettled(StageContext& context, const std::string& tenant,
   if (complete) {
     for (auto e = near.rbegin(); e != near.rend() && e->at >= t && right.size() + 1 < cap; ++e) right.push_back(*e);
   } else {
-    right = Stored(context, prefix, t + window, t, cap - 1);
+    right = Stored(prefix, t + window, t, cap - 1);
   }
   std::vector<Entry> beyond_right;
-  if (!right.empty()) beyond_right = Stored(context, prefix, t + window + 1, t + 2 * window, cap - 1);
+  if (!right.empty()) beyond_right = Stored(prefix, t + window + 1, t + 2 * window, cap - 1);
   for (size_t i = 0; i < right.size(); ++i) {
     int64_t count = static_cast<int64_t>(i) + 1;
     for (const Entry& a : beyond_right) count += a.at <= right[i].at + window;
@@ -179,7 +176,7 @@ std::string RunSize(size_t run, size_t cap) {
   return run >= cap ? absl::StrCat("at least ", cap) : absl::StrCat(run);
 }
 
-void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const {
+void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th) const {
   const internal::DetectorState& d = s->detect();
   if (d.last_resolved_us() == 0) return;
   const int64_t t = d.last_resolved_us();
@@ -187,7 +184,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   const std::string& actor = d.last_resolved_by();
   if (!actor.empty()) {
     const size_t cap = 2 * th.mass_closure_count;
-    size_t run = RunAround(context, tenant, Prefix("mc", tenant, actor), t, th.mass_closure_window, cap);
+    size_t run = RunAround(tenant, Prefix("mc", tenant, actor), t, th.mass_closure_window, cap);
     if (run >= th.mass_closure_count) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
                              run >= 2 * th.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
@@ -199,7 +196,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   }
   if (d.resolution_has_notes()) {
     const size_t cap = 2 * th.boilerplate_count;
-    size_t run = RunAround(context, tenant, Prefix("bp", tenant, d.resolution_notes_key()), t,
+    size_t run = RunAround(tenant, Prefix("bp", tenant, d.resolution_notes_key()), t,
                            th.boilerplate_window, cap);
     if (run >= th.boilerplate_count) {
       std::string text = d.resolution_notes().empty() ? "empty resolution notes"
@@ -215,7 +212,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   }
 }
 
-void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const {
+void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th) const {
   if (s->requester().id().empty() || s->created_at_us() == 0) return;
   const int64_t t = s->created_at_us();
   const std::string match = RequesterService(*s);
@@ -228,7 +225,7 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th, 
   };
   // A ticket's own resolutions are few, so a handful of entries finds another's.
   const std::string resolved = Prefix("rr", s->tenant(), match);
-  for (const Entry& e : Stored(context, resolved, t - 1, t - th.reopen_as_new_window, 4)) {
+  for (const Entry& e : Stored(resolved, t - 1, t - th.reopen_as_new_window, 4)) {
     consider(e);
   }
   for (const Entry& e : Batched(s->tenant(), resolved, t - th.reopen_as_new_window, t - 1)) consider(e);
@@ -271,7 +268,7 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
                          absl::StrCat(actor, kSep, s->assignee().team(), kSep, d->last_resolve_at_edge() ? "1" : "0"));
   }
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
-                            s->requester().id(), s->service(), event.event_id(), t, true, s->assignee().team(),
+                            s->requester().id(), s->service(), t, true, s->assignee().team(),
                             d->last_resolve_at_edge()});
 }
 
@@ -281,7 +278,7 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
   Index(context, s->tenant(), Prefix("rc", s->tenant(), match), t, s->ticket_id());
-  batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), event.event_id(), t, false, "", false});
+  batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), t, false, "", false});
 }
 
 absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
@@ -305,19 +302,19 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     recheck.insert(s.ticket);
     if (!s.resolution) continue;
     if (!s.actor.empty()) {
-      AddUnsettled(context, tenant, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window,
+      AddUnsettled(tenant, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window,
                    2 * th.mass_closure_count, &recheck);
     }
     if (!s.notes_key.empty()) {
-      AddUnsettled(context, tenant, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window,
+      AddUnsettled(tenant, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window,
                    2 * th.boilerplate_count, &recheck);
     }
     const std::string match = absl::StrCat(s.requester, kSep, s.service);
     const std::string resolved = Prefix("rr", tenant, match);
     int64_t until = s.at + th.reopen_as_new_window;
-    for (const Entry& e : Stored(context, resolved, s.at + 1, until, 1)) until = std::min(until, e.at);
+    for (const Entry& e : Stored(resolved, s.at + 1, until, 1)) until = std::min(until, e.at);
     for (const Entry& e : Batched(tenant, resolved, s.at + 1, until)) until = std::min(until, e.at);
-    for (const Entry& e : Stored(context, Prefix("rc", tenant, match), s.at + 1, until, SIZE_MAX)) {
+    for (const Entry& e : Stored(Prefix("rc", tenant, match), s.at + 1, until, SIZE_MAX)) {
       recheck.insert(e.ticket);
     }
   }
@@ -327,8 +324,8 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
     auto state = context.MutableTicket(tenant, ticket);
     if (!state.ok()) continue;
     internal::TicketState before = **state;
-    CheckResolution(*state, th, context);
-    CheckCreation(*state, th, context);
+    CheckResolution(*state, th);
+    CheckCreation(*state, th);
     WriteFindingChanges(before, **state, &context.writes());
   }
   batch_.erase(tenant);

@@ -55,7 +55,7 @@ class CrossTicket {
     int64_t at;
   };
   struct Seen {
-    std::string ticket, actor, notes_key, requester, service, event_id;
+    std::string ticket, actor, notes_key, requester, service;
     int64_t at;
     bool resolution;
     std::string team;  // the "er" entry's fields, for the daily review
@@ -65,9 +65,9 @@ class CrossTicket {
   // midnight), from the store and from this batch.
   absl::Status ReviewDay(const std::string& tenant, int64_t day, const Thresholds& th, StageContext& context);
   // Up to `limit` stored entries under `prefix` from time `from` towards
-  // `to` (descending when to < from), in that order.
-  std::vector<Entry> Stored(StageContext& context, const std::string& prefix, int64_t from, int64_t to,
-                            size_t limit) const;
+  // `to` (descending when to < from), in that order; read through cursor_, so
+  // only while Flush runs (the only caller of every check).
+  std::vector<Entry> Stored(const std::string& prefix, int64_t from, int64_t to, size_t limit) const;
   // This batch's entries under `prefix` within [from, to].
   std::vector<Entry> Batched(const std::string& tenant, const std::string& prefix, int64_t from, int64_t to) const;
   // Adds an index entry to the batch's writes and to its lookup.
@@ -76,20 +76,20 @@ class CrossTicket {
   // The most resolutions under one key within one span of `window` that
   // contains t, stored and batched, counted up to `cap`: past the cap a finding
   // no longer changes, which keeps every check bounded however busy the key.
-  size_t RunAround(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
-                   int64_t window, size_t cap) const;
+  size_t RunAround(const std::string& tenant, const std::string& prefix, int64_t t, int64_t window, size_t cap) const;
   // The run around t from the stored entries of the window (all of them if
   // `complete`, else more than the cap's worth) and the batch's.
   size_t RunOf(const std::vector<Entry>& stored, bool complete, const std::string& tenant, const std::string& prefix,
                int64_t t, int64_t window, size_t cap) const;
   // Adds the stored resolutions near t whose run may have been below `cap`,
   // and remembers the run around t for the checks that follow.
-  void AddUnsettled(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t t,
-                    int64_t window, size_t cap, absl::flat_hash_set<std::string>* recheck);
+  void AddUnsettled(const std::string& tenant, const std::string& prefix, int64_t t, int64_t window, size_t cap,
+                    absl::flat_hash_set<std::string>* recheck);
   // The checks, from what the ticket's state remembers of its last
-  // resolution and its creation; used for its own events and for rechecks.
-  void CheckResolution(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
-  void CheckCreation(internal::TicketState* s, const Thresholds& th, StageContext& context) const;
+  // resolution and its creation; Flush runs them for the batch's tickets and
+  // the stored ones it rechecks.
+  void CheckResolution(internal::TicketState* s, const Thresholds& th) const;
+  void CheckCreation(internal::TicketState* s, const Thresholds& th) const;
 
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
   Store::Cursor* cursor_ = nullptr;  // Flush's reader of the index, while it runs
