@@ -22,28 +22,21 @@ class StoreScanTest : public ::testing::Test {
     ASSERT_TRUE(store_->Commit(&batch).ok());
   }
 
-  // Keys visited from `start`, at most `limit`.
-  std::vector<std::string> Forward(Store::Cursor& cursor, const std::string& start, size_t limit = 99) {
+  // Keys under "b/" visited from `start`, at most `limit`.
+  std::vector<std::string> Scan(Store::Cursor& cursor, bool backward, const std::string& start, size_t limit) {
     std::vector<std::string> keys;
-    EXPECT_TRUE(cursor
-                    .ScanFrom("b/", start,
-                              [&](absl::string_view key, absl::string_view) {
-                                keys.emplace_back(key);
-                                return keys.size() < limit;
-                              })
-                    .ok());
+    auto visit = [&](absl::string_view key, absl::string_view) {
+      keys.emplace_back(key);
+      return keys.size() < limit;
+    };
+    EXPECT_TRUE((backward ? cursor.ScanBackFrom("b/", start, visit) : cursor.ScanFrom("b/", start, visit)).ok());
     return keys;
   }
+  std::vector<std::string> Forward(Store::Cursor& cursor, const std::string& start, size_t limit = 99) {
+    return Scan(cursor, false, start, limit);
+  }
   std::vector<std::string> Backward(Store::Cursor& cursor, const std::string& start, size_t limit = 99) {
-    std::vector<std::string> keys;
-    EXPECT_TRUE(cursor
-                    .ScanBackFrom("b/", start,
-                                  [&](absl::string_view key, absl::string_view) {
-                                    keys.emplace_back(key);
-                                    return keys.size() < limit;
-                                  })
-                    .ok());
-    return keys;
+    return Scan(cursor, true, start, limit);
   }
 
   testing::TempDir dir_;
