@@ -63,19 +63,41 @@ std::string NotesKey(const std::string& notes) {
 std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, int64_t from, int64_t to,
                                                     size_t limit) const {
   std::vector<Entry> entries;
-  if (limit == 0) return entries;
-  std::string start = prefix;
-  keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, from)));
+  if (limit == 0 || (from > to && from < 0)) return entries;
+  if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
+  const size_t before = entries.size();
   auto visit = [&](absl::string_view key, absl::string_view) {
     int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
     if (from <= to ? at > to : at < to) return false;
     entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
-    return entries.size() < limit;
+    return entries.size() - before < limit;
   };
+  if (!tails_.Has(prefix)) {
+    // First use of the key: read its newest entries once; later reads
+    // around live resolutions are answered from them. Most keys are short,
+    // and a forward scan (cheaper than a backward one) reads them whole.
+    std::vector<Entry> newest;
+    auto collect = [&](absl::string_view key, absl::string_view) {
+      newest.push_back({std::string(key.substr(prefix.size() + 8)),
+                        static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)))});
+      return newest.size() <= IndexTails::kTailEntries;
+    };
+    (void)cursor_->ScanFrom(prefix, prefix, collect);
+    if (newest.size() <= IndexTails::kTailEntries) {
+      std::reverse(newest.begin(), newest.end());
+    } else {
+      newest.clear();
+      (void)cursor_->ScanBackFrom(prefix, absl::StrCat(prefix, "\xff"), collect);
+    }
+    tails_.Fill(prefix, newest, newest.size() < IndexTails::kTailEntries);
+    if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
+  }
+  std::string start = prefix;
   if (from <= to) {
+    keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, from)));
     (void)cursor_->ScanFrom(prefix, start, visit);
   } else {
-    if (from < 0) return entries;
+    keys::PutBigEndian64(&start, static_cast<uint64_t>(from));
     start.append(1, '\xff');  // after every ticket id at `from`
     (void)cursor_->ScanBackFrom(prefix, start, visit);
   }
@@ -125,50 +147,62 @@ size_t CrossTicket::RunOf(const std::vector<Entry>& stored, bool complete, const
 size_t CrossTicket::RunAround(const std::string& tenant, const std::string& prefix, int64_t t, int64_t window,
                               size_t cap) const {
   if (auto known = runs_.find({prefix, t}); known != runs_.end()) return known->second;
+  // Newest first from t + window: where a live key's entries are.
   const size_t limit = 2 * cap + 2;
-  std::vector<Entry> stored = Stored(prefix, t - window, t + window, limit);
+  std::vector<Entry> stored = Stored(prefix, t + window, t - window, limit);
   return RunOf(stored, stored.size() < limit, tenant, prefix, t, window, cap);
 }
 
 void CrossTicket::AddUnsettled(const std::string& tenant, const std::string& prefix, int64_t t,
                                int64_t window, size_t cap, absl::flat_hash_set<std::string>* recheck) {
-  // One scan of the window around t, up to 2·cap+2 entries: that many put cap
-  // of them on one side of t, so the run is at the cap without reading on.
+  // A stored resolution u within `window` of t can only change if its run
+  // was below the cap before this batch. Its run is at least the entries in
+  // [u - window, u] and at least those in [u, u + window]; one scan, newest
+  // first from t + window down towards t - 2·window, bounds both for every u
+  // it reads. Up to 2·cap+2 entries: that many within t's window put cap of
+  // them on one side of t, so t's run is at the cap without reading on.
   const size_t limit = 2 * cap + 2;
-  std::vector<Entry> near = Stored(prefix, t - window, t + window, limit);
-  const bool complete = near.size() < limit;
-  runs_[{prefix, t}] = RunOf(near, complete, tenant, prefix, t, window, cap);
-  // A stored resolution u within `window` of t can only change if its run was
-  // below the cap before this batch. Its run is at least the entries in
-  // [u - window, u] and in [u, u + window]; an entry with cap of them on
-  // either side is settled. Only the first cap-1 entries after t - window and
-  // the last cap-1 before t + window can have fewer, and the cap-1 entries
-  // beyond each end say whether they do.
-  const int64_t need = static_cast<int64_t>(cap);
-  std::vector<Entry> left;
-  for (const Entry& e : near) {
-    if (e.at > t || left.size() + 1 >= cap) break;
-    left.push_back(e);
+  const std::vector<Entry> read = Stored(prefix, t + window, t - 2 * window, limit);
+  const bool exhausted = read.size() < limit;
+  std::vector<Entry> near;
+  for (const Entry& e : read) {
+    if (e.at >= t - window) near.push_back(e);
   }
-  std::vector<Entry> beyond_left;
-  if (!left.empty()) beyond_left = Stored(prefix, t - window - 1, t - 2 * window, cap - 1);
+  runs_[{prefix, t}] = RunOf(near, exhausted || read.back().at < t - window, tenant, prefix, t, window, cap);
+
+  const size_t n = read.size();
+  size_t newer = 0;  // read[newer..i] are within window after read[i]
+  size_t older = 0;  // read[i..older) are within window before read[i]
+  for (size_t i = 0; i < n; ++i) {
+    const Entry& u = read[i];
+    while (read[newer].at > u.at + window) ++newer;
+    older = std::max(older, i + 1);
+    while (older < n && read[older].at >= u.at - window) ++older;
+    if (u.at > t + window || u.at < t - window) continue;
+    const size_t after = i - newer + 1, before = older - i;
+    if (after < cap && before < cap) recheck->insert(u.ticket);
+  }
+  if (exhausted || read.back().at < t - window) return;
+  // Entries of the window older than the last one read: each has every read
+  // entry up to t within `window` after it. Enough of them settle it.
+  size_t up_to_t = 0;
+  for (const Entry& e : read) up_to_t += e.at <= t;
+  if (up_to_t + 1 < cap) AddUnsettledAfterWindowStart(prefix, t, window, cap, recheck);
+}
+
+void CrossTicket::AddUnsettledAfterWindowStart(const std::string& prefix, int64_t t, int64_t window, size_t cap,
+                                               absl::flat_hash_set<std::string>* recheck) const {
+  // An entry u <= t preceded by cap-1 entries since t - window has cap of
+  // them within [u - window, u]: only the first cap-1 can have fewer, and
+  // the cap-1 entries before t - window say whether they do.
+  const int64_t need = static_cast<int64_t>(cap);
+  std::vector<Entry> left = Stored(prefix, t - window, t, cap - 1);
+  if (left.empty()) return;
+  std::vector<Entry> beyond = Stored(prefix, t - window - 1, t - 2 * window, cap - 1);
   for (size_t i = 0; i < left.size(); ++i) {
     int64_t count = static_cast<int64_t>(i) + 1;
-    for (const Entry& p : beyond_left) count += p.at >= left[i].at - window;
+    for (const Entry& p : beyond) count += p.at >= left[i].at - window;
     if (count < need) recheck->insert(left[i].ticket);
-  }
-  std::vector<Entry> right;  // descending from t + window
-  if (complete) {
-    for (auto e = near.rbegin(); e != near.rend() && e->at >= t && right.size() + 1 < cap; ++e) right.push_back(*e);
-  } else {
-    right = Stored(prefix, t + window, t, cap - 1);
-  }
-  std::vector<Entry> beyond_right;
-  if (!right.empty()) beyond_right = Stored(prefix, t + window + 1, t + 2 * window, cap - 1);
-  for (size_t i = 0; i < right.size(); ++i) {
-    int64_t count = static_cast<int64_t>(i) + 1;
-    for (const Entry& a : beyond_right) count += a.at <= right[i].at + window;
-    if (count < need) recheck->insert(right[i].ticket);
   }
 }
 
@@ -241,6 +275,7 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th) 
 void CrossTicket::Index(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t at,
                         const std::string& ticket) {
   context.writes().Put(Family::kIndex, Key(prefix, at, ticket), "");
+  written_.push_back({prefix, Entry{ticket, at}});
   std::vector<Entry>& entries = batched_[tenant][prefix];
   for (const Entry& e : entries) {
     if (e.at == at && e.ticket == ticket) return;  // a refold repeats its ticket's entries
@@ -284,6 +319,10 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
 absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
   auto it = batch_.find(tenant);
   if (it == batch_.end()) return absl::OkStatus();
+  if (tails_store_ != context.store().instance()) {
+    tails_.Clear();
+    tails_store_ = context.store().instance();
+  }
   // Many short scans of the index: one iterator repositioned for all of them.
   Store::Cursor cursor(context.store(), Family::kIndex);
   cursor_ = &cursor;
@@ -331,6 +370,18 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
   batch_.erase(tenant);
   batched_.erase(tenant);
   return absl::OkStatus();
+}
+
+void CrossTicket::AfterBatch(bool committed) {
+  if (committed) {
+    for (const auto& [prefix, e] : written_) tails_.Add(prefix, e.at, e.ticket);
+  } else {
+    tails_.Clear();  // a failed commit may leave nothing certain about the store
+  }
+  written_.clear();
+  batch_.clear();
+  batched_.clear();
+  runs_.clear();
 }
 
 bool CrossTicket::IsPeriodic(const v1::Finding& finding) {

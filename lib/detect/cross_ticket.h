@@ -12,7 +12,9 @@
 // At the end of each batch, the batch's tickets and the stored ones whose
 // finding the batch may complete are judged against the index and the batch,
 // so a pile that arrives in one batch is found on every ticket of it, and
-// every check reads a bounded number of entries however busy a key is.
+// every check reads a bounded number of entries however busy a key is. The
+// newest entries of recently used keys are also held in memory (IndexTails),
+// which answers the reads around live resolutions without a seek.
 #ifndef RAPPORT_DETECT_CROSS_TICKET_H_
 #define RAPPORT_DETECT_CROSS_TICKET_H_
 
@@ -21,6 +23,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "detect/index_tails.h"
 #include "detect/thresholds.h"
 #include "ingest/stage.h"
 
@@ -46,14 +49,18 @@ class CrossTicket {
   absl::Status ReviewAgentEdgeRates(const std::string& tenant, int64_t before_us, int64_t after_us,
                                     const Thresholds& th, StageContext& context);
 
+  // End of the batch: on commit its index entries join the tails; either
+  // way nothing of the batch is kept.
+  void AfterBatch(bool committed);
+
   // Findings raised by the daily review rather than by the ticket's events.
   static bool IsPeriodic(const v1::Finding& finding);
 
+  // How many index keys have tails in memory (for tests).
+  size_t cached_keys() const { return tails_.keys(); }
+
  private:
-  struct Entry {
-    std::string ticket;
-    int64_t at;
-  };
+  using Entry = IndexEntry;
   struct Seen {
     std::string ticket, actor, notes_key, requester, service;
     int64_t at;
@@ -65,8 +72,9 @@ class CrossTicket {
   // midnight), from the store and from this batch.
   absl::Status ReviewDay(const std::string& tenant, int64_t day, const Thresholds& th, StageContext& context);
   // Up to `limit` stored entries under `prefix` from time `from` towards
-  // `to` (descending when to < from), in that order; read through cursor_, so
-  // only while Flush runs (the only caller of every check).
+  // `to` (descending when to < from), in that order; from the key's tail
+  // when it can tell, else read through cursor_, so only while Flush runs
+  // (the only caller of every check).
   std::vector<Entry> Stored(const std::string& prefix, int64_t from, int64_t to, size_t limit) const;
   // This batch's entries under `prefix` within [from, to].
   std::vector<Entry> Batched(const std::string& tenant, const std::string& prefix, int64_t from, int64_t to) const;
@@ -85,6 +93,10 @@ class CrossTicket {
   // and remembers the run around t for the checks that follow.
   void AddUnsettled(const std::string& tenant, const std::string& prefix, int64_t t, int64_t window, size_t cap,
                     absl::flat_hash_set<std::string>* recheck);
+  // The same for the entries just after t - window, when the entries read
+  // newest first do not reach them.
+  void AddUnsettledAfterWindowStart(const std::string& prefix, int64_t t, int64_t window, size_t cap,
+                                    absl::flat_hash_set<std::string>* recheck) const;
   // The checks, from what the ticket's state remembers of its last
   // resolution and its creation; Flush runs them for the batch's tickets and
   // the stored ones it rechecks.
@@ -97,6 +109,10 @@ class CrossTicket {
   absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> runs_;
   // This batch's index entries, by tenant and key prefix.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::vector<Entry>>> batched_;
+  // Every key entry the batch wrote (prefix, entry), for the tails once committed.
+  std::vector<std::pair<std::string, Entry>> written_;
+  mutable IndexTails tails_;
+  uint64_t tails_store_ = 0;  // Store::instance() the tails mirror
 };
 
 // Normalised resolution notes ("Issue resolved." == "issue resolved"), hashed.

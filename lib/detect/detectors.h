@@ -42,6 +42,7 @@ class DetectorStage final : public TicketStage {
   absl::Status OnTicketUpdated(const TicketUpdate& update, StageContext& context) override;
   absl::Status OnWatermark(const std::string& tenant, int64_t before_us, int64_t after_us,
                            StageContext& context) override;
+  void AfterBatch(bool committed) override { cross_ticket_.AfterBatch(committed); }
 
   const TenantThresholds& thresholds() const { return thresholds_; }
 

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -282,6 +283,10 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   }
 
   // 4. Fold each ticket, running the stages on every folded event.
+  bool committed = false;
+  absl::Cleanup after_batch = [&] {
+    for (TicketStage* stage : options_.stages) stage->AfterBatch(committed);
+  };
   BatchContext context(store_, now);
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
   context.set_track_findings(want_scores);
@@ -384,6 +389,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     context.writes().Put(Family::kMeta, keys::kNextArrival, arrival);
     if (absl::Status s = store_->Commit(&context.writes()); !s.ok()) return s;
   }
+  committed = true;
 
   absl::MutexLock lock(&counters_mu_);
   counters_.batches += batches.size();

@@ -13,6 +13,8 @@
 // and then, per tenant in the batch:
 //   OnWatermark(...)      once, with the tenant's watermark before and after
 //                         the batch (time-based findings fire here).
+// and last AfterBatch(committed), once, whether the batch's writes were
+// committed or the batch was abandoned on an error.
 // Stages run in registration order; each sees what earlier stages wrote.
 #ifndef RAPPORT_INGEST_STAGE_H_
 #define RAPPORT_INGEST_STAGE_H_
@@ -99,6 +101,10 @@ class TicketStage {
                                    StageContext& /*context*/) {
     return absl::OkStatus();
   }
+
+  // A stage drops what it buffered for the batch here; one that caches what
+  // the store holds updates the cache only when `committed`.
+  virtual void AfterBatch(bool /*committed*/) {}
 };
 
 }  // namespace rapport

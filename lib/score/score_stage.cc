@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "store/sums.h"
 
 #include "score/aggregates.h"
 
@@ -15,28 +21,51 @@ bool SameContribution(const internal::TicketScoreRecord& a, const internal::Tick
          std::equal(a.scopes().begin(), a.scopes().end(), b.scopes().begin(), b.scopes().end());
 }
 
+// The aggregate deltas of one batch, summed per scope-day key: a busy
+// scope-day (the tenant's, a team's) gets one merge operand per batch
+// instead of one per ticket. Integer sums make that exactly the same value.
+class Deltas {
+ public:
+  void Add(std::string key, absl::string_view sums) {
+    auto [it, fresh] = by_key_.try_emplace(std::move(key));
+    if (fresh) {
+      it->second.fill(0);
+      order_.push_back(it->first);
+    }
+    (void)AddEncodedSums(sums, &it->second);
+  }
+  void Write(Store::Batch* writes) const {
+    for (const std::string& key : order_) {
+      const SumVector& sums = by_key_.at(key);
+      if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v != 0; })) {
+        writes->Merge(Family::kAggregates, key, EncodeSums(sums));
+      }
+    }
+  }
+
+ private:
+  absl::flat_hash_map<std::string, SumVector> by_key_;
+  std::vector<std::string> order_;  // first-use order, so writes do not depend on hashing
+};
+
 // Moves the ticket's contribution from `old_record` to `new_record`.
 void WriteDelta(const std::string& tenant, const std::string& ticket_id, const internal::TicketScoreRecord& old_record,
-                const internal::TicketScoreRecord& new_record, Store::Batch* writes) {
+                const internal::TicketScoreRecord& new_record, Deltas* deltas, Store::Batch* writes) {
   std::set<std::string> old_scopes, new_scopes;
   if (old_record.scored()) old_scopes.insert(old_record.scopes().begin(), old_record.scopes().end());
   if (new_record.scored()) new_scopes.insert(new_record.scopes().begin(), new_record.scopes().end());
   const bool same_day = old_record.scored() && new_record.scored() && old_record.day() == new_record.day();
   for (const std::string& scope : old_scopes) {
+    deltas->Add(AggregateKey(tenant, scope, old_record.day()), NegatedSums(old_record.sums()));
     if (same_day && new_scopes.count(scope)) {
-      // One merge carrying the difference.
-      SumVector diff{};
-      (void)AddEncodedSums(new_record.sums(), &diff);
-      (void)AddEncodedSums(NegatedSums(old_record.sums()), &diff);
-      writes->Merge(Family::kAggregates, AggregateKey(tenant, scope, old_record.day()), EncodeSums(diff));
+      deltas->Add(AggregateKey(tenant, scope, new_record.day()), new_record.sums());
       continue;
     }
-    writes->Merge(Family::kAggregates, AggregateKey(tenant, scope, old_record.day()), NegatedSums(old_record.sums()));
     writes->Delete(Family::kIndex, ScopeIndexKey(tenant, scope, old_record.day(), ticket_id));
   }
   for (const std::string& scope : new_scopes) {
     if (same_day && old_scopes.count(scope)) continue;
-    writes->Merge(Family::kAggregates, AggregateKey(tenant, scope, new_record.day()), new_record.sums());
+    deltas->Add(AggregateKey(tenant, scope, new_record.day()), new_record.sums());
     writes->Put(Family::kIndex, ScopeIndexKey(tenant, scope, new_record.day(), ticket_id), "");
   }
 }
@@ -65,14 +94,16 @@ absl::Status ScoreStage::OnTicketUpdated(const TicketUpdate& update, StageContex
 absl::Status ScoreStage::OnWatermark(const std::string& tenant, int64_t /*before_us*/, int64_t /*after_us*/,
                                      StageContext& context) {
   const detect::Thresholds& thresholds = thresholds_->For(tenant);
+  Deltas deltas;
   context.ForEachTicket(tenant, [&](internal::TicketState* state) {
     internal::TicketScoreRecord record = MakeRecord(*state, ScoreTicket(*state, thresholds, options_), options_);
     const internal::TicketScoreRecord& old_record = state->score().counted();
     if (!SameContribution(old_record, record)) {
-      WriteDelta(tenant, state->ticket_id(), old_record, record, &context.writes());
+      WriteDelta(tenant, state->ticket_id(), old_record, record, &deltas, &context.writes());
     }
     *state->mutable_score()->mutable_counted() = std::move(record);
   });
+  deltas.Write(&context.writes());
   return absl::OkStatus();
 }
 

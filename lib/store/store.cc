@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include <utility>
 
@@ -165,7 +166,10 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
 }
 
 Store::Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : options_(options), db_(db), handles_(std::move(handles)) {}
+    : options_(options), db_(db), handles_(std::move(handles)), instance_([] {
+        static std::atomic<uint64_t> next{1};
+        return next++;
+      }()) {}
 
 Store::~Store() {
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {

@@ -152,12 +152,17 @@ class Store {
 
   const Options& options() const { return options_; }
 
+  // Unique among the stores this process opened, so a cache of store
+  // contents can tell that it is looking at another store.
+  uint64_t instance() const { return instance_; }
+
  private:
   Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
   Options options_;
   rocksdb::DB* db_;                                     // owned
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;   // owned; indexed by Family
+  uint64_t instance_;
 };
 
 }  // namespace rapport

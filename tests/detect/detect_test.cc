@@ -335,6 +335,82 @@ TEST_F(DetectTest, MassClosureAcrossBatches) {
   EXPECT_FALSE(Has("N0", "MASS_CLOSURE"));
 }
 
+TEST_F(DetectTest, MassClosureCompletedByAnEarlierBatchBehindALaterPile) {
+  // Five resolutions, then a pile of 85 twelve minutes later, then sixteen in
+  // between: the five are completed by the last batch, though a read of the
+  // newest entries around it sees only the later pile.
+  std::vector<v1::TicketEvent> first, pile, between;
+  auto add = [](std::vector<v1::TicketEvent>* batch, const std::string& t, int64_t second) {
+    batch->push_back(Created(t, t + "-o", 0));
+    v1::TicketEvent r = Resolve(t, t + "-r", 0, "lee", "Done " + t);
+    *r.mutable_occurred_at() = FromMicros(At(2 * kDayMin) + second * 1'000'000);
+    batch->push_back(r);
+  };
+  for (int i = 0; i < 5; ++i) add(&first, "U" + std::to_string(i), i);
+  for (int i = 0; i < 85; ++i) add(&pile, "L" + std::to_string(i), 12 * 60 + i / 2);
+  for (int i = 0; i < 16; ++i) add(&between, "W" + std::to_string(i), 5 * 60 + i * 10);
+  Send(first);
+  EXPECT_FALSE(Has("U0", "MASS_CLOSURE"));
+  Send(pile);
+  Send(between);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Has("U" + std::to_string(i), "MASS_CLOSURE")) << i;
+  for (int i = 0; i < 16; ++i) EXPECT_TRUE(Has("W" + std::to_string(i), "MASS_CLOSURE")) << i;
+}
+
+std::vector<v1::Finding> AllFindings(const Store& store);
+
+// A stage that fails the batches it is told to.
+class FailingStage final : public TicketStage {
+ public:
+  const char* name() const override { return "failing"; }
+  absl::Status OnWatermark(const std::string&, int64_t, int64_t, StageContext&) override {
+    if (failures_ == 0) return absl::OkStatus();
+    --failures_;
+    return absl::UnavailableError("injected failure");
+  }
+  int failures_ = 0;
+};
+
+TEST(DetectAbandon, AnAbandonedBatchLeavesNothingForTheNext) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store;
+  Store::Options options;
+  options.path = dir.path();
+  ASSERT_TRUE(Store::Open(options, &store).ok());
+  detect::DetectorStage detectors;
+  FailingStage failing;
+  Ingestor::Options ingest;
+  ingest.now_micros = [] { return At(365 * kDayMin); };
+  // First, so a failure comes after the detectors saw the events and before
+  // their end-of-batch checks.
+  ingest.stages = {&failing, &detectors};
+  auto ingestor = std::move(*Ingestor::Create(store.get(), ingest));
+  auto resolutions = [](const std::string& prefix, int count) {
+    v1::EventBatch batch;
+    for (int i = 0; i < count; ++i) {
+      std::string t = prefix + std::to_string(i);
+      *batch.add_events() = Created(t, t + "-o", kDayMin);
+      *batch.add_events() = Resolve(t, t + "-r", kDayMin + 60 + i / 4, "mike", "Fixed " + t);
+    }
+    return batch;
+  };
+  auto mass_closures = [&] {
+    int n = 0;
+    for (const auto& f : AllFindings(*store)) n += f.kind() == v1::FINDING_KIND_MASS_CLOSURE;
+    return n;
+  };
+  // Fifteen resolutions within minutes, in a batch that fails.
+  failing.failures_ = 1;
+  EXPECT_FALSE(ingestor->Apply(resolutions("A", 15)).ok());
+  // Eight more by the same agent: below the threshold of twenty on their own,
+  // and the abandoned fifteen must not count.
+  ASSERT_TRUE(ingestor->Apply(resolutions("B", 8)).ok());
+  EXPECT_EQ(mass_closures(), 0);
+  // The client re-sends the fifteen: twenty-three now, every one a finding.
+  ASSERT_TRUE(ingestor->Apply(resolutions("A", 15)).ok());
+  EXPECT_EQ(mass_closures(), 23);
+}
+
 TEST_F(DetectTest, BoilerplateResolution) {
   for (int i = 0; i < 10; ++i) {
     std::string t = "B" + std::to_string(i);
