@@ -5,11 +5,16 @@
 namespace rapport::server {
 
 IngestQueue::IngestQueue(Ingestor* ingestor)
-    : apply_([ingestor](const std::vector<const v1::EventBatch*>& batches) { return ingestor->ApplyGroup(batches); }),
+    : ingestor_(ingestor),
+      apply_([ingestor](const std::vector<const v1::EventBatch*>& batches,
+                        const std::vector<const PreparedBatch*>& prepared) {
+        return ingestor->ApplyGroup(batches, prepared);
+      }),
       writer_([this] { Run(); }) {}
 
 IngestQueue::IngestQueue(ApplyFn apply)
-    : apply_([apply = std::move(apply)](const std::vector<const v1::EventBatch*>& batches)
+    : apply_([apply = std::move(apply)](const std::vector<const v1::EventBatch*>& batches,
+                                        const std::vector<const PreparedBatch*>&)
                  -> absl::StatusOr<std::vector<v1::BatchAck>> {
         // One commit per batch: used by benchmarks to measure a plain write path.
         std::vector<v1::BatchAck> acks;
@@ -25,10 +30,12 @@ IngestQueue::IngestQueue(ApplyFn apply)
 IngestQueue::~IngestQueue() { Stop(); }
 
 void IngestQueue::Submit(std::shared_ptr<const v1::EventBatch> batch, Done done) {
+  std::unique_ptr<PreparedBatch> prepared;
+  if (ingestor_ != nullptr) prepared = ingestor_->Prepare(*batch);
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
-      items_.push_back({std::move(batch), std::move(done)});
+      items_.push_back({std::move(batch), std::move(prepared), std::move(done)});
       return;
     }
   }
@@ -46,9 +53,11 @@ void IngestQueue::Stop() {
 void IngestQueue::Run() {
   std::vector<Item> group;
   std::vector<const v1::EventBatch*> batches;
+  std::vector<const PreparedBatch*> prepared;
   for (;;) {
     group.clear();
     batches.clear();
+    prepared.clear();
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -60,8 +69,11 @@ void IngestQueue::Run() {
         items_.pop_front();
       }
     }
-    for (const Item& item : group) batches.push_back(item.batch.get());
-    auto acks = apply_(batches);
+    for (const Item& item : group) {
+      batches.push_back(item.batch.get());
+      prepared.push_back(item.prepared.get());
+    }
+    auto acks = apply_(batches, prepared);
     for (size_t i = 0; i < group.size(); ++i) {
       if (acks.ok()) {
         group[i].done(std::move((*acks)[i]));

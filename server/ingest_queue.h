@@ -1,7 +1,10 @@
 // IngestQueue: the single writer. Streams hand batches to it and get their
 // ack (or the commit error) back through a callback on the writer thread, so
 // no gRPC reaction ever blocks on RocksDB. One writer keeps ticket state
-// read-modify-write race-free and preserves each stream's batch order.
+// read-modify-write race-free and preserves each stream's batch order. The
+// per-event work that needs no store (Ingestor::Prepare: the tone of each
+// message, the events' bytes) runs in Submit, on the submitting thread, so
+// many streams spread it over cores while the writer only writes.
 //
 // The queue itself is bounded by the streams: each stream stops reading once
 // it has Limits::max_unacked_batches batches outstanding.
@@ -27,8 +30,8 @@ class IngestQueue {
   // Stores one batch and returns its ack; runs on the writer thread only.
   using ApplyFn = std::function<absl::StatusOr<v1::BatchAck>(const v1::EventBatch&)>;
   // Stores several queued batches in one commit.
-  using GroupApplyFn =
-      std::function<absl::StatusOr<std::vector<v1::BatchAck>>(const std::vector<const v1::EventBatch*>&)>;
+  using GroupApplyFn = std::function<absl::StatusOr<std::vector<v1::BatchAck>>(
+      const std::vector<const v1::EventBatch*>&, const std::vector<const PreparedBatch*>&)>;
   // Most batches one commit takes when streams outpace the writer.
   static constexpr size_t kMaxGroup = 16;
 
@@ -52,10 +55,12 @@ class IngestQueue {
  private:
   struct Item {
     std::shared_ptr<const v1::EventBatch> batch;
+    std::unique_ptr<PreparedBatch> prepared;
     Done done;
   };
   void Run();
 
+  Ingestor* ingestor_ = nullptr;  // null for a plain ApplyFn
   GroupApplyFn apply_;
   absl::Mutex mu_;
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);

@@ -20,6 +20,15 @@ using v1::FindingKind;
 // The communication score's reading of one public agent message: rude is the
 // floor; otherwise politeness and warmth count equally. Text the engine cannot
 // judge (code, logs, another language) is left out rather than scored neutral.
+struct PreparedTone final : PreparedEvent {
+  explicit PreparedTone(tone::ToneResult t) : tone(std::move(t)) {}
+  tone::ToneResult tone;
+};
+
+bool IsPublicComment(const v1::TicketEvent& event) {
+  return event.kind() == v1::EVENT_KIND_COMMENT_ADDED && event.comment().public_();
+}
+
 void RecordAgentTone(const tone::ToneResult& tone, const std::string& event_id, internal::DetectorState* d) {
   if (tone.low_confidence && !tone.rude) return;
   double points = tone.rude ? -100.0 : std::clamp(50.0 * tone.politeness + 50.0 * tone.sentiment, -100.0, 100.0);
@@ -55,6 +64,18 @@ std::string DeadlinePrefix(absl::string_view tenant) {
 }
 
 }  // namespace
+
+std::unique_ptr<PreparedEvent> DetectorStage::Prepare(const v1::TicketEvent& event) const {
+  if (!IsPublicComment(event)) return nullptr;
+  return std::make_unique<PreparedTone>(tone::ToneAnalyzer::Default().Analyze(event.comment().text()));
+}
+
+tone::ToneResult DetectorStage::ToneOf(const v1::TicketEvent& event, const StageContext& context) const {
+  if (const PreparedEvent* prepared = context.Prepared(*this, event)) {
+    return static_cast<const PreparedTone*>(prepared)->tone;  // Prepare makes nothing else
+  }
+  return tone::ToneAnalyzer::Default().Analyze(event.comment().text());
+}
 
 void DetectorStage::BeforeEvent(const v1::TicketEvent& event, internal::TicketState* s, StageContext& /*context*/) {
   if (s->event_count() == 0 || !s->detect().conversation_known()) return;
@@ -149,7 +170,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
         }
         d->set_unanswered_since_us(0);
         d->clear_unanswered_event();
-        tone::ToneResult tone = tone::ToneAnalyzer::Default().Analyze(text);
+        const tone::ToneResult tone = ToneOf(event, context);
         RecordAgentTone(tone, event.event_id(), d);
         if (tone.rude) {
           bool severe = false;
@@ -184,7 +205,7 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
         d->set_last_requester_needs_answer(false);
       } else if (role == v1::ACTOR_ROLE_REQUESTER) {
         activity(event.event_id());
-        double compound = tone::ToneAnalyzer::Default().Analyze(text).sentiment;
+        double compound = ToneOf(event, context).sentiment;
         d->set_requester_messages(d->requester_messages() + 1);
         if (d->requester_messages() == 1) d->set_requester_first_compound(compound);
         d->set_requester_min_compound(d->requester_messages() == 1 ? compound

@@ -26,6 +26,7 @@
 #include "detect/cross_ticket.h"
 #include "detect/thresholds.h"
 #include "ingest/stage.h"
+#include "tone/tone.h"
 
 namespace rapport::detect {
 
@@ -36,6 +37,8 @@ class DetectorStage final : public TicketStage {
   explicit DetectorStage(TenantThresholds thresholds = TenantThresholds()) : thresholds_(std::move(thresholds)) {}
 
   const char* name() const override { return "detectors"; }
+  // The tone of a public message.
+  std::unique_ptr<PreparedEvent> Prepare(const v1::TicketEvent& event) const override;
   void BeforeEvent(const v1::TicketEvent& event, internal::TicketState* state, StageContext& context) override;
   void OnEvent(const v1::TicketEvent& event, const ticket::Transition& transition, internal::TicketState* state,
                StageContext& context) override;
@@ -47,6 +50,8 @@ class DetectorStage final : public TicketStage {
   const TenantThresholds& thresholds() const { return thresholds_; }
 
  private:
+  // The tone of a public message: prepared off the writer thread, or computed here.
+  tone::ToneResult ToneOf(const v1::TicketEvent& event, const StageContext& context) const;
   // Raises what the watermark makes certain; returns the next deadline (0: none).
   int64_t EvaluateDeadlines(internal::TicketState* state, int64_t watermark_us) const;
   void Reindex(internal::TicketState* state, int64_t deadline_us, Store::Batch* writes) const;

@@ -46,11 +46,24 @@ v1::EventError MakeError(uint32_t index, const v1::TicketEvent& event, const cha
 // memory, written once at the end.
 class BatchContext final : public StageContext {
  public:
-  BatchContext(Store* store, int64_t now) : store_(store), writes_(*store), now_(now) {}
+  BatchContext(Store* store, int64_t now, const std::vector<TicketStage*>& stages)
+      : store_(store), writes_(*store), now_(now), stages_(stages) {}
 
   const Store& store() const override { return *store_; }
   Store::Batch& writes() override { return writes_; }
   int64_t now_micros() const override { return now_; }
+
+  void AddPrepared(const v1::TicketEvent& event, const std::vector<std::unique_ptr<PreparedEvent>>& by_stage) {
+    prepared_[&event] = &by_stage;
+  }
+  const PreparedEvent* Prepared(const TicketStage& stage, const v1::TicketEvent& event) const override {
+    auto it = prepared_.find(&event);
+    if (it == prepared_.end()) return nullptr;
+    for (size_t i = 0; i < stages_.size() && i < it->second->size(); ++i) {
+      if (stages_[i] == &stage) return (*it->second)[i].get();
+    }
+    return nullptr;
+  }
 
   absl::StatusOr<internal::TicketState*> MutableTicket(const std::string& tenant,
                                                        const std::string& ticket_id) override {
@@ -135,6 +148,8 @@ class BatchContext final : public StageContext {
   Store* store_;
   Store::Batch writes_;
   int64_t now_;
+  const std::vector<TicketStage*>& stages_;
+  absl::flat_hash_map<const v1::TicketEvent*, const std::vector<std::unique_ptr<PreparedEvent>>*> prepared_;
   absl::flat_hash_map<std::string, internal::TicketState> tickets_;
   std::vector<std::string> order_;
   absl::flat_hash_map<std::string, internal::TenantState> tenants_;
@@ -200,9 +215,25 @@ absl::StatusOr<v1::BatchAck> Ingestor::Apply(const v1::EventBatch& batch) {
   return std::move(acks->front());
 }
 
-absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector<const v1::EventBatch*>& batches) {
+std::unique_ptr<PreparedBatch> Ingestor::Prepare(const v1::EventBatch& batch) const {
+  auto prepared = std::make_unique<PreparedBatch>();
+  const size_t n = std::min<size_t>(batch.events_size(), options_.limits.max_batch_events);
+  prepared->bytes.reserve(n);
+  prepared->by_stage.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const v1::TicketEvent& event = batch.events(static_cast<int>(i));
+    prepared->bytes.push_back(event.SerializeAsString());
+    for (const TicketStage* stage : options_.stages) prepared->by_stage[i].push_back(stage->Prepare(event));
+  }
+  return prepared;
+}
+
+absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector<const v1::EventBatch*>& batches,
+                                                               const std::vector<const PreparedBatch*>& prepared) {
   std::vector<v1::BatchAck> acks(batches.size());
   const int64_t now = options_.now_micros();
+  // An event's stored bytes: prepared, or serialized here.
+  absl::flat_hash_map<const v1::TicketEvent*, const std::string*> prepared_bytes;
 
   // 1. Validate; collect the dedupe keys of the valid events.
   struct Candidate {
@@ -233,6 +264,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       }
       valid.push_back({b, &event});
       dedupe_keys.push_back(keys::Dedupe(event.tenant(), event.event_id()));
+      if (b < prepared.size() && prepared[b] != nullptr && static_cast<size_t>(i) < prepared[b]->bytes.size()) {
+        prepared_bytes[&event] = &prepared[b]->bytes[i];
+      }
     }
   }
 
@@ -253,8 +287,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
       std::string stored;
+      auto bytes = prepared_bytes.find(&event);
       if (store_->Get(Family::kEvents, existing[k], &stored).ok() &&
-          stored != event.SerializeAsString()) {
+          stored != (bytes != prepared_bytes.end() ? *bytes->second : event.SerializeAsString())) {
         ++conflicting;
         Log(LogLevel::kWarning, "conflicting duplicate: first write wins",
             {{"tenant", event.tenant()}, {"event_id", event.event_id()}});
@@ -287,7 +322,13 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   absl::Cleanup after_batch = [&] {
     for (TicketStage* stage : options_.stages) stage->AfterBatch(committed);
   };
-  BatchContext context(store_, now);
+  BatchContext context(store_, now, options_.stages);
+  for (size_t b = 0; b < prepared.size() && b < batches.size(); ++b) {
+    if (prepared[b] == nullptr) continue;
+    for (size_t i = 0; i < prepared[b]->by_stage.size() && i < static_cast<size_t>(batches[b]->events_size()); ++i) {
+      context.AddPrepared(batches[b]->events(static_cast<int>(i)), prepared[b]->by_stage[i]);
+    }
+  }
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
   context.set_track_findings(want_scores);
   absl::flat_hash_map<std::string, int64_t> watermark_after;
@@ -347,7 +388,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     for (const Pending& p : fresh) {
       new_events.push_back(p.event);
       std::string event_key = keys::Event(key.first, key.second, p.occurred_us, p.arrival);
-      context.writes().Put(Family::kEvents, event_key, p.event->SerializeAsString());
+      auto bytes = prepared_bytes.find(p.event);
+      context.writes().Put(Family::kEvents, event_key,
+                           bytes != prepared_bytes.end() ? *bytes->second : p.event->SerializeAsString());
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
     TicketUpdate update{key.first, key.second, before, state, new_events, rebuilt, watermark_after[key.first]};

@@ -59,11 +59,18 @@ class Ingestor {
   // batch was committed and no ack may be sent; the client re-sends it.
   absl::StatusOr<v1::BatchAck> Apply(const v1::EventBatch& batch);
 
+  // The work on `batch` that needs no store and no other event (the stages'
+  // Prepare, the events' bytes). Thread-safe: the server runs it on the
+  // thread that received the batch, so the writer does less.
+  std::unique_ptr<PreparedBatch> Prepare(const v1::EventBatch& batch) const;
+
   // Stores several batches (in order) in one commit and returns their acks:
   // the group is atomic, each batch keeps its own ack and error indexes, and
   // a ticket touched by several of them is read and written once. This is
-  // how the writer drains its queue when streams outpace it.
-  absl::StatusOr<std::vector<v1::BatchAck>> ApplyGroup(const std::vector<const v1::EventBatch*>& batches);
+  // how the writer drains its queue when streams outpace it. `prepared`, if
+  // not empty, holds Prepare's result (or null) for each batch.
+  absl::StatusOr<std::vector<v1::BatchAck>> ApplyGroup(const std::vector<const v1::EventBatch*>& batches,
+                                                       const std::vector<const PreparedBatch*>& prepared = {});
 
   // A consistent copy; safe to call from any thread.
   IngestCounters counters() const;

@@ -16,11 +16,19 @@
 // and last AfterBatch(committed), once, whether the batch's writes were
 // committed or the batch was abandoned on an error.
 // Stages run in registration order; each sees what earlier stages wrote.
+//
+// What a stage derives from one event alone (the tone of a message) it can
+// compute in Prepare, which the server runs on the thread that received the
+// batch, before the batch queues for the single writer; OnEvent then finds
+// the result through StageContext::Prepared. Events without a preparation
+// (a refold of stored events, a caller that did not prepare) get none, and
+// the stage computes inline.
 #ifndef RAPPORT_INGEST_STAGE_H_
 #define RAPPORT_INGEST_STAGE_H_
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +41,20 @@
 #include "ticket/ticket.h"
 
 namespace rapport {
+
+class TicketStage;
+
+// A stage's result for one event, computed off the writer thread.
+class PreparedEvent {
+ public:
+  virtual ~PreparedEvent() = default;
+};
+
+// What was prepared for one batch, per event (by index in the batch).
+struct PreparedBatch {
+  std::vector<std::string> bytes;  // each event serialized, as stored
+  std::vector<std::vector<std::unique_ptr<PreparedEvent>>> by_stage;  // [event][stage]
+};
 
 // What a stage may touch while a batch is being applied. Owned by the
 // Ingestor; valid only during the calls that receive it.
@@ -59,6 +81,9 @@ class StageContext {
   // Server time (microseconds), for nothing but logging: analysis runs on
   // event time.
   virtual int64_t now_micros() const = 0;
+
+  // What `stage`'s Prepare returned for `event`; null when it was not prepared.
+  virtual const PreparedEvent* Prepared(const TicketStage& stage, const v1::TicketEvent& event) const = 0;
 };
 
 struct TicketUpdate {
@@ -82,6 +107,10 @@ class TicketStage {
 
   // A short name for logs and errors, e.g. "detectors".
   virtual const char* name() const = 0;
+
+  // Runs on any thread, concurrently with everything else the stage does:
+  // may read only the event and the stage's immutable configuration.
+  virtual std::unique_ptr<PreparedEvent> Prepare(const v1::TicketEvent& /*event*/) const { return nullptr; }
 
   // Before the event is folded into `state` (the ticket as the previous
   // event left it): time-based findings whose deadline passed before this

@@ -142,6 +142,58 @@ std::vector<v1::TicketEvent> Timeline() {
           Status("T2", "b3", 70, v1::TICKET_STATUS_PENDING_THIRD_PARTY)};
 }
 
+// Records which preparation OnEvent found for each event it folded.
+class RecordingStage final : public TicketStage {
+ public:
+  struct Tag final : PreparedEvent {
+    explicit Tag(std::string id) : event_id(std::move(id)) {}
+    std::string event_id;
+  };
+  const char* name() const override { return "recording"; }
+  std::unique_ptr<PreparedEvent> Prepare(const v1::TicketEvent& event) const override {
+    return std::make_unique<Tag>(event.event_id());
+  }
+  void OnEvent(const v1::TicketEvent& event, const ticket::Transition&, internal::TicketState*,
+               StageContext& context) override {
+    const auto* tag = static_cast<const Tag*>(context.Prepared(*this, event));
+    seen.push_back(event.event_id() + "=" + (tag ? tag->event_id : "none"));
+  }
+  std::vector<std::string> seen;
+};
+
+TEST(IngestPrepare, EachEventFindsItsOwnPreparationAndARefoldNone) {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  Store::Options options;
+  options.path = dir.path() + "/db";
+  ASSERT_TRUE(Store::Open(options, &store).ok());
+  RecordingStage stage;
+  Ingestor::Options ingest_options;
+  ingest_options.now_micros = [] { return At(90 * 24 * 60); };
+  ingest_options.stages = {&stage};
+  auto ingestor = std::move(*Ingestor::Create(store.get(), ingest_options));
+  auto apply = [&](std::vector<v1::TicketEvent> events) {
+    v1::EventBatch batch;
+    for (auto& e : events) *batch.add_events() = std::move(e);
+    auto prepared = ingestor->Prepare(batch);
+    auto acks = ingestor->ApplyGroup({&batch}, {prepared.get()});
+    EXPECT_TRUE(acks.ok()) << acks.status();
+  };
+  apply({Created("T1", "a1", 10), Comment("T1", "a2", 20, v1::ACTOR_ROLE_AGENT, "Hello")});
+  EXPECT_EQ(stage.seen, (std::vector<std::string>{"a1=a1", "a2=a2"}));
+  // A late event: the stored events are refolded without preparations.
+  stage.seen.clear();
+  apply({Comment("T1", "a0", 15, v1::ACTOR_ROLE_REQUESTER, "Early")});
+  EXPECT_EQ(stage.seen, (std::vector<std::string>{"a1=none", "a0=a0", "a2=none"}));
+  // Prepared bytes are what is stored: the same event again is a plain
+  // duplicate, a changed one a conflicting duplicate.
+  apply({Created("T1", "a1", 10)});
+  EXPECT_EQ(ingestor->counters().conflicting_duplicates, 0u);
+  apply({Created("T1", "a1", 11)});
+  EXPECT_EQ(ingestor->counters().duplicates, 2u);
+  EXPECT_EQ(ingestor->counters().conflicting_duplicates, 1u);
+}
+
 TEST(IngestOrder, LateAndOutOfOrderEventsGiveTheSameTicketsAsInOrder) {
   uint64_t rebuilds = 0;
   auto ingest = [&rebuilds](const std::vector<v1::TicketEvent>& events, size_t batch_size, TempDir& dir) {

@@ -496,7 +496,7 @@ std::vector<v1::Finding> AllFindings(const Store& store) {
   return {list->findings().begin(), list->findings().end()};
 }
 
-std::vector<v1::Finding> Replay(const std::vector<v1::TicketEvent>& events, size_t batch_size) {
+std::vector<v1::Finding> Replay(const std::vector<v1::TicketEvent>& events, size_t batch_size, bool prepare = false) {
   detect::DetectorStage stage;
   testing::TempDir dir;
   std::unique_ptr<Store> store;
@@ -510,7 +510,9 @@ std::vector<v1::Finding> Replay(const std::vector<v1::TicketEvent>& events, size
   for (size_t i = 0; i < events.size(); i += batch_size) {
     v1::EventBatch batch;
     for (size_t j = i; j < std::min(events.size(), i + batch_size); ++j) *batch.add_events() = events[j];
-    EXPECT_TRUE(ingestor->Apply(batch).ok());
+    // As the server does: the tone computed off the writer, handed over with the batch.
+    std::unique_ptr<PreparedBatch> prepared = prepare ? ingestor->Prepare(batch) : nullptr;
+    EXPECT_TRUE(ingestor->ApplyGroup({&batch}, {prepared.get()}).ok());
   }
   return AllFindings(*store);
 }
@@ -539,6 +541,16 @@ TEST(DetectOrder, ShuffledReplayGivesIdenticalFindings) {
     EXPECT_TRUE(kinds.count(k)) << k << " missing from the reference run";
   }
   ExpectSameFindingsInAnyOrder(Story(), reference, 10);
+}
+
+TEST(DetectOrder, PreparedToneGivesTheSameFindings) {
+  auto reference = Replay(Story(), 3);
+  auto prepared = Replay(Story(), 3, /*prepare=*/true);
+  ASSERT_EQ(prepared.size(), reference.size());
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(prepared[i], reference[i]))
+        << prepared[i].ShortDebugString() << "\nvs\n" << reference[i].ShortDebugString();
+  }
 }
 
 // One requester, one agent and one resolution text on every ticket: the
