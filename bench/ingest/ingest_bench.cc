@@ -17,8 +17,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <thread>
 
@@ -26,6 +28,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/net.h"
 #include "event/event.h"
@@ -235,12 +238,38 @@ long ReadStatusKb(pid_t pid, const char* field) {
   return 0;
 }
 
+// CPU seconds (user + system) from a /proc stat file.
+double StatCpuSeconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t comm_end = stat.rfind(')');
+  if (comm_end == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(comm_end + 2), ' ');
+  // After the comm: state is field 3, utime and stime are fields 14 and 15.
+  if (fields.size() < 13) return 0;
+  return (std::stod(fields[11]) + std::stod(fields[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The server process's CPU so far, and its writer thread's (0 if it has none).
+std::pair<double, double> ServerCpuSeconds(pid_t pid) {
+  double writer = 0;
+  for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"))) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "rapport-writer") writer = StatCpuSeconds(task.path() / "stat");
+  }
+  return {StatCpuSeconds(absl::StrCat("/proc/", pid, "/stat")), writer};
+}
+
 struct Figures {
   std::string mode;
   double events_per_second = 0;
   double p50_ms = 0, p99_ms = 0;
   long peak_rss_kb = 0;
   std::vector<long> rss_kb_at_quarters;
+  // CPU per event: the whole server process, and its single writer thread.
+  double server_cpu_us = 0, writer_cpu_us = 0;
 };
 
 bool WaitServing(const std::string& target) {
@@ -292,6 +321,9 @@ absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const 
   auto result = client::StreamIngester(options).Run(events);
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   figures.peak_rss_kb = ReadStatusKb(pid, "VmHWM:");
+  auto [server_cpu, writer_cpu] = ServerCpuSeconds(pid);
+  figures.server_cpu_us = 1e6 * server_cpu / static_cast<double>(events.size());
+  figures.writer_cpu_us = 1e6 * writer_cpu / static_cast<double>(events.size());
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   std::string cleanup = absl::StrCat("rm -rf '", dir, "'");
@@ -351,8 +383,10 @@ int main(int argc, char** argv) {
     std::cout << "{\"events\": " << count << ", \"mean_event_bytes\": " << bytes / count;
     for (const auto& f : all) {
       std::cout << absl::StrFormat(", \"%s\": {\"events_per_second\": %.0f, \"p50_ms\": %.2f, \"p99_ms\": %.2f, "
-                                   "\"peak_rss_kb\": %d}",
-                                   f.mode, f.events_per_second, f.p50_ms, f.p99_ms, f.peak_rss_kb);
+                                   "\"peak_rss_kb\": %d, \"server_cpu_us_per_event\": %.2f, "
+                                   "\"writer_cpu_us_per_event\": %.2f}",
+                                   f.mode, f.events_per_second, f.p50_ms, f.p99_ms, f.peak_rss_kb, f.server_cpu_us,
+                                   f.writer_cpu_us);
     }
     std::cout << absl::StrFormat(", \"c_over_b\": %.2f, \"c_over_a\": %.2f, \"d_over_b\": %.2f}\n",
                                  c.events_per_second / b.events_per_second, c.events_per_second / a.events_per_second,
@@ -362,13 +396,14 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "%d events per server, %d bytes each on average, batches of 100, 16 in flight; median of %d rounds\n\n", count,
       bytes / count, rounds);
-  std::cout << absl::StrFormat("%-10s %12s %10s %10s %14s   %s\n", "server", "events/s", "p50 ms", "p99 ms",
-                               "peak RSS MiB", "RSS MiB at 25/50/75/100%");
+  std::cout << absl::StrFormat("%-10s %12s %10s %10s %14s %10s %10s   %s\n", "server", "events/s", "p50 ms",
+                               "p99 ms", "peak RSS MiB", "cpu us/ev", "writer us", "RSS MiB at 25/50/75/100%");
   for (const auto& f : all) {
     std::string quarters;
     for (long kb : f.rss_kb_at_quarters) absl::StrAppend(&quarters, quarters.empty() ? "" : " / ", kb / 1024);
-    std::cout << absl::StrFormat("%-10s %12.0f %10.2f %10.2f %14.1f   %s\n", f.mode, f.events_per_second, f.p50_ms,
-                                 f.p99_ms, f.peak_rss_kb / 1024.0, quarters);
+    std::cout << absl::StrFormat("%-10s %12.0f %10.2f %10.2f %14.1f %10.2f %10.2f   %s\n", f.mode, f.events_per_second,
+                                 f.p50_ms, f.p99_ms, f.peak_rss_kb / 1024.0, f.server_cpu_us, f.writer_cpu_us,
+                                 quarters);
   }
   std::cout << absl::StrFormat("\nreal / minimal durable (c/b) = %.2f   (target >= 0.50)\n",
                                c.events_per_second / b.events_per_second);

@@ -362,10 +362,8 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
   for (const std::string& ticket : ordered) {
     auto state = context.MutableTicket(tenant, ticket);
     if (!state.ok()) continue;
-    internal::TicketState before = **state;
     CheckResolution(*state, th);
     CheckCreation(*state, th);
-    WriteFindingChanges(before, **state, &context.writes());
   }
   batch_.erase(tenant);
   batched_.erase(tenant);
@@ -464,7 +462,6 @@ absl::Status CrossTicket::ReviewDay(const std::string& tenant, int64_t day, cons
       if (rate <= 2 * median) continue;
       auto state = context.MutableTicket(tenant, a.last_edge_ticket);
       if (!state.ok()) continue;
-      internal::TicketState before = **state;
       v1::Finding* f = Raise(*state, v1::FINDING_KIND_SLA_EDGE_CLOSURE, absl::StrCat("edge_rate:", name),
                              a.last_edge_at, v1::SEVERITY_HIGH,
                              absl::StrFormat("%s closed %d of %d tickets in the last minutes before the target over 30 "
@@ -473,7 +470,6 @@ absl::Status CrossTicket::ReviewDay(const std::string& tenant, int64_t day, cons
                              name);
       f->set_team(team);
       *f->add_evidence() = MakeEvidence("", a.last_edge_at, absl::StrCat("latest last-minute closure: ", a.last_edge_ticket));
-      WriteFindingChanges(before, **state, &context.writes());
     }
   }
   return absl::OkStatus();

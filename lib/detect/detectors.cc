@@ -460,14 +460,13 @@ absl::Status DetectorStage::OnTicketUpdated(const TicketUpdate& update, StageCon
   // A refold starts from an empty state: the index entry written before is
   // still in the store and must be replaced, not forgotten; findings raised
   // by the daily agent-rate review are not the ticket's own and carry over.
-  s->mutable_detect()->set_indexed_deadline_us(update.before.detect().indexed_deadline_us());
-  if (update.rebuilt) {
-    for (const v1::Finding& f : update.before.findings()) {
+  if (const internal::TicketState* before = update.refolded_from) {
+    s->mutable_detect()->set_indexed_deadline_us(before->detect().indexed_deadline_us());
+    for (const v1::Finding& f : before->findings()) {
       if (CrossTicket::IsPeriodic(f) && !HasFinding(*s, f.id())) *s->add_findings() = f;
     }
   }
   Reindex(s, EvaluateDeadlines(s, update.watermark_us), &context.writes());
-  WriteFindingChanges(update.before, *s, &context.writes());
   return absl::OkStatus();
 }
 
@@ -498,9 +497,7 @@ absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t befor
     auto state = context.MutableTicket(tenant, ticket_id);
     if (absl::IsNotFound(state.status())) continue;
     if (!state.ok()) return state.status();
-    internal::TicketState before = **state;
     Reindex(*state, EvaluateDeadlines(*state, after_us), &context.writes());
-    WriteFindingChanges(before, **state, &context.writes());
   }
   return absl::OkStatus();
 }

@@ -14,31 +14,7 @@
 namespace rapport::detect {
 
 std::string FindingKey(const std::string& tenant, const std::string& ticket, const std::string& id) {
-  return absl::StrCat(keys::TicketEventsPrefix(tenant, ticket), id);
-}
-
-int WriteFindingChanges(const internal::TicketState& before, const internal::TicketState& after,
-                        Store::Batch* writes) {
-  absl::flat_hash_map<std::string, const v1::Finding*> old;
-  for (const v1::Finding& f : before.findings()) old[f.id()] = &f;
-  int raised = 0;
-  for (const v1::Finding& f : after.findings()) {
-    auto it = old.find(f.id());
-    std::string bytes = f.SerializeAsString();
-    if (it == old.end()) {
-      ++raised;
-      writes->Put(Family::kFindings, FindingKey(after.tenant(), after.ticket_id(), f.id()), bytes);
-    } else {
-      if (it->second->SerializeAsString() != bytes) {
-        writes->Put(Family::kFindings, FindingKey(after.tenant(), after.ticket_id(), f.id()), bytes);
-      }
-      old.erase(it);
-    }
-  }
-  for (const auto& [id, f] : old) {
-    writes->Delete(Family::kFindings, FindingKey(before.tenant(), before.ticket_id(), id));
-  }
-  return raised;
+  return keys::Finding(tenant, ticket, id);
 }
 
 std::string KindName(v1::FindingKind kind) {

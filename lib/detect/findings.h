@@ -19,11 +19,6 @@ namespace rapport::detect {
 
 std::string FindingKey(const std::string& tenant, const std::string& ticket, const std::string& id);
 
-// Writes puts for new or changed findings and deletes for withdrawn ones.
-// Returns the number of findings raised (new ids).
-int WriteFindingChanges(const internal::TicketState& before, const internal::TicketState& after,
-                        Store::Batch* writes);
-
 // One page of the tenant's findings matching the request, newest first.
 absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const v1::ListFindingsRequest& request);
 

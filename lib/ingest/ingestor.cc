@@ -1,6 +1,7 @@
 #include "ingest/ingestor.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -98,9 +99,9 @@ class BatchContext final : public StageContext {
     } else if (!absl::IsNotFound(got)) {
       return got;
     }
-    if (track_findings_) {
-      auto& ids = findings_at_load_[key];
-      for (const v1::Finding& f : state.findings()) ids.insert(f.id());
+    if (state.findings_size() > 0) {
+      auto& loaded = findings_at_load_[key];
+      for (const v1::Finding& f : state.findings()) loaded[f.id()] = f.SerializeAsString();
     }
     order_.push_back(key);
     return &tickets_.emplace(std::move(key), std::move(state)).first->second;
@@ -122,11 +123,33 @@ class BatchContext final : public StageContext {
     return &tenants_.emplace(tenant, std::move(state)).first->second;
   }
 
-  // Writes every loaded record (unchanged ones cost a put, no more).
+  // Writes every loaded record (unchanged ones cost a put, no more), and
+  // each ticket's findings that the batch raised, changed or withdrew: the
+  // findings family mirrors the findings in the ticket states.
   void WriteRecords() {
+    static const absl::flat_hash_map<std::string, std::string> kNone;
     for (const std::string& key : order_) {
       const internal::TicketState& state = tickets_[key];
-      if (state.event_count() > 0) writes_.Put(Family::kTickets, key, state.SerializeAsString());
+      if (state.event_count() == 0) continue;
+      auto at_load = findings_at_load_.find(key);
+      const auto& loaded = at_load == findings_at_load_.end() ? kNone : at_load->second;
+      size_t kept = 0;
+      for (const v1::Finding& f : state.findings()) {
+        std::string bytes = f.SerializeAsString();
+        auto old = loaded.find(f.id());
+        if (old != loaded.end()) ++kept;
+        if (old == loaded.end() || old->second != bytes) {
+          writes_.Put(Family::kFindings, keys::Finding(state.tenant(), state.ticket_id(), f.id()), bytes);
+        }
+      }
+      if (kept < loaded.size()) {
+        absl::flat_hash_set<absl::string_view> now;
+        for (const v1::Finding& f : state.findings()) now.insert(f.id());
+        for (const auto& [id, bytes] : loaded) {
+          if (!now.contains(id)) writes_.Delete(Family::kFindings, keys::Finding(state.tenant(), state.ticket_id(), id));
+        }
+      }
+      writes_.Put(Family::kTickets, key, state.SerializeAsString());
     }
     for (const std::string& tenant : tenant_order_) {
       writes_.Put(Family::kMeta, keys::TenantMeta(tenant), tenants_[tenant].SerializeAsString());
@@ -135,13 +158,10 @@ class BatchContext final : public StageContext {
 
   const std::vector<std::string>& tenant_order() const { return tenant_order_; }
 
-  // With tracking on, the finding ids each ticket had when the batch loaded
-  // it: what is not among them was raised by this batch.
-  void set_track_findings(bool on) { track_findings_ = on; }
-  const absl::flat_hash_set<std::string>& FindingsAtLoad(const std::string& tenant, const std::string& ticket_id) {
-    static const absl::flat_hash_set<std::string> kNone;
+  // Whether the ticket had finding `id` when the batch loaded it.
+  bool HadFindingAtLoad(const std::string& tenant, const std::string& ticket_id, const std::string& id) const {
     auto it = findings_at_load_.find(keys::Ticket(tenant, ticket_id));
-    return it == findings_at_load_.end() ? kNone : it->second;
+    return it != findings_at_load_.end() && it->second.contains(id);
   }
 
  private:
@@ -154,8 +174,8 @@ class BatchContext final : public StageContext {
   std::vector<std::string> order_;
   absl::flat_hash_map<std::string, internal::TenantState> tenants_;
   std::vector<std::string> tenant_order_;
-  bool track_findings_ = false;
-  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> findings_at_load_;
+  // Per ticket key: finding id -> its bytes when the batch loaded the ticket.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> findings_at_load_;
 };
 
 // The ack's feedback for a batch that set want_scores: every ticket of its
@@ -178,9 +198,8 @@ absl::Status AddTicketScores(const v1::EventBatch& batch, BatchContext& context,
     ts->set_relationship(static_cast<v1::Relationship>(rec.relationship()));
     ts->set_services_score(rec.services_score());
     ts->set_communications_score(rec.communications_score());
-    const absl::flat_hash_set<std::string>& before = context.FindingsAtLoad(event.tenant(), event.ticket_id());
     for (const v1::Finding& f : (*state)->findings()) {
-      if (!before.contains(f.id())) *ts->add_new_findings() = f;
+      if (!context.HadFindingAtLoad(event.tenant(), event.ticket_id(), f.id())) *ts->add_new_findings() = f;
     }
   }
   return absl::OkStatus();
@@ -330,7 +349,6 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     }
   }
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
-  context.set_track_findings(want_scores);
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
     auto tenant = context.LoadTenant(p.event->tenant());
@@ -351,8 +369,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     auto loaded = context.LoadTicket(key.first, key.second);
     if (!loaded.ok()) return loaded.status();
     internal::TicketState* state = *loaded;
-    const internal::TicketState before = *state;
+    const bool was_new = state->event_count() == 0;
     const bool rebuilt = !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
+    std::optional<internal::TicketState> refolded_from;
 
     std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
     if (!rebuilt) {
@@ -379,6 +398,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       for (size_t i = 0; i < stored.size(); ++i) all[i].event = &stored[i];
       all.insert(all.end(), fresh.begin(), fresh.end());
       std::sort(all.begin(), all.end(), SortsBefore);
+      refolded_from = std::move(*state);
       state->Clear();
       for (const Pending& p : all) fold(p, state);
     }
@@ -393,7 +413,8 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
                            bytes != prepared_bytes.end() ? *bytes->second : p.event->SerializeAsString());
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
-    TicketUpdate update{key.first, key.second, before, state, new_events, rebuilt, watermark_after[key.first]};
+    TicketUpdate update{key.first, key.second, state, new_events, rebuilt,
+                        refolded_from ? &*refolded_from : nullptr, watermark_after[key.first]};
     for (TicketStage* stage : options_.stages) {
       if (absl::Status s = stage->OnTicketUpdated(update, context); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));
@@ -404,7 +425,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     if (!tenant.ok()) return tenant.status();
     watermark_before.try_emplace(key.first, (*tenant)->watermark_us());
     (*tenant)->set_events((*tenant)->events() + fresh.size());
-    if (before.event_count() == 0) (*tenant)->set_tickets((*tenant)->tickets() + 1);
+    if (was_new) (*tenant)->set_tickets((*tenant)->tickets() + 1);
     for (const Pending& p : fresh) {
       (*tenant)->set_watermark_us(std::max((*tenant)->watermark_us(), p.occurred_us));
     }

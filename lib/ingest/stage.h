@@ -89,14 +89,16 @@ class StageContext {
 struct TicketUpdate {
   const std::string& tenant;
   const std::string& ticket_id;
-  // The stored state before this batch (empty for a new ticket).
-  const internal::TicketState& before;
   // The state after this batch; stages may add their own fields.
   internal::TicketState* after;
   // This batch's new events of the ticket, in sort order.
   const std::vector<const v1::TicketEvent*>& new_events;
-  // True when a late event forced a refold from the stored events.
+  // True when a late event forced a refold from the stored events; then
+  // `refolded_from` is the stored state before this batch (the refold
+  // started from an empty one, so what a stage keeps beyond the events, it
+  // carries over from there). Null when the events were folded in order.
   bool rebuilt;
+  const internal::TicketState* refolded_from;
   // The tenant's watermark after this batch (the latest event time seen).
   int64_t watermark_us;
 };

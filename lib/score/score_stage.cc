@@ -87,7 +87,7 @@ void ScoreStage::OnEvent(const v1::TicketEvent& event, const ticket::Transition&
 absl::Status ScoreStage::OnTicketUpdated(const TicketUpdate& update, StageContext& /*context*/) {
   // A refold starts from an empty state: what the aggregates hold is still
   // the stored record.
-  if (update.rebuilt) *update.after->mutable_score()->mutable_counted() = update.before.score().counted();
+  if (update.refolded_from) *update.after->mutable_score()->mutable_counted() = update.refolded_from->score().counted();
   return absl::OkStatus();
 }
 

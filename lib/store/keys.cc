@@ -16,6 +16,10 @@ uint64_t GetBigEndian64(absl::string_view bytes) {
   return value;
 }
 
+std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id) {
+  return absl::StrCat(TicketEventsPrefix(tenant, ticket), finding_id);
+}
+
 std::string TicketEventsPrefix(absl::string_view tenant, absl::string_view ticket) {
   std::string key;
   key.reserve(tenant.size() + ticket.size() + 2);

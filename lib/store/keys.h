@@ -21,6 +21,8 @@ std::string Event(absl::string_view tenant, absl::string_view ticket, int64_t oc
 // Prefix of every event key of one ticket.
 std::string TicketEventsPrefix(absl::string_view tenant, absl::string_view ticket);
 std::string Dedupe(absl::string_view tenant, absl::string_view event_id);
+// A ticket's finding, by its id (Family::kFindings).
+std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id);
 std::string Ticket(absl::string_view tenant, absl::string_view ticket);
 // Prefix of every ticket key of one tenant.
 std::string TenantPrefix(absl::string_view tenant);
