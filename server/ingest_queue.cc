@@ -34,8 +34,10 @@ IngestQueue::~IngestQueue() { Stop(); }
 void IngestQueue::Submit(std::shared_ptr<const v1::EventBatch> batch, Done done) {
   std::unique_ptr<PreparedBatch> prepared;
   if (ingestor_ != nullptr) prepared = ingestor_->Prepare(*batch);
+  std::vector<Item> retired;
   {
     absl::MutexLock lock(&mu_);
+    retired.swap(retired_);
     if (!stopping_) {
       items_.push_back({std::move(batch), std::move(prepared), std::move(done)});
       return;
@@ -85,6 +87,8 @@ void IngestQueue::Run() {
         group[i].done(acks.status());
       }
     }
+    absl::MutexLock lock(&mu_);
+    for (Item& item : group) retired_.push_back(std::move(item));
   }
 }
 

@@ -10,12 +10,18 @@
 // Each server runs in its own process (this binary with --serve) on 127.0.0.1,
 // so peak RSS is per server; the same client streams the same events to each,
 // batches of 100 with up to 16 un-acked. Usage: scripts/bench-ingest [--events N].
+//
+// --writer measures the single writer alone, in this process and without RPC:
+// the Ingestor of (c) and of (d) applying the same events in groups of 16
+// prepared batches, the thread CPU time of the writer's part per event. On a
+// loaded machine it is steadier than throughput, and it is what bounds (c).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +38,8 @@
 #include "absl/time/clock.h"
 #include "base/net.h"
 #include "event/event.h"
+#include "score/score_stage.h"
+#include "detect/detectors.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -53,6 +61,7 @@ ABSL_FLAG(std::string, listen, "", "internal: the server's address");
 ABSL_FLAG(std::string, data_dir, "", "internal: the server's data directory");
 ABSL_FLAG(bool, json, false, "print the figures as JSON");
 ABSL_FLAG(int, rounds, 3, "rounds of the three servers, interleaved; each figure is the median round");
+ABSL_FLAG(bool, writer, false, "measure the writer alone (core and real Ingestor, in process, no RPC)");
 
 namespace rapport {
 namespace {
@@ -339,6 +348,86 @@ absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const 
   return figures;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// The writer's CPU microseconds per event: Prepare (done by the receiving
+// threads in the server) is timed apart from ApplyGroup (the writer).
+absl::StatusOr<std::pair<double, double>> WriterCost(bool with_stages, const std::vector<v1::TicketEvent>& events) {
+  char dir_template[] = "/tmp/rapport-bench-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  std::pair<double, double> cost;
+  {
+    std::unique_ptr<Store> store;
+    Store::Options options;
+    options.path = dir + "/db";
+    if (absl::Status s = Store::Open(options, &store); !s.ok()) return s;
+    detect::DetectorStage detectors;
+    score::ScoreStage scores(&detectors.thresholds(), score::ScoreOptions());
+    Ingestor::Options ingest_options;
+    if (with_stages) ingest_options.stages = {&detectors, &scores};
+    auto ingestor = Ingestor::Create(store.get(), ingest_options);
+    if (!ingestor.ok()) return ingestor.status();
+    double prepare_s = 0, apply_s = 0;
+    constexpr size_t kBatch = 100, kGroup = server::IngestQueue::kMaxGroup;
+    for (size_t first = 0; first < events.size(); first += kBatch * kGroup) {
+      std::vector<v1::EventBatch> batches;
+      for (size_t b = first; b < std::min(events.size(), first + kBatch * kGroup); b += kBatch) {
+        batches.emplace_back();
+        for (size_t i = b; i < std::min(events.size(), b + kBatch); ++i) *batches.back().add_events() = events[i];
+      }
+      double t0 = ThreadCpuSeconds();
+      std::vector<std::unique_ptr<PreparedBatch>> prepared;
+      std::vector<const v1::EventBatch*> group;
+      std::vector<const PreparedBatch*> group_prepared;
+      for (const v1::EventBatch& batch : batches) {
+        prepared.push_back((*ingestor)->Prepare(batch));
+        group.push_back(&batch);
+        group_prepared.push_back(prepared.back().get());
+      }
+      double t1 = ThreadCpuSeconds();
+      auto acks = (*ingestor)->ApplyGroup(group, group_prepared);
+      double t2 = ThreadCpuSeconds();
+      if (!acks.ok()) return acks.status();
+      prepare_s += t1 - t0;
+      apply_s += t2 - t1;
+    }
+    cost = {1e6 * apply_s / static_cast<double>(events.size()), 1e6 * prepare_s / static_cast<double>(events.size())};
+  }
+  std::string cleanup = absl::StrCat("rm -rf '", dir, "'");
+  if (std::system(cleanup.c_str()) != 0) std::cerr << "could not remove " << dir << "\n";
+  return cost;
+}
+
+int RunWriterBench(const std::vector<v1::TicketEvent>& events, int rounds) {
+  std::vector<double> core, real, real_prepare;
+  for (int round = 0; round < rounds; ++round) {
+    for (bool with_stages : {false, true}) {
+      auto cost = WriterCost(with_stages, events);
+      if (!cost.ok()) {
+        std::cerr << "bench_ingest: " << cost.status() << "\n";
+        return 1;
+      }
+      (with_stages ? real : core).push_back(cost->first);
+      if (with_stages) real_prepare.push_back(cost->second);
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::cout << absl::StrFormat(
+      "%d events, groups of %d batches of 100; writer CPU per event, median of %d rounds\n\n"
+      "core writer   %6.2f us\nreal writer   %6.2f us   (%.2fx core)\nreal prepare  %6.2f us   (on the receiving "
+      "threads, not the writer)\n",
+      events.size(), server::IngestQueue::kMaxGroup, rounds, median(core), median(real), median(real) / median(core),
+      median(real_prepare));
+  return 0;
+}
+
 }  // namespace
 }  // namespace rapport
 
@@ -349,6 +438,7 @@ int main(int argc, char** argv) {
   }
   const size_t count = static_cast<size_t>(absl::GetFlag(FLAGS_events));
   auto events = rapport::MakeEvents(count);
+  if (absl::GetFlag(FLAGS_writer)) return rapport::RunWriterBench(events, std::max(1, absl::GetFlag(FLAGS_rounds)));
   size_t bytes = 0;
   for (const auto& e : events) bytes += e.ByteSizeLong();
   // Rounds interleave the servers so that machine noise (other processes,

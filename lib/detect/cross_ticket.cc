@@ -316,7 +316,8 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
   batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), t, false, "", false});
 }
 
-absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th, StageContext& context) {
+absl::Status CrossTicket::Flush(const std::string& tenant, int64_t stored_until, const Thresholds& th,
+                                StageContext& context) {
   auto it = batch_.find(tenant);
   if (it == batch_.end()) return absl::OkStatus();
   if (tails_store_ != context.store().instance()) {
@@ -348,6 +349,7 @@ absl::Status CrossTicket::Flush(const std::string& tenant, const Thresholds& th,
       AddUnsettled(tenant, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window,
                    2 * th.boilerplate_count, &recheck);
     }
+    if (s.at > stored_until) continue;  // no stored creation after it
     const std::string match = absl::StrCat(s.requester, kSep, s.service);
     const std::string resolved = Prefix("rr", tenant, match);
     int64_t until = s.at + th.reopen_as_new_window;

@@ -38,8 +38,10 @@ class CrossTicket {
 
   // End of the batch for `tenant`: raises on every ticket that this batch's
   // resolutions and creations put in a finding. Clears the tenant's buffer,
-  // so it runs after ReviewAgentEdgeRates.
-  absl::Status Flush(const std::string& tenant, const Thresholds& th, StageContext& context);
+  // so it runs after ReviewAgentEdgeRates. `stored_until` is the tenant's
+  // watermark before the batch: no stored entry is later, so a resolution
+  // after it has no stored tickets after it to recheck.
+  absl::Status Flush(const std::string& tenant, int64_t stored_until, const Thresholds& th, StageContext& context);
 
   // Once per day of event time (for every UTC midnight the watermark passed):
   // over the 30 days before it, an agent with at least 10 resolutions, two of

@@ -477,7 +477,7 @@ absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t befor
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = cross_ticket_.Flush(tenant, thresholds_.For(tenant), context); !s.ok()) return s;
+  if (absl::Status s = cross_ticket_.Flush(tenant, before_us, thresholds_.For(tenant), context); !s.ok()) return s;
   if (after_us <= before_us) return absl::OkStatus();
   // Deadlines up to `before_us` were handled when the watermark passed them
   // (and re-indexed later or dropped), so the scan starts after it and never
