@@ -62,10 +62,8 @@ TEST(Config, ThresholdsApplyPerTenant) {
   ASSERT_TRUE(config.ok());
   detect::DetectorStage stage(config->detectors);
   testing::TempDir dir;
-  std::unique_ptr<Store> store;
-  Store::Options options;
-  options.path = dir.path();
-  ASSERT_TRUE(Store::Open(options, &store).ok());
+  std::unique_ptr<Store> store = testing::OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
   Ingestor::Options ingest;
   ingest.now_micros = [] { return testing::At(100 * 24 * 60); };
   ingest.stages = {&stage};

@@ -163,10 +163,8 @@ class RecordingStage final : public TicketStage {
 
 TEST(IngestPrepare, EachEventFindsItsOwnPreparationAndARefoldNone) {
   TempDir dir;
-  std::unique_ptr<Store> store;
-  Store::Options options;
-  options.path = dir.path() + "/db";
-  ASSERT_TRUE(Store::Open(options, &store).ok());
+  std::unique_ptr<Store> store = testing::OpenStore(dir.path() + "/db");
+  ASSERT_NE(store, nullptr);
   RecordingStage stage;
   Ingestor::Options ingest_options;
   ingest_options.now_micros = [] { return At(90 * 24 * 60); };

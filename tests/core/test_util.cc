@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "gtest/gtest.h"
+
 #include "base/net.h"
 #include "event/event.h"
 
@@ -22,6 +24,14 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& path) {
+  Store::Options options;
+  options.path = path;
+  std::unique_ptr<Store> store;
+  if (absl::Status s = Store::Open(options, &store); !s.ok()) ADD_FAILURE() << s;
+  return store;
 }
 
 int64_t At(int64_t minutes) { return 1788249600LL * 1'000'000 + minutes * 60'000'000; }

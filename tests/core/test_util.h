@@ -4,9 +4,11 @@
 #define RAPPORT_TESTS_CORE_TEST_UTIL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "rapport/v1/events.pb.h"
+#include "store/store.h"
 
 namespace rapport::testing {
 
@@ -22,6 +24,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A store with default options at `path`, created if missing; null, with
+// the test marked failed, if it cannot be opened.
+std::unique_ptr<Store> OpenStore(const std::string& path);
 
 // 2026-09-01T08:00:00Z plus `minutes`.
 int64_t At(int64_t minutes);

@@ -373,10 +373,8 @@ class FailingStage final : public TicketStage {
 
 TEST(DetectAbandon, AnAbandonedBatchLeavesNothingForTheNext) {
   testing::TempDir dir;
-  std::unique_ptr<Store> store;
-  Store::Options options;
-  options.path = dir.path();
-  ASSERT_TRUE(Store::Open(options, &store).ok());
+  std::unique_ptr<Store> store = testing::OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
   detect::DetectorStage detectors;
   FailingStage failing;
   Ingestor::Options ingest;
@@ -499,10 +497,8 @@ std::vector<v1::Finding> AllFindings(const Store& store) {
 std::vector<v1::Finding> Replay(const std::vector<v1::TicketEvent>& events, size_t batch_size, bool prepare = false) {
   detect::DetectorStage stage;
   testing::TempDir dir;
-  std::unique_ptr<Store> store;
-  Store::Options options;
-  options.path = dir.path();
-  EXPECT_TRUE(Store::Open(options, &store).ok());
+  std::unique_ptr<Store> store = testing::OpenStore(dir.path());
+  if (store == nullptr) return {};
   Ingestor::Options ingest;
   ingest.now_micros = [] { return At(365 * kDayMin); };
   ingest.stages = {&stage};
