@@ -155,9 +155,15 @@ bool LooksLikeCode(absl::string_view line) {
     return true;
   int symbols = 0, digits = 0, letters = 0;
   for (char c : trimmed) {
-    if (std::strchr("{}[];<>=|\\/_$#", c) != nullptr && c != '\0') ++symbols;
-    if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
-    if (std::isalpha(static_cast<unsigned char>(c))) ++letters;
+    switch (c) {
+      case '{': case '}': case '[': case ']': case ';': case '<': case '>': case '=': case '|': case '\\':
+      case '/': case '_': case '$': case '#':
+        ++symbols;
+        break;
+      default:
+        digits += c >= '0' && c <= '9';
+        letters += (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
   }
   // Timestamps and error codes (e.g. "2026-09-01 12:00:01 ERROR 0x80070005").
   if (digits >= 8 && digits * 2 >= letters) return true;

@@ -117,6 +117,22 @@ double BoosterScalar(const Token& token, double valence, bool caps_differ) {
   return scalar;
 }
 
+// Words that begin a multi-word special case or booster: only n-grams
+// starting with one of them can match, so no other n-gram is built.
+const absl::flat_hash_set<absl::string_view>& NgramStarts() {
+  static const auto* starts = [] {
+    auto* set = new absl::flat_hash_set<absl::string_view>;
+    auto add = [&](absl::string_view key) {
+      size_t space = key.find(' ');
+      if (space != absl::string_view::npos) set->insert(key.substr(0, space));
+    };
+    for (const auto& [key, valence] : SpecialCases()) add(key);
+    for (const auto& [key, scalar] : Boosters()) add(key);
+    return set;
+  }();
+  return *starts;
+}
+
 // Joins lowercase tokens [from, to] with single spaces into `out`.
 absl::string_view Join(const std::vector<Token>& tokens, int from, int to, std::string* out) {
   out->clear();
@@ -132,6 +148,7 @@ struct Scratch {
   std::vector<Token> tokens;
   std::vector<double> sentiments;
   std::string ngram;
+  std::vector<char> starts_ngram;  // per token: NgramStarts() has it
 };
 
 Scratch& ThreadScratch() {
@@ -204,6 +221,14 @@ Valence Vader::Score(absl::string_view text) const {
   }
   const std::vector<Token>& words = s.tokens;
   const int n = static_cast<int>(words.size());
+  s.starts_ngram.resize(n);
+  for (int k = 0; k < n; ++k) s.starts_ngram[k] = NgramStarts().contains(words[k].lower);
+  // The lexicon value of the n-gram words [from, to] in `table`, if any.
+  auto ngram = [&](const absl::flat_hash_map<absl::string_view, double>& table, int from, int to) -> const double* {
+    if (!s.starts_ngram[from]) return nullptr;
+    auto it = table.find(Join(words, from, to, &s.ngram));
+    return it == table.end() ? nullptr : &it->second;
+  };
   int upper_count = 0;
   for (const Token& t : words) upper_count += IsUpper(t.text);
   const bool caps_differ = upper_count > 0 && upper_count < n;
@@ -244,13 +269,13 @@ Valence Vader::Score(absl::string_view text) const {
       // Negation within three words.
       const absl::string_view w1 = words[i - 1].lower;
       if (start == 0) {
-        if (IsNegation(w1)) valence *= kNegationScalar;
+        if (IsNegation(words[i - 1].lower)) valence *= kNegationScalar;
       } else if (start == 1) {
         const absl::string_view w2 = words[i - 2].lower;
         if (w2 == "never" && (w1 == "so" || w1 == "this")) {
           valence *= 1.25;
         } else if (w2 == "without" && w1 == "doubt") {
-        } else if (IsNegation(w2)) {
+        } else if (IsNegation(words[i - 2].lower)) {
           valence *= kNegationScalar;
         }
       } else {
@@ -258,29 +283,25 @@ Valence Vader::Score(absl::string_view text) const {
         if ((w3 == "never" && (w2 == "so" || w2 == "this")) || (w1 == "so" || w1 == "this")) {
           valence *= 1.25;
         } else if (w3 == "without" && (w2 == "doubt" || w1 == "doubt")) {
-        } else if (IsNegation(w3)) {
+        } else if (IsNegation(words[i - 3].lower)) {
           valence *= kNegationScalar;
         }
         // Special multi-word cases and idioms around the word.
         const auto& special = SpecialCases();
         for (auto [from, to] : {std::pair{i - 1, i}, {i - 2, i}, {i - 2, i - 1}, {i - 3, i - 1}, {i - 3, i - 2}}) {
-          auto it = special.find(Join(words, from, to, &s.ngram));
-          if (it != special.end()) {
-            valence = it->second;
+          if (const double* v = ngram(special, from, to)) {
+            valence = *v;
             break;
           }
         }
         if (n - 1 > i) {
-          auto it = special.find(Join(words, i, i + 1, &s.ngram));
-          if (it != special.end()) valence = it->second;
+          if (const double* v = ngram(special, i, i + 1)) valence = *v;
         }
         if (n - 1 > i + 1) {
-          auto it = special.find(Join(words, i, i + 2, &s.ngram));
-          if (it != special.end()) valence = it->second;
+          if (const double* v = ngram(special, i, i + 2)) valence = *v;
         }
         for (auto [from, to] : {std::pair{i - 3, i - 1}, {i - 3, i - 2}, {i - 2, i - 1}}) {
-          auto it = Boosters().find(Join(words, from, to, &s.ngram));
-          if (it != Boosters().end()) valence += it->second;
+          if (const double* v = ngram(Boosters(), from, to)) valence += *v;
         }
       }
     }
