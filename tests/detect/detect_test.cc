@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "core/test_util.h"
 #include "detect/findings.h"
 #include "event/event.h"
@@ -583,6 +584,55 @@ TEST(DetectOrder, BusyCrossTicketKeysGiveIdenticalFindingsInAnyOrder) {
   EXPECT_TRUE(mass_summaries.count("one of at least 40 tickets bulk resolved within 10m")) << *mass_summaries.begin();
   EXPECT_TRUE(mass_summaries.count("one of 21 tickets bulk resolved within 10m")) << "the slower burst, below the cap";
   ExpectSameFindingsInAnyOrder(BusyDesk(), reference, 4);
+}
+
+
+// Mass closures against a brute-force count: resolutions by one agent at
+// random times in clusters (runs below, at and past the cap of 40), sent in
+// random orders and batch sizes. Each ticket's finding must say what the
+// densest ten minutes around its resolution hold, counted up to the cap.
+TEST(DetectOrder, MassClosureRunsMatchABruteForceCount) {
+  std::mt19937 rng(2026);
+  std::vector<int64_t> at_s;  // resolution times, seconds after day 2
+  for (int cluster = 0; cluster < 6; ++cluster) {
+    const int64_t start = cluster * 1500;                  // 25 minutes apart: clusters interact at the edges
+    const int size = std::vector<int>{12, 19, 20, 27, 45, 60}[cluster];
+    const int64_t spread = std::vector<int64_t>{300, 540, 600, 900, 420, 1200}[cluster];
+    for (int i = 0; i < size; ++i) at_s.push_back(start + static_cast<int64_t>(rng() % spread));
+  }
+  std::vector<v1::TicketEvent> events;
+  for (size_t i = 0; i < at_s.size(); ++i) {
+    std::string t = "R" + std::to_string(i);
+    events.push_back(Created(t, t + "-o", kDayMin));
+    v1::TicketEvent r = Status(t, t + "-r", 0, v1::TICKET_STATUS_RESOLVED);
+    r.mutable_actor()->set_id("lee");
+    *r.mutable_occurred_at() = FromMicros(At(2 * kDayMin) + at_s[i] * 1'000'000);
+    events.push_back(r);
+  }
+  // Expected: the densest 10-minute span containing each resolution, capped at 40.
+  const int64_t window = 600;
+  std::map<std::string, std::string> expected;  // ticket -> summary
+  for (size_t i = 0; i < at_s.size(); ++i) {
+    size_t best = 0;
+    for (int64_t from = at_s[i] - window; from <= at_s[i]; ++from) {
+      size_t in = 0;
+      for (int64_t t : at_s) in += t >= from && t <= from + window;
+      best = std::max(best, in);
+    }
+    if (best < 20) continue;
+    expected["R" + std::to_string(i)] =
+        absl::StrCat("one of ", best >= 40 ? "at least 40" : std::to_string(best), " tickets lee resolved within 10m");
+  }
+  ASSERT_GT(expected.size(), 100u);
+  for (int round = 0; round < 3; ++round) {
+    auto shuffled = events;
+    if (round > 0) std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    std::map<std::string, std::string> got;
+    for (const v1::Finding& f : Replay(shuffled, round == 0 ? 50 : 1 + rng() % 30)) {
+      if (f.kind() == v1::FINDING_KIND_MASS_CLOSURE) got[f.ticket_id()] = f.summary();
+    }
+    EXPECT_EQ(got, expected) << "round " << round;
+  }
 }
 
 }  // namespace
