@@ -65,12 +65,11 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, i
   std::vector<Entry> entries;
   if (limit == 0 || (from > to && from < 0)) return entries;
   if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
-  const size_t before = entries.size();
   auto visit = [&](absl::string_view key, absl::string_view) {
     int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
     if (from <= to ? at > to : at < to) return false;
     entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
-    return entries.size() - before < limit;
+    return entries.size() < limit;
   };
   if (!tails_.Has(prefix)) {
     // First use of the key: read its newest entries once; later reads
@@ -82,15 +81,19 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, i
                         static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)))});
       return newest.size() <= IndexTails::kTailEntries;
     };
-    (void)cursor_->ScanFrom(prefix, prefix, collect);
-    if (newest.size() <= IndexTails::kTailEntries) {
+    absl::Status read = cursor_->ScanFrom(prefix, prefix, collect);
+    const bool whole = newest.size() <= IndexTails::kTailEntries;
+    if (whole) {
       std::reverse(newest.begin(), newest.end());
-    } else {
+    } else if (read.ok()) {
       newest.clear();
-      (void)cursor_->ScanBackFrom(prefix, absl::StrCat(prefix, "\xff"), collect);
+      read = cursor_->ScanBackFrom(prefix, absl::StrCat(prefix, "\xff"), collect);
     }
-    tails_.Fill(prefix, newest, newest.size() < IndexTails::kTailEntries);
-    if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
+    // A tail outlives the batch: one from a failed read would mislead later ones.
+    if (read.ok()) {
+      tails_.Fill(prefix, newest, whole);
+      if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
+    }
   }
   std::string start = prefix;
   if (from <= to) {
