@@ -413,8 +413,8 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
                            bytes != prepared_bytes.end() ? *bytes->second : p.event->SerializeAsString());
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
-    TicketUpdate update{key.first, key.second, state, new_events, rebuilt,
-                        refolded_from ? &*refolded_from : nullptr, watermark_after[key.first]};
+    TicketUpdate update{key.first, key.second, state, new_events, refolded_from ? &*refolded_from : nullptr,
+                        watermark_after[key.first]};
     for (TicketStage* stage : options_.stages) {
       if (absl::Status s = stage->OnTicketUpdated(update, context); !s.ok()) {
         return absl::Status(s.code(), absl::StrCat(stage->name(), ": ", s.message()));

@@ -93,11 +93,10 @@ struct TicketUpdate {
   internal::TicketState* after;
   // This batch's new events of the ticket, in sort order.
   const std::vector<const v1::TicketEvent*>& new_events;
-  // True when a late event forced a refold from the stored events; then
-  // `refolded_from` is the stored state before this batch (the refold
-  // started from an empty one, so what a stage keeps beyond the events, it
-  // carries over from there). Null when the events were folded in order.
-  bool rebuilt;
+  // When a late event forced a refold from the stored events: the stored
+  // state before this batch (the refold started from an empty one, so what a
+  // stage keeps beyond the events, it carries over from there). Null when the
+  // events were folded in order.
   const internal::TicketState* refolded_from;
   // The tenant's watermark after this batch (the latest event time seen).
   int64_t watermark_us;
