@@ -215,6 +215,7 @@ const char* StrategyName(Strategy s) { return kStrategyNames[s]; }
 struct PolitenessModel::Features {
   double strategies[kStrategyCount] = {};
   std::vector<absl::string_view> words;  // lowercase tokens of the writer's own text
+  std::vector<double> word_weights;      // the model's weight of each of them
   std::vector<Cue> cues;
   bool low_confidence = false;
 };
@@ -235,7 +236,7 @@ absl::StatusOr<std::unique_ptr<PolitenessModel>> PolitenessModel::FromText(absl:
     if (f[0] == "bias") {
       m->bias_ = weight;
     } else if (f[0] == "word") {
-      m->word_weights_[std::string(f[1])] = weight;
+      m->words_[std::string(f[1])].weight = weight;
     } else if (f[0] == "strategy") {
       bool known = false;
       for (int s = 0; s < kStrategyCount; ++s) {
@@ -256,9 +257,12 @@ absl::StatusOr<std::unique_ptr<PolitenessModel>> PolitenessModel::FromText(absl:
     if (entry.find(' ') != std::string::npos) {
       m->rude_phrases_.push_back(entry);
     } else {
-      m->rude_words_[entry] = 1;
+      m->words_[entry].rude = true;
     }
   }
+  for (const auto& [word, classes] : WordClasses()) m->words_[std::string(word)].classes = classes;
+  for (absl::string_view word : EnglishFunctionWords()) m->words_[std::string(word)].function_word = true;
+  for (const auto& [word, phrases] : PhrasesByFirstWord()) m->words_[std::string(word)].starts_phrase = true;
   return m;
 }
 
@@ -312,20 +316,24 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
   }
 
   f->words.clear();
+  f->word_weights.clear();
   int function_words = 0, lexicon_hits = 0;
+  static const WordInfo kUnknown;
   for (size_t t = 0; t < toks.size(); ++t) {
     const Tok& tok = toks[t];
     absl::string_view w = tok.word;
+    auto known = words_.find(w);
+    const WordInfo& info = known == words_.end() ? kUnknown : known->second;
     f->words.push_back(w);
+    f->word_weights.push_back(info.weight);
     size_t end = tok.begin + w.size();
-    if (EnglishFunctionWords().contains(w)) ++function_words;
+    if (info.function_word) ++function_words;
     if (const double* v = vader.Lookup(w)) {
       ++lexicon_hits;
       if (*v >= 1.0) f->strategies[kPositiveWords] += 1;
       if (*v <= -1.0) f->strategies[kNegativeWords] += 1;
     }
-    auto cls_it = WordClasses().find(w);
-    const uint32_t cls = cls_it == WordClasses().end() ? 0 : cls_it->second;
+    const uint32_t cls = info.classes;
     auto has = [cls](Strategy st) { return (cls >> st) & 1u; };
     if (has(kGratitude)) add_cue(kGratitude, tok.begin, end);
     if (has(kApology)) add_cue(kApology, tok.begin, end);
@@ -345,9 +353,9 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
     }
     // A sentence that opens with a bare verb is a command.
     if (tok.sentence_start && has(kImperative)) add_cue(kImperative, tok.begin, end);
-    if (rude_words_.contains(w)) add_cue(kProfanity, tok.begin, end);
+    if (info.rude) add_cue(kProfanity, tok.begin, end);
     // Multi-word cues starting at this word.
-    auto phrases = PhrasesByFirstWord().find(w);
+    auto phrases = info.starts_phrase ? PhrasesByFirstWord().find(w) : PhrasesByFirstWord().end();
     if (phrases != PhrasesByFirstWord().end()) {
       for (const Phrase* p : phrases->second) {
         size_t stop = tok.begin + p->text.size();
@@ -381,7 +389,6 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
 PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader& vader) const {
   thread_local Features f;
   std::fill(std::begin(f.strategies), std::end(f.strategies), 0.0);
-  f.words.clear();
   f.cues.clear();
   Extract(text, vader, &f);
   PolitenessAnalysis result;
@@ -390,9 +397,8 @@ PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader&
   result.frustration_cues = static_cast<int>(f.strategies[kFrustration]);
   double z = bias_;
   for (int s = 0; s < kStrategyCount; ++s) z += strategy_weights_[s] * f.strategies[s];
-  for (absl::string_view w : f.words) {
-    auto it = word_weights_.find(w);
-    if (it != word_weights_.end()) z += it->second;
+  for (double w : f.word_weights) {
+    if (w != 0) z += w;
   }
   result.politeness = std::tanh(z / 2);  // = 2·sigmoid(z) − 1
 

@@ -19,6 +19,7 @@
 #define RAPPORT_TONE_POLITENESS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,11 +74,19 @@ class PolitenessModel {
   struct Features;
   void Extract(absl::string_view text, const Vader& vader, Features* f) const;
 
+  // What every per-word table says of one word, so a token costs one lookup.
+  struct WordInfo {
+    uint32_t classes = 0;  // strategy bits of the word classes
+    bool function_word = false;
+    bool rude = false;
+    bool starts_phrase = false;  // some multi-word cue begins with it
+    double weight = 0;           // the model's weight of the word
+  };
+
   double bias_ = 0;
   double strategy_weights_[kStrategyCount] = {};
-  absl::flat_hash_map<std::string, double> word_weights_;
-  absl::flat_hash_map<std::string, int> rude_words_;  // word -> 1
-  std::vector<std::string> rude_phrases_;             // multi-word entries
+  absl::flat_hash_map<std::string, WordInfo> words_;
+  std::vector<std::string> rude_phrases_;  // multi-word entries
 };
 
 }  // namespace rapport::tone
