@@ -278,7 +278,6 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th) 
 void CrossTicket::Index(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t at,
                         const std::string& ticket) {
   context.writes().Put(Family::kIndex, Key(prefix, at, ticket), "");
-  written_.push_back({prefix, Entry{ticket, at}});
   std::vector<Entry>& entries = batched_[tenant][prefix];
   for (const Entry& e : entries) {
     if (e.at == at && e.ticket == ticket) return;  // a refold repeats its ticket's entries
@@ -371,17 +370,19 @@ absl::Status CrossTicket::Flush(const std::string& tenant, int64_t stored_until,
     CheckCreation(*state, th);
   }
   batch_.erase(tenant);
-  batched_.erase(tenant);
   return absl::OkStatus();
 }
 
 void CrossTicket::AfterBatch(bool committed) {
   if (committed) {
-    for (const auto& [prefix, e] : written_) tails_.Add(prefix, e.at, e.ticket);
+    for (const auto& [tenant, by_prefix] : batched_) {
+      for (const auto& [prefix, entries] : by_prefix) {
+        for (const Entry& e : entries) tails_.Add(prefix, e.at, e.ticket);
+      }
+    }
   } else {
     tails_.Clear();  // a failed commit may leave nothing certain about the store
   }
-  written_.clear();
   batch_.clear();
   batched_.clear();
   runs_.clear();

@@ -58,9 +58,6 @@ class CrossTicket {
   // Findings raised by the daily review rather than by the ticket's events.
   static bool IsPeriodic(const v1::Finding& finding);
 
-  // How many index keys have tails in memory (for tests).
-  size_t cached_keys() const { return tails_.keys(); }
-
  private:
   using Entry = IndexEntry;
   struct Seen {
@@ -109,10 +106,9 @@ class CrossTicket {
   Store::Cursor* cursor_ = nullptr;  // Flush's reader of the index, while it runs
   // Runs around (key prefix, time) already counted by this Flush.
   absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> runs_;
-  // This batch's index entries, by tenant and key prefix.
+  // This batch's index entries, by tenant and key prefix; they join the
+  // tails once the batch committed.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::vector<Entry>>> batched_;
-  // Every key entry the batch wrote (prefix, entry), for the tails once committed.
-  std::vector<std::pair<std::string, Entry>> written_;
   mutable IndexTails tails_;
   uint64_t tails_store_ = 0;  // Store::instance() the tails mirror
 };
