@@ -43,25 +43,30 @@ v1::EventError MakeError(uint32_t index, const v1::TicketEvent& event, const cha
   return error;
 }
 
+// What Ingestor::Prepare made for one event, found by the event's address.
+struct EventPreparation {
+  const std::string* bytes;
+  const std::vector<std::unique_ptr<PreparedEvent>>* by_stage;
+};
+using Preparations = absl::flat_hash_map<const v1::TicketEvent*, EventPreparation>;
+
 // The batch in progress: ticket and tenant records loaded once, changed in
 // memory, written once at the end.
 class BatchContext final : public StageContext {
  public:
-  BatchContext(Store* store, int64_t now, const std::vector<TicketStage*>& stages)
-      : store_(store), writes_(*store), now_(now), stages_(stages) {}
+  BatchContext(Store* store, int64_t now, const std::vector<TicketStage*>& stages, const Preparations& preparations)
+      : store_(store), writes_(*store), now_(now), stages_(stages), preparations_(preparations) {}
 
   const Store& store() const override { return *store_; }
   Store::Batch& writes() override { return writes_; }
   int64_t now_micros() const override { return now_; }
 
-  void AddPrepared(const v1::TicketEvent& event, const std::vector<std::unique_ptr<PreparedEvent>>& by_stage) {
-    prepared_[&event] = &by_stage;
-  }
   const PreparedEvent* Prepared(const TicketStage& stage, const v1::TicketEvent& event) const override {
-    auto it = prepared_.find(&event);
-    if (it == prepared_.end()) return nullptr;
-    for (size_t i = 0; i < stages_.size() && i < it->second->size(); ++i) {
-      if (stages_[i] == &stage) return (*it->second)[i].get();
+    auto it = preparations_.find(&event);
+    if (it == preparations_.end()) return nullptr;
+    const auto& by_stage = *it->second.by_stage;
+    for (size_t i = 0; i < stages_.size() && i < by_stage.size(); ++i) {
+      if (stages_[i] == &stage) return by_stage[i].get();
     }
     return nullptr;
   }
@@ -169,7 +174,7 @@ class BatchContext final : public StageContext {
   Store::Batch writes_;
   int64_t now_;
   const std::vector<TicketStage*>& stages_;
-  absl::flat_hash_map<const v1::TicketEvent*, const std::vector<std::unique_ptr<PreparedEvent>>*> prepared_;
+  const Preparations& preparations_;
   absl::flat_hash_map<std::string, internal::TicketState> tickets_;
   std::vector<std::string> order_;
   absl::flat_hash_map<std::string, internal::TenantState> tenants_;
@@ -251,8 +256,21 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
                                                                const std::vector<const PreparedBatch*>& prepared) {
   std::vector<v1::BatchAck> acks(batches.size());
   const int64_t now = options_.now_micros();
-  // An event's stored bytes: prepared, or serialized here.
-  absl::flat_hash_map<const v1::TicketEvent*, const std::string*> prepared_bytes;
+  Preparations preparations;
+  for (size_t b = 0; b < prepared.size() && b < batches.size(); ++b) {
+    if (prepared[b] == nullptr) continue;
+    const size_t n = std::min<size_t>(prepared[b]->bytes.size(), batches[b]->events_size());
+    for (size_t i = 0; i < n; ++i) {
+      preparations[&batches[b]->events(static_cast<int>(i))] = {&prepared[b]->bytes[i], &prepared[b]->by_stage[i]};
+    }
+  }
+  // An event's stored bytes: prepared, or serialized here (valid until the next call).
+  std::string serialized;
+  auto stored_bytes = [&](const v1::TicketEvent& event) -> const std::string& {
+    if (auto it = preparations.find(&event); it != preparations.end()) return *it->second.bytes;
+    serialized = event.SerializeAsString();
+    return serialized;
+  };
 
   // 1. Validate; collect the dedupe keys of the valid events.
   struct Candidate {
@@ -283,9 +301,6 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       }
       valid.push_back({b, &event});
       dedupe_keys.push_back(keys::Dedupe(event.tenant(), event.event_id()));
-      if (b < prepared.size() && prepared[b] != nullptr && static_cast<size_t>(i) < prepared[b]->bytes.size()) {
-        prepared_bytes[&event] = &prepared[b]->bytes[i];
-      }
     }
   }
 
@@ -306,9 +321,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
       std::string stored;
-      auto bytes = prepared_bytes.find(&event);
-      if (store_->Get(Family::kEvents, existing[k], &stored).ok() &&
-          stored != (bytes != prepared_bytes.end() ? *bytes->second : event.SerializeAsString())) {
+      if (store_->Get(Family::kEvents, existing[k], &stored).ok() && stored != stored_bytes(event)) {
         ++conflicting;
         Log(LogLevel::kWarning, "conflicting duplicate: first write wins",
             {{"tenant", event.tenant()}, {"event_id", event.event_id()}});
@@ -341,13 +354,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   absl::Cleanup after_batch = [&] {
     for (TicketStage* stage : options_.stages) stage->AfterBatch(committed);
   };
-  BatchContext context(store_, now, options_.stages);
-  for (size_t b = 0; b < prepared.size() && b < batches.size(); ++b) {
-    if (prepared[b] == nullptr) continue;
-    for (size_t i = 0; i < prepared[b]->by_stage.size() && i < static_cast<size_t>(batches[b]->events_size()); ++i) {
-      context.AddPrepared(batches[b]->events(static_cast<int>(i)), prepared[b]->by_stage[i]);
-    }
-  }
+  BatchContext context(store_, now, options_.stages, preparations);
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
@@ -408,9 +415,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     for (const Pending& p : fresh) {
       new_events.push_back(p.event);
       std::string event_key = keys::Event(key.first, key.second, p.occurred_us, p.arrival);
-      auto bytes = prepared_bytes.find(p.event);
-      context.writes().Put(Family::kEvents, event_key,
-                           bytes != prepared_bytes.end() ? *bytes->second : p.event->SerializeAsString());
+      context.writes().Put(Family::kEvents, event_key, stored_bytes(*p.event));
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
     }
     TicketUpdate update{key.first, key.second, state, new_events, refolded_from ? &*refolded_from : nullptr,
