@@ -260,22 +260,28 @@ Store::Cursor::Cursor(const Store& store, Family family)
 
 Store::Cursor::~Cursor() = default;
 
-absl::Status Store::Cursor::ScanFrom(absl::string_view prefix, absl::string_view start,
-                                     const std::function<bool(absl::string_view, absl::string_view)>& visit) {
-  for (it_->Seek(ToSlice(start)); it_->Valid(); it_->Next()) {
+absl::Status Store::Cursor::Scan(bool forward, absl::string_view prefix, absl::string_view start,
+                                 const std::function<bool(absl::string_view, absl::string_view)>& visit) {
+  if (forward) {
+    it_->Seek(ToSlice(start));
+  } else {
+    it_->SeekForPrev(ToSlice(start));
+  }
+  for (; it_->Valid(); forward ? it_->Next() : it_->Prev()) {
     absl::string_view key = ToView(it_->key());
     if (!absl::StartsWith(key, prefix) || !visit(key, ToView(it_->value()))) break;
   }
   return FromRocks(it_->status(), "scanning the store");
 }
 
+absl::Status Store::Cursor::ScanFrom(absl::string_view prefix, absl::string_view start,
+                                     const std::function<bool(absl::string_view, absl::string_view)>& visit) {
+  return Scan(/*forward=*/true, prefix, start, visit);
+}
+
 absl::Status Store::Cursor::ScanBackFrom(absl::string_view prefix, absl::string_view start,
                                          const std::function<bool(absl::string_view, absl::string_view)>& visit) {
-  for (it_->SeekForPrev(ToSlice(start)); it_->Valid(); it_->Prev()) {
-    absl::string_view key = ToView(it_->key());
-    if (!absl::StartsWith(key, prefix) || !visit(key, ToView(it_->value()))) break;
-  }
-  return FromRocks(it_->status(), "scanning the store");
+  return Scan(/*forward=*/false, prefix, start, visit);
 }
 
 absl::Status Store::Flush() {

@@ -109,6 +109,9 @@ class Store {
                               const std::function<bool(absl::string_view, absl::string_view)>& visit);
 
    private:
+    absl::Status Scan(bool forward, absl::string_view prefix, absl::string_view start,
+                      const std::function<bool(absl::string_view, absl::string_view)>& visit);
+
     std::unique_ptr<rocksdb::Iterator> it_;
   };
 
