@@ -53,7 +53,18 @@ TEST(Vader, Rules) {
       << "what follows 'but' weighs more";
   EXPECT_LT(Compound("I'm feeling under the weather"), 0) << "idiom";
   EXPECT_GT(Compound("thanks :)"), Compound("thanks")) << "emoticon";
-  EXPECT_EQ(Compound("no"), Compound("no")) << "deterministic";
+}
+
+// The reference's "no" rule (absent from older ports): "no" before a lexicon
+// word negates that word instead of counting as negative itself. A help desk
+// hears "no problems" and "no worries" all day; the values are the reference
+// implementation's (vaderSentiment 3.3.2).
+TEST(Vader, NoNegatesTheLexiconWordAfterIt) {
+  EXPECT_NEAR(Compound("I have had no problems since the update."), 0.3089, 5e-4);
+  EXPECT_NEAR(Compound("No worries, the laptop works again."), 0.3252, 5e-4);
+  EXPECT_NEAR(Compound("No problem, happy to help."), 0.2406, 5e-4);
+  EXPECT_LT(Compound("no"), 0) << "alone, 'no' keeps its own valence";
+  EXPECT_LT(Compound("There is no fix and no answer"), 0) << "'no' before a neutral word is not a negation";
 }
 
 TEST(Vader, EdgeInputs) {
