@@ -4,7 +4,7 @@ RAPPORT_PACKAGES=(
   g++ cmake ninja-build pkg-config python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev
+  libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev
 )
 
 rapport_install_deps() {
