@@ -413,8 +413,16 @@ PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader&
                     0.3 * std::max(0.0, -result.politeness);
   if (courteous && s[kProfanity] == 0) rudeness *= 0.7;
   result.rudeness = std::min(1.0, rudeness);
-  std::sort(f.cues.begin(), f.cues.end(), [](const Cue& a, const Cue& b) { return a.begin < b.begin; });
-  result.cues = f.cues;
+  // Longest first at each start, so that a phrase inside a longer one of the
+  // same kind ("already told you" in "I already told you") is shown once.
+  std::sort(f.cues.begin(), f.cues.end(),
+            [](const Cue& a, const Cue& b) { return a.begin != b.begin ? a.begin < b.begin : a.end > b.end; });
+  for (const Cue& cue : f.cues) {
+    bool inside = std::any_of(result.cues.begin(), result.cues.end(), [&](const Cue& kept) {
+      return kept.kind == cue.kind && kept.begin <= cue.begin && cue.end <= kept.end;
+    });
+    if (!inside) result.cues.push_back(cue);
+  }
   return result;
 }
 

@@ -39,6 +39,15 @@ TEST(Politeness, CuesCarryTheirSpans) {
   }
 }
 
+TEST(Politeness, ACueInsideALongerOneOfTheSameKindIsShownOnce) {
+  std::string text = "As I already told you, read the manual.";
+  std::vector<std::string> blame;
+  for (const Cue& c : Analyze(text).cues) {
+    if (c.kind == "blame") blame.push_back(text.substr(c.begin, c.end - c.begin));
+  }
+  EXPECT_EQ(blame, (std::vector<std::string>{"I already told you", "read the manual"}));
+}
+
 TEST(Rudeness, SupportSpecificCues) {
   struct Case {
     const char* text;
