@@ -118,6 +118,9 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
   internal::TicketState stored;
   if (store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes).ok() && stored.ParseFromString(bytes)) {
     *response.mutable_findings() = stored.findings();
+    // In the order they happened, as the timeline is.
+    std::stable_sort(response.mutable_findings()->begin(), response.mutable_findings()->end(),
+                     [](const v1::Finding& a, const v1::Finding& b) { return ToMicros(a.at()) < ToMicros(b.at()); });
     detect::SlaLedger ledger = detect::ReadLedger(
         stored, watermark, thresholds != nullptr ? thresholds->For(tenant) : detect::Thresholds());
     v1::SlaLedger* sla = response.mutable_sla();

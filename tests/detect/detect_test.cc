@@ -248,6 +248,19 @@ TEST_F(DetectTest, Stale) {
   EXPECT_FALSE(Has("B", "STALE")) << "legitimately waiting for the requester";
 }
 
+TEST_F(DetectTest, GetTicketListsFindingsInTheOrderTheyHappened) {
+  Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "The VPN drops every hour."),
+        Status("A", "a3", 13, v1::TICKET_STATUS_PENDING_REQUESTER)});
+  AdvanceTo(10 * kDayMin);
+  auto ticket = ReadTicket(*store_, "acme", "A");
+  ASSERT_TRUE(ticket.ok());
+  ASSERT_GE(ticket->findings_size(), 4) << "pause abuse, first response, reply gap, resolution, stale";
+  for (int i = 1; i < ticket->findings_size(); ++i) {
+    EXPECT_LE(ToMicros(ticket->findings(i - 1).at()), ToMicros(ticket->findings(i).at()))
+        << ticket->findings(i - 1).summary() << " / " << ticket->findings(i).summary();
+  }
+}
+
 TEST_F(DetectTest, RudeReplyWithEvidenceSpans) {
   Send({Created("A", "a1", 0), Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "The VPN drops every hour."),
         Comment("A", "a3", 20, ACTOR_ROLE_AGENT, "Not our problem. Talk to your manager."),
