@@ -170,25 +170,8 @@ bool LooksLikeCode(absl::string_view line) {
   return symbols >= 4 && symbols * 4 >= static_cast<int>(trimmed.size());
 }
 
-// Blanks (with spaces, keeping offsets) what the writer did not write
-// themselves: quoted lines, text in double quotes, fenced and pasted code.
-void MaskForeignText(absl::string_view text, std::string* masked) {
-  masked->assign(text.data(), text.size());
-  bool fenced = false;
-  size_t line_start = 0;
-  while (line_start <= masked->size()) {
-    size_t line_end = masked->find('\n', line_start);
-    if (line_end == std::string::npos) line_end = masked->size();
-    absl::string_view line = absl::string_view(text).substr(line_start, line_end - line_start);
-    absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
-    bool fence = absl::StartsWith(trimmed, "```");
-    if (fence || fenced || absl::StartsWith(trimmed, ">") || LooksLikeCode(line)) {
-      std::fill(masked->begin() + line_start, masked->begin() + line_end, ' ');
-    }
-    if (fence) fenced = !fenced;
-    line_start = line_end + 1;
-  }
-  // "..." quotations within a line.
+// "..." quotations within a line, blanked with spaces.
+void MaskInlineQuotes(std::string* masked) {
   for (size_t open = masked->find('"'); open != std::string::npos;) {
     size_t close = masked->find('"', open + 1);
     size_t newline = masked->find('\n', open + 1);
@@ -209,6 +192,26 @@ const WordSet& EnglishFunctionWords() {
 }
 
 }  // namespace
+
+bool MaskQuotedLines(absl::string_view text, std::string* masked) {
+  masked->assign(text.data(), text.size());
+  bool fenced = false, changed = false;
+  size_t line_start = 0;
+  while (line_start <= masked->size()) {
+    size_t line_end = masked->find('\n', line_start);
+    if (line_end == std::string::npos) line_end = masked->size();
+    absl::string_view line = text.substr(line_start, line_end - line_start);
+    absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+    bool fence = absl::StartsWith(trimmed, "```");
+    if (fence || fenced || absl::StartsWith(trimmed, ">") || LooksLikeCode(line)) {
+      std::fill(masked->begin() + line_start, masked->begin() + line_end, ' ');
+      changed = changed || !trimmed.empty();
+    }
+    if (fence) fenced = !fenced;
+    line_start = line_end + 1;
+  }
+  return changed;
+}
 
 const char* StrategyName(Strategy s) { return kStrategyNames[s]; }
 
@@ -266,9 +269,14 @@ absl::StatusOr<std::unique_ptr<PolitenessModel>> PolitenessModel::FromText(absl:
   return m;
 }
 
-void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Features* f) const {
+void PolitenessModel::Extract(absl::string_view text, const Vader& vader, bool lines_masked, Features* f) const {
   thread_local std::string masked, lower;
-  MaskForeignText(text, &masked);
+  if (lines_masked) {
+    masked.assign(text.data(), text.size());
+  } else {
+    MaskQuotedLines(text, &masked);
+  }
+  MaskInlineQuotes(&masked);
   LowerInto(masked, &lower);
   const absl::string_view low(lower);
   auto add_cue = [&](Strategy s, size_t begin, size_t end) {
@@ -386,11 +394,11 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, Featur
                       (n >= 4 && function_words * 10 < n && lexicon_hits == 0);
 }
 
-PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader& vader) const {
+PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader& vader, bool lines_masked) const {
   thread_local Features f;
   std::fill(std::begin(f.strategies), std::end(f.strategies), 0.0);
   f.cues.clear();
-  Extract(text, vader, &f);
+  Extract(text, vader, lines_masked, &f);
   PolitenessAnalysis result;
   result.low_confidence = f.low_confidence;
   if (f.low_confidence) return result;
@@ -428,7 +436,7 @@ PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader&
 
 std::string PolitenessModel::FeatureLine(absl::string_view text, const Vader& vader) const {
   Features f;
-  Extract(text, vader, &f);
+  Extract(text, vader, /*lines_masked=*/false, &f);
   std::string line;
   for (int s = 0; s < kStrategyCount; ++s) {
     if (f.strategies[s] != 0) absl::StrAppend(&line, line.empty() ? "" : " ", "s:", kStrategyNames[s], "=", f.strategies[s]);

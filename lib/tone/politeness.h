@@ -57,6 +57,11 @@ struct PolitenessAnalysis {
   std::vector<Cue> cues;
 };
 
+// Copies `text` into `masked` with the lines the writer did not write blanked
+// by spaces (offsets kept): quoted lines ('>'), fenced code, pasted code and
+// log lines. Returns whether anything was blanked.
+bool MaskQuotedLines(absl::string_view text, std::string* masked);
+
 class PolitenessModel {
  public:
   // `model`: lines "bias<TAB>-<TAB>w", "strategy<TAB>name<TAB>w", "word<TAB>token<TAB>w".
@@ -64,7 +69,9 @@ class PolitenessModel {
   static absl::StatusOr<std::unique_ptr<PolitenessModel>> FromText(absl::string_view model,
                                                                   absl::string_view rude_lexicon);
 
-  PolitenessAnalysis Analyze(absl::string_view text, const Vader& vader) const;
+  // `lines_masked`: the caller has already passed `text` through
+  // MaskQuotedLines, so only quotations within lines remain to be left out.
+  PolitenessAnalysis Analyze(absl::string_view text, const Vader& vader, bool lines_masked = false) const;
 
   // The feature values the model sees, as "name=value" pairs separated by
   // spaces (strategies as s:name, words as w:token).
@@ -72,7 +79,7 @@ class PolitenessModel {
 
  private:
   struct Features;
-  void Extract(absl::string_view text, const Vader& vader, Features* f) const;
+  void Extract(absl::string_view text, const Vader& vader, bool lines_masked, Features* f) const;
 
   // What every per-word table says of one word, so a token costs one lookup.
   struct WordInfo {

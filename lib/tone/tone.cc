@@ -70,10 +70,14 @@ absl::StatusOr<std::unique_ptr<ToneAnalyzer>> ToneAnalyzer::FromFiles(const std:
 
 ToneResult ToneAnalyzer::Analyze(absl::string_view text) const {
   ToneResult result;
-  PolitenessAnalysis p = politeness_->Analyze(text, *vader_);
+  // Both scores are of the writer's own lines: an agent quoting an angry
+  // message, or a requester pasting an error log, is not upset by it.
+  thread_local std::string own_lines;
+  const absl::string_view own = MaskQuotedLines(text, &own_lines) ? absl::string_view(own_lines) : text;
+  PolitenessAnalysis p = politeness_->Analyze(own, *vader_, /*lines_masked=*/true);
   result.low_confidence = p.low_confidence;
   if (p.low_confidence) return result;  // neutral: nothing here to judge
-  result.valence = vader_->Score(text);
+  result.valence = vader_->Score(own);
   result.sentiment = std::max(-1.0, result.valence.compound - 0.3 * std::min(3, p.frustration_cues));
   result.politeness = p.politeness;
   result.rudeness = p.rudeness;

@@ -128,6 +128,18 @@ TEST(Tone, SurvivesHostileInput) {
   EXPECT_NO_FATAL_FAILURE(Analyze(quotes));
 }
 
+TEST(Tone, SentimentIsTheWritersOwn) {
+  const std::string reply = "Thanks for waiting, I restored your mailbox.";
+  const ToneResult alone = Analyze(reply);
+  ToneResult quoting = Analyze("> This is terrible, you are useless and I hate this!\n\n" + reply);
+  EXPECT_EQ(quoting.valence.compound, alone.valence.compound) << "an agent quoting an angry message is not angry";
+  EXPECT_FALSE(quoting.rude);
+  const std::string report = "The export fails. Can you help?";
+  ToneResult pasted = Analyze(report + "\n2026-09-01 12:00:01 ERROR 0x80070005 fatal failure, crash, abort\n");
+  EXPECT_EQ(pasted.valence.compound, Analyze(report).valence.compound) << "a pasted log line is not the writer's mood";
+  EXPECT_LT(Analyze("This is terrible, I hate this!").valence.compound, -0.5) << "unquoted, the same words count";
+}
+
 TEST(Tone, ModelFilesAreValidatedOnLoad) {
   EXPECT_FALSE(PolitenessModel::FromText("bias\t-\tnot-a-number\n", "").ok());
   EXPECT_FALSE(PolitenessModel::FromText("strategy\tno_such_strategy\t1.0\n", "").ok());
