@@ -25,6 +25,7 @@ void FillClocks(const ticket::Clocks& clocks, v1::TicketClocks* out) {
 void FillTone(const std::string& text, v1::MessageTone* out) {
   tone::ToneResult r = tone::ToneAnalyzer::Default().Analyze(text);
   out->set_compound(r.valence.compound);
+  out->set_sentiment(r.sentiment);
   out->set_politeness(r.politeness);
   out->set_rudeness(r.rudeness);
   out->set_rude(r.rude);

@@ -71,8 +71,9 @@ std::string Describe(const v1::TimelineEntry& entry, v1::TicketStatus* status) {
           if (kinds.find(cue.kind()) == std::string::npos) absl::StrAppend(&kinds, kinds.empty() ? "" : ", ", cue.kind());
         }
         absl::StrAppend(&text, "  [RUDE: ", kinds, "]");
-      } else if (e.comment().public_() && entry.tone().compound() <= -0.5) {
-        absl::StrAppend(&text, absl::StrFormat("  [upset %.2f]", entry.tone().compound()));
+      } else if (e.comment().public_() && e.actor().role() == v1::ACTOR_ROLE_REQUESTER &&
+                 entry.tone().sentiment() <= -0.5) {
+        absl::StrAppend(&text, absl::StrFormat("  [upset %.2f]", entry.tone().sentiment()));
       }
       break;
     case v1::EVENT_KIND_SURVEY_RECEIVED:

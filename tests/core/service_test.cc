@@ -151,6 +151,8 @@ TEST_F(ServiceTest, GetTicketCarriesTheToneOfPublicMessagesOnly) {
   EXPECT_EQ(ticket.timeline(1).tone().cues(0).text(), "Not our problem");
   EXPECT_FALSE(ticket.timeline(2).has_tone()) << "internal notes are not scored";
   EXPECT_LT(ticket.timeline(3).tone().compound(), -0.3);
+  EXPECT_LT(ticket.timeline(3).tone().sentiment(), ticket.timeline(3).tone().compound())
+      << "\"I can't work\" is a help-desk frustration cue";
 }
 
 TEST_F(ServiceTest, GetTicketErrorsAreActionable) {
