@@ -82,14 +82,18 @@ const std::vector<Phrase>& Phrases() {
       {"read the faq", kBlame}, {"rtfm", kBlame}, {"as i already said", kBlame}, {"as i said", kBlame},
       {"as already said", kBlame}, {"i already told you", kBlame}, {"already told you", kBlame},
       {"like i said", kBlame}, {"you didn't even", kBlame}, {"you never", kBlame}, {"you failed to", kBlame},
-      {"how many times", kBlame}, {"for the last time", kBlame},
+      {"how many times", kBlame}, {"for the last time", kBlame}, {"did you even", kBlame}, {"do you even", kBlame},
+      {"per my last email", kBlame}, {"per my previous email", kBlame}, {"as previously stated", kBlame},
+      {"as stated before", kBlame}, {"as mentioned before", kBlame}, {"if you had read", kBlame},
+      {"if you'd read", kBlame}, {"stop wasting", kBlame}, {"wasting our time", kBlame},
       // Dismissal.
       {"not our problem", kDismissal}, {"not my problem", kDismissal}, {"works for me", kDismissal},
       {"works on my machine", kDismissal}, {"can't help you", kDismissal}, {"cannot help you", kDismissal},
       {"nothing we can do", kDismissal}, {"not my job", kDismissal}, {"not our job", kDismissal},
       {"deal with it", kDismissal}, {"talk to your manager", kDismissal}, {"not our responsibility", kDismissal},
       {"figure it out", kDismissal}, {"stop complaining", kDismissal}, {"not supported, period", kDismissal},
-      {"out of scope", kDismissal},
+      {"out of scope", kDismissal}, {"not my department", kDismissal}, {"not our department", kDismissal},
+      {"live with it", kDismissal}, {"it is what it is", kDismissal}, {"that's how it is", kDismissal},
       // Threats.
       {"breach of contract", kThreat}, {"will be closed", kThreat}, {"be closed if", kThreat},
       {"disciplinary", kThreat}, {"will be reported", kThreat}, {"report you", kThreat}, {"or else", kThreat},
@@ -98,7 +102,9 @@ const std::vector<Phrase>& Phrases() {
       // Sarcasm markers.
       {"obviously", kSarcasm}, {"clearly you", kSarcasm}, {"yeah right", kSarcasm}, {"good luck with that", kSarcasm},
       {"congratulations", kSarcasm}, {"genius", kSarcasm}, {"surely you", kSarcasm}, {"shocking", kSarcasm},
-      {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"nice try", kSarcasm},
+      {"what a surprise", kSarcasm}, {"thanks for nothing", kSarcasm}, {"thanks a lot for nothing", kSarcasm},
+      {"thank you for nothing", kSarcasm}, {"nice try", kSarcasm}, {"oh great", kSarcasm}, {"just great", kSarcasm},
+      {"just perfect", kSarcasm}, {"way to go", kSarcasm},
       // Frustration: how upset requesters write to a help desk, beyond what
       // general sentiment lexicons see.
       {"can't work", kFrustration}, {"cannot work", kFrustration}, {"can not work", kFrustration},
