@@ -62,6 +62,9 @@ TEST(Rudeness, SupportSpecificCues) {
       {"Obviously you didn't try restarting.", "sarcasm"},
       {"I ALREADY TOLD YOU TWICE. RESTART THE CLIENT.", "shouting"},
       {"This is a stupid question.", "profanity"},
+      {"Did you even try restarting it?", "blame"},
+      {"Whatever. Reboot and stop wasting our time.", "blame"},
+      {"Not my department, you'll have to live with it.", "dismissal"},
   };
   for (const auto& c : cases) {
     ToneResult r = Analyze(c.text);
