@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "detect/cross_ticket.h"
 #include "detect/findings.h"
 #include "detect/raise.h"
@@ -38,6 +39,43 @@ void RecordAgentTone(const tone::ToneResult& tone, const std::string& event_id, 
   }
   d->set_agent_toned_messages(d->agent_toned_messages() + 1);
   d->set_agent_tone_points(d->agent_tone_points() + points);
+}
+
+// `text` on one line, cut to about `max` bytes (at a word) with an ellipsis.
+std::string OneLine(absl::string_view text, size_t max) {
+  std::string line;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line.push_back(space ? ' ' : c);
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.size() <= max) return line;
+  size_t cut = line.rfind(' ', max);
+  line.resize(cut == std::string::npos || cut < max / 2 ? max : cut);
+  return line + "…";
+}
+
+// What a person needs to see of a rude reply: up to two of its cue texts,
+// quoted ("Not our problem", "Talk to your manager"), then a space. Specific
+// cues first; shouting (the whole message) and bare commands only when there
+// is nothing else.
+std::string QuotedCues(absl::string_view text, const std::vector<tone::Cue>& cues) {
+  auto rank = [](const tone::Cue& c) { return c.kind == "shouting" ? 1 : c.kind == "imperative" ? 2 : 0; };
+  std::vector<const tone::Cue*> chosen;
+  for (int r = 0; r < 3 && chosen.empty(); ++r) {
+    for (const tone::Cue& c : cues) {
+      if (rank(c) != r || chosen.size() == 2 || c.end > text.size() || c.begin >= c.end) continue;
+      bool overlaps = std::any_of(chosen.begin(), chosen.end(),
+                                  [&](const tone::Cue* k) { return c.begin < k->end && k->begin < c.end; });
+      if (!overlaps) chosen.push_back(&c);
+    }
+  }
+  std::vector<std::string> quoted;
+  for (const tone::Cue* c : chosen) {
+    quoted.push_back(absl::StrCat("\"", OneLine(text.substr(c->begin, c->end - c->begin), 40), "\""));
+  }
+  return quoted.empty() ? "" : absl::StrCat(absl::StrJoin(quoted, ", "), " ");
 }
 
 // The resolution clock runs while the requester waits for IT, and through
@@ -177,7 +215,8 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
           for (const tone::Cue& c : tone.cues) severe |= c.kind == "threat" || c.kind == "profanity";
           v1::Finding* f = Raise(s, v1::FINDING_KIND_RUDE_REPLY, absl::StrCat("rude:", event.event_id()), t,
                                  severe ? v1::SEVERITY_HIGH : v1::SEVERITY_MEDIUM,
-                                 absl::StrFormat("rude reply to the requester (rudeness %.2f)", tone.rudeness),
+                                 absl::StrFormat("rude reply %s(rudeness %.2f)", QuotedCues(text, tone.cues),
+                                                 tone.rudeness),
                                  event.actor().id());
           for (const tone::Cue& c : tone.cues) {
             v1::Evidence* e = f->add_evidence();
@@ -191,8 +230,8 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
                    !Acknowledges(text)) {
           v1::Finding* f = Raise(s, v1::FINDING_KIND_CURT_TO_UPSET_REQUESTER, absl::StrCat("curt:", event.event_id()), t,
                                  v1::SEVERITY_MEDIUM,
-                                 absl::StrFormat("a %d-word reply with no acknowledgement to an upset requester",
-                                                 CountWords(text)),
+                                 absl::StrFormat("curt reply \"%s\" (%d word%s, no acknowledgement) to an upset requester",
+                                                 OneLine(text, 60), CountWords(text), CountWords(text) == 1 ? "" : "s"),
                                  event.actor().id());
           *f->add_evidence() = MakeEvidence(d->last_requester_text_event(), d->last_requester_message_us(),
                                             absl::StrFormat("requester sentiment %.2f", d->requester_last_compound()));

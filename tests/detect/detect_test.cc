@@ -274,6 +274,8 @@ TEST_F(DetectTest, RudeReplyWithEvidenceSpans) {
     ASSERT_GT(f.evidence_size(), 0);
     EXPECT_EQ(f.evidence(0).event_id(), "a3");
     EXPECT_EQ(f.evidence(0).text(), "Not our problem");
+    EXPECT_EQ(f.summary().rfind("rude reply \"Not our problem\", \"Talk to your manager\" (rudeness ", 0), 0u)
+        << f.summary();
   }
   EXPECT_EQ(rude, 1) << "the internal note is not a reply to the requester";
 }
@@ -283,6 +285,13 @@ TEST_F(DetectTest, CurtToUpsetRequester) {
         Comment("A", "a2", 10, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. I can't work like this."),
         Comment("A", "a3", 20, ACTOR_ROLE_AGENT, "Restart it.")});
   EXPECT_TRUE(Has("A", "CURT_TO_UPSET_REQUESTER"));
+  auto curt = ReadTicket(*store_, "acme", "A");
+  ASSERT_TRUE(curt.ok());
+  for (const auto& f : curt->findings()) {
+    if (f.kind() == v1::FINDING_KIND_CURT_TO_UPSET_REQUESTER) {
+      EXPECT_EQ(f.summary(), "curt reply \"Restart it.\" (2 words, no acknowledgement) to an upset requester");
+    }
+  }
   Send({Created("B", "b1", 0),
         Comment("B", "b2", 10, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. I can't work like this."),
         Comment("B", "b3", 20, ACTOR_ROLE_AGENT, "I'm sorry, please restart it.")});
