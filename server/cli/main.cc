@@ -1,4 +1,5 @@
 // rapport: the command-line client of rapportd.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,28 +17,35 @@ struct Command {
 const Command kCommands[] = {
     {"ingest", rapport::cli::RunIngest,
      "ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl   replay canonical events\n"
-     "  rapport ingest --adapter NAME --tenant T [--mapping M] FILE   replay a native export (servicenow, jira, …)"},
+     "  rapport ingest --adapter servicenow|jira|zendesk|freshservice|jsonl|csv --tenant T [--mapping NAME|FILE.json]\n"
+     "         [--adapter-config FILE.json] [--plugin-dir DIR] FILE   replay a native export"},
     {"ticket", rapport::cli::RunTicket, "ticket --tenant T TICKET_ID                 one ticket's timeline and clocks"},
     {"tickets", rapport::cli::RunTickets,
      "tickets --tenant T [--order reopened|reassigned|requester-wait|agent-wait|recent] [--open] [--limit N]"},
     {"findings", rapport::cli::RunFindings,
-     "findings --tenant T [--kind K] [--agent A|--team T|--ticket ID|...] [--since DATE] [--summary]"},
+     "findings --tenant T [--kind K[,K...]] [--agent A|--team T|--requester R|--ticket ID|--department D|--service S]\n"
+     "         [--since DATE | --window 30d] [--min-severity S] [--limit N] [--summary]   what the detectors found"},
     {"score", rapport::cli::RunScore,
-     "score --tenant T [--agent A|--team T|--ticket ID|...] [--window 30d]   the support-experience score"},
+     "score --tenant T [--agent A|--team T|--requester R|--department D|--service S|--ticket ID]\n"
+     "         [--window 30d | --since DATE [--until DATE]]   the support-experience score"},
     {"top", rapport::cli::RunTop,
-     "top agents|teams|... --tenant T [--window 30d] [--order worst|best|declined|improved]   rankings"},
+     "top agents|teams|requesters|departments|services|tickets --tenant T [--window 30d | --since DATE [--until DATE]]\n"
+     "         [--order worst|best|declined|improved] [--limit N]   rankings"},
     {"explain", rapport::cli::RunExplain,
-     "explain --tenant T [--agent A|--team T|--ticket ID|...] [--window 30d]   what makes up a score"},
+     "explain --tenant T [--agent A|--team T|...] [--window 30d | --since DATE [--until DATE]]   what makes up a score"},
     {"plugins", rapport::cli::RunPlugins, "plugins                                      adapters offered, modules refused"},
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},
     {"health", rapport::cli::RunHealth, "health [--wait SECONDS]                       is rapportd serving?"},
 };
 
+constexpr char kCommonOptions[] =
+    "common options: --server HOST:PORT (or $RAPPORT_SERVER; default 127.0.0.1:50051), --json, --help\n";
+
 void Usage(std::ostream& out) {
   out << "usage: rapport COMMAND [options]\n\ncommands:\n";
   for (const Command& c : kCommands) out << "  rapport " << c.usage << "\n";
-  out << "\ncommon options: --server HOST:PORT (or $RAPPORT_SERVER; default 127.0.0.1:50051), --json\n";
+  out << "\n" << kCommonOptions;
 }
 
 }  // namespace
@@ -49,8 +57,14 @@ int main(int argc, char** argv) {
   }
   std::string name = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
+  const bool help = std::any_of(rest.begin(), rest.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
   for (const Command& c : kCommands) {
-    if (name == c.name) return c.run(rest);
+    if (name != c.name) continue;
+    if (help) {
+      std::cout << "usage: rapport " << c.usage << "\n\n" << kCommonOptions;
+      return 0;
+    }
+    return c.run(rest);
   }
   std::cerr << "rapport: unknown command '" << name << "'\n";
   Usage(std::cerr);
