@@ -41,21 +41,6 @@ void RecordAgentTone(const tone::ToneResult& tone, const std::string& event_id, 
   d->set_agent_tone_points(d->agent_tone_points() + points);
 }
 
-// `text` on one line, cut to about `max` bytes (at a word) with an ellipsis.
-std::string OneLine(absl::string_view text, size_t max) {
-  std::string line;
-  for (char c : text) {
-    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
-    if (space && (line.empty() || line.back() == ' ')) continue;
-    line.push_back(space ? ' ' : c);
-  }
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  if (line.size() <= max) return line;
-  size_t cut = line.rfind(' ', max);
-  line.resize(cut == std::string::npos || cut < max / 2 ? max : cut);
-  return line + "…";
-}
-
 // What a person needs to see of a rude reply: up to two of its cue texts,
 // quoted ("Not our problem", "Talk to your manager"), then a space. Specific
 // cues first; shouting (the whole message) and bare commands only when there

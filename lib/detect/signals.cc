@@ -29,6 +29,24 @@ int CountWords(absl::string_view text) {
   return words;
 }
 
+std::string OneLine(absl::string_view text, size_t max) {
+  std::string line;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line.push_back(space ? ' ' : c);
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  if (line.size() <= max) return line;
+  size_t cut = line.rfind(' ', max);
+  if (cut == std::string::npos || cut < max / 2) {
+    cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 letter
+  }
+  line.resize(cut);
+  return line + "…";
+}
+
 bool AsksSomething(absl::string_view text) {
   std::string lower = absl::AsciiStrToLower(text);
   return absl::StrContains(lower, "?") ||

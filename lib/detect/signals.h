@@ -3,6 +3,9 @@
 #ifndef RAPPORT_DETECT_SIGNALS_H_
 #define RAPPORT_DETECT_SIGNALS_H_
 
+#include <cstddef>
+#include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace rapport::detect {
@@ -27,6 +30,10 @@ bool NeedsAnswer(absl::string_view text);
 bool Acknowledges(absl::string_view text);
 
 int CountWords(absl::string_view text);
+
+// `text` on one line (runs of white space as one space), cut at a word to
+// about `max` bytes with an ellipsis, never inside a UTF-8 character.
+std::string OneLine(absl::string_view text, size_t max);
 
 }  // namespace rapport::detect
 
