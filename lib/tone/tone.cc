@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tone/emoji.h"
 
 extern const unsigned char kPolitenessModel[];
 extern const size_t kPolitenessModel_size;
@@ -72,12 +73,23 @@ ToneResult ToneAnalyzer::Analyze(absl::string_view text) const {
   ToneResult result;
   // Both scores are of the writer's own lines: an agent quoting an angry
   // message, or a requester pasting an error log, is not upset by it.
-  thread_local std::string own_lines;
-  const absl::string_view own = MaskQuotedLines(text, &own_lines) ? absl::string_view(own_lines) : text;
+  thread_local std::string own_lines, described;
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> origin;
+  absl::string_view own = MaskQuotedLines(text, &own_lines) ? absl::string_view(own_lines) : text;
+  // Emoji are read as words ("ok 🙂" as "ok slightly smiling face"), for
+  // politeness as for valence; cue spans are mapped back to `text`.
+  const bool has_emoji = EmojiDescriptions::Default().Describe(own, &described, &origin);
+  if (has_emoji) own = described;
   PolitenessAnalysis p = politeness_->Analyze(own, *vader_, /*lines_masked=*/true);
   result.low_confidence = p.low_confidence;
   if (p.low_confidence) return result;  // neutral: nothing here to judge
-  result.valence = vader_->Score(own);
+  result.valence = vader_->ScoreDescribed(own);
+  if (has_emoji) {
+    for (Cue& cue : p.cues) {
+      cue.end = origin[cue.end - 1].second;
+      cue.begin = origin[cue.begin].first;
+    }
+  }
   result.sentiment = std::max(-1.0, result.valence.compound - 0.3 * std::min(3, p.frustration_cues));
   result.politeness = p.politeness;
   result.rudeness = p.rudeness;

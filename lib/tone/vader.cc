@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tone/emoji.h"
 
 extern const unsigned char kVaderLexicon[];
 extern const size_t kVaderLexicon_size;
@@ -144,6 +145,7 @@ absl::string_view Join(const std::vector<Token>& tokens, int from, int to, std::
 }
 
 struct Scratch {
+  std::string described;  // the text with its emoji described, when it has any
   std::string lower;
   std::vector<Token> tokens;
   std::vector<double> sentiments;
@@ -203,6 +205,11 @@ const double* Vader::Lookup(absl::string_view lowercase_token) const {
 }
 
 Valence Vader::Score(absl::string_view text) const {
+  Scratch& s = ThreadScratch();
+  return ScoreDescribed(EmojiDescriptions::Default().Describe(text, &s.described, nullptr) ? s.described : text);
+}
+
+Valence Vader::ScoreDescribed(absl::string_view text) const {
   Scratch& s = ThreadScratch();
   LowerInto(text, &s.lower);
   s.tokens.clear();

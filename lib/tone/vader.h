@@ -2,7 +2,8 @@
 // lexicon of word valences plus the rules of the reference implementation —
 // negation, boosters and dampeners, ALL-CAPS emphasis among mixed case,
 // exclamation and question emphasis, the contrastive "but", "least",
-// idioms and special multi-word cases; emoticons are lexicon entries.
+// idioms and special multi-word cases; emoticons are lexicon entries, and
+// emoji read as their descriptions (tone/emoji.h), as the reference does.
 //
 //   auto vader = Vader::FromEmbedded();
 //   Valence v = vader->Score("The VPN works now, thanks a lot!");   // v.compound > 0
@@ -37,6 +38,9 @@ class Vader {
   static absl::StatusOr<std::unique_ptr<Vader>> FromText(absl::string_view lexicon);
 
   Valence Score(absl::string_view text) const;
+  // Score() of a text whose emoji have already been described
+  // (EmojiDescriptions::Describe), without looking for them again.
+  Valence ScoreDescribed(absl::string_view text) const;
 
   // The valence of one lowercase token, or nullptr.
   const double* Lookup(absl::string_view lowercase_token) const;

@@ -143,6 +143,22 @@ TEST(Tone, SentimentIsTheWritersOwn) {
   EXPECT_LT(Analyze("This is terrible, I hate this!").valence.compound, -0.5) << "unquoted, the same words count";
 }
 
+TEST(Tone, EmojiAreReadNotTakenForAnotherLanguage) {
+  ToneResult thumbs = Analyze("thanks \xf0\x9f\x91\x8d");  // 👍
+  EXPECT_FALSE(thumbs.low_confidence);
+  EXPECT_GT(thumbs.valence.compound, 0.3);
+  EXPECT_LT(Analyze("still broken \xf0\x9f\x98\xa1").valence.compound, -0.3);  // 😡
+  const std::string text = "\xf0\x9f\x99\x84 Not our problem.";                // 🙄
+  ToneResult rolled = Analyze(text);
+  ASSERT_FALSE(rolled.cues.empty());
+  for (const Cue& c : rolled.cues) {
+    ASSERT_LE(c.end, text.size());
+    if (c.kind == "dismissal") {
+      EXPECT_EQ(text.substr(c.begin, c.end - c.begin), "Not our problem");
+    }
+  }
+}
+
 TEST(Tone, ModelFilesAreValidatedOnLoad) {
   EXPECT_FALSE(PolitenessModel::FromText("bias\t-\tnot-a-number\n", "").ok());
   EXPECT_FALSE(PolitenessModel::FromText("strategy\tno_such_strategy\t1.0\n", "").ok());

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tone/emoji.h"
 #include "tone/tone.h"
 
 namespace rapport::tone {
@@ -65,6 +66,40 @@ TEST(Vader, NoNegatesTheLexiconWordAfterIt) {
   EXPECT_NEAR(Compound("No problem, happy to help."), 0.2406, 5e-4);
   EXPECT_LT(Compound("no"), 0) << "alone, 'no' keeps its own valence";
   EXPECT_LT(Compound("There is no fix and no answer"), 0) << "'no' before a neutral word is not a negation";
+}
+
+// Emoji read as their descriptions, as the reference (vaderSentiment 3.3.2)
+// does, including its quirks: one code point per entry, and no space after a
+// description ("great👍thanks" reads "great thumbs upthanks").
+TEST(Vader, ReadsEmojiAsTheReferenceDoes) {
+  const Published examples[] = {
+      {"thanks \xf0\x9f\x91\x8d", 0.4404},                                   // 👍
+      {"it works again \xf0\x9f\x8e\x89\xf0\x9f\x8e\x89", 0.6597},         // 🎉🎉
+      {"still broken \xf0\x9f\x98\xa1", -0.4767},                             // 😡
+      {"ok \xf0\x9f\x99\x82", 0.6003},                                        // 🙂 slightly smiling face
+      {"\xf0\x9f\x98\x8d\xf0\x9f\x98\x8d\xf0\x9f\x98\x8d love it", 0.9217},  // 😍😍😍
+      {"great\xf0\x9f\x91\x8dthanks", 0.6249},
+      {"not our problem \xf0\x9f\x99\x84", 0.3089},                           // 🙄
+      {"I \xe2\x9d\xa4\xef\xb8\x8f this fix", 0.0},                          // ❤️: two code points, no entry
+  };
+  for (const auto& e : examples) EXPECT_NEAR(Compound(e.text), e.compound, 5e-4) << e.text;
+  EXPECT_GT(Compound("ok \xf0\x9f\x99\x82"), Compound("ok")) << "the smile counts";
+}
+
+TEST(Emoji, DescribesAndMapsBack) {
+  const EmojiDescriptions& emoji = EmojiDescriptions::Default();
+  std::string out;
+  std::vector<std::pair<uint32_t, uint32_t>> origin;
+  EXPECT_FALSE(emoji.Describe("plain ASCII, caf\xc3\xa9 and \xff bytes", &out, &origin));
+  const std::string text = "ok \xf0\x9f\x99\x82 thanks";
+  ASSERT_TRUE(emoji.Describe(text, &out, &origin));
+  EXPECT_EQ(out, "ok slightly smiling face thanks");
+  ASSERT_EQ(origin.size(), out.size());
+  EXPECT_EQ(origin[out.find("smiling")], (std::pair<uint32_t, uint32_t>(3, 7))) << "a description stands for the emoji";
+  EXPECT_EQ(origin[out.find("thanks")].first, text.find("thanks"));
+  EXPECT_FALSE(EmojiDescriptions::FromText("").ok());
+  EXPECT_FALSE(EmojiDescriptions::FromText("\xf0\x9f\x99\x82\n").ok()) << "no description";
+  EXPECT_TRUE(EmojiDescriptions::FromText("\xf0\x9f\x99\x82\tsmile\n").ok());
 }
 
 TEST(Vader, EdgeInputs) {
