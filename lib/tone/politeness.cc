@@ -197,6 +197,40 @@ const WordSet& EnglishFunctionWords() {
   return *words;
 }
 
+// The first `count` lines of `text` (after a line break), for lookahead.
+absl::string_view NextLines(absl::string_view rest, int count) {
+  size_t end = 0;
+  for (int k = 0; k <= count && end != absl::string_view::npos; ++k) end = rest.find('\n', end + 1);
+  return rest.substr(0, end);
+}
+
+// A line that opens an earlier message quoted below a reply, as mail clients
+// write it: "On Mon, … Bob <bob@…> wrote:" (possibly wrapped onto the next
+// line), "-----Original Message-----", "Begin forwarded message:", or a
+// "From:" line followed by a "Sent:"/"Date:" line (Outlook, Apple Mail), and
+// their German and French forms. `rest` is the text after the line.
+bool OpensQuotedThread(absl::string_view line, absl::string_view rest) {
+  if (line.empty()) return false;
+  auto within = [&](absl::string_view needle) {
+    return absl::StrContains(line, needle) || absl::StrContains(NextLines(rest, 1), needle);
+  };
+  if (absl::StartsWith(line, "On ")) return within("wrote:");
+  if (absl::StartsWith(line, "Am ")) return within("schrieb");
+  if (absl::StartsWith(line, "Le ")) return within("a \xc3\xa9" "crit");
+  if (absl::StartsWith(line, "-----") || absl::StartsWith(line, "Begin forwarded message")) {
+    return absl::StrContains(line, "riginal") || absl::StrContains(line, "orward") ||
+           absl::StrContains(line, "Urspr\xc3\xbcngliche");
+  }
+  if (absl::StartsWith(line, "From:") || absl::StartsWith(line, "Von:") || absl::StartsWith(line, "De :") ||
+      absl::StartsWith(line, "De:")) {
+    absl::string_view next = NextLines(rest, 4);
+    for (absl::string_view header : {"\nSent:", "\nDate:", "\nGesendet:", "\nDatum:", "\nEnvoy\xc3\xa9"}) {
+      if (absl::StrContains(next, header)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool MaskQuotedLines(absl::string_view text, std::string* masked) {
@@ -208,6 +242,12 @@ bool MaskQuotedLines(absl::string_view text, std::string* masked) {
     if (line_end == std::string::npos) line_end = masked->size();
     absl::string_view line = text.substr(line_start, line_end - line_start);
     absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(line);
+    if (!fenced && OpensQuotedThread(trimmed, text.substr(line_end))) {
+      // Everything from here down is the earlier thread, not this reply.
+      changed = changed || absl::StripAsciiWhitespace(text.substr(line_start)).size() > 0;
+      std::fill(masked->begin() + line_start, masked->end(), ' ');
+      break;
+    }
     bool fence = absl::StartsWith(trimmed, "```");
     if (fence || fenced || absl::StartsWith(trimmed, ">") || LooksLikeCode(line)) {
       std::fill(masked->begin() + line_start, masked->begin() + line_end, ' ');

@@ -59,7 +59,8 @@ struct PolitenessAnalysis {
 
 // Copies `text` into `masked` with the lines the writer did not write blanked
 // by spaces (offsets kept): quoted lines ('>'), fenced code, pasted code and
-// log lines. Returns whether anything was blanked.
+// log lines, and an earlier mail thread below the reply (from its "On … wrote:"
+// or "From:/Sent:" header down). Returns whether anything was blanked.
 bool MaskQuotedLines(absl::string_view text, std::string* masked);
 
 class PolitenessModel {

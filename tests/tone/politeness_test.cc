@@ -98,6 +98,24 @@ TEST(Rudeness, QuotedTextIsNotTheWritersOwn) {
   EXPECT_TRUE(Analyze("This is fucking useless.").rude);
 }
 
+TEST(Rudeness, AnEarlierMailThreadBelowTheReplyIsNotTheReply) {
+  const std::string reply = "Hi Bob, I have reset your password, please try again.\n\n";
+  const std::string angry = "\nThis is useless, you idiots never fix anything! Damn it.";
+  for (const std::string& header : {
+           std::string("From: Bob Miller\nSent: Monday, September 1, 2026 10:00\nTo: IT Service Desk\nSubject: RE: x\n"),
+           std::string("On Mon, Sep 1, 2026 at 10:00 AM Bob <\nbob@example.com> wrote:"),
+           std::string("-----Original Message-----"),
+           std::string("Von: Bob Miller\nGesendet: Montag, 1. September 2026 10:00\n"),
+           std::string("Am 01.09.2026 um 10:00 schrieb Bob Miller:"),
+       }) {
+    ToneResult r = Analyze(reply + header + angry);
+    EXPECT_FALSE(r.rude) << header;
+    EXPECT_GT(r.valence.compound, 0) << header;
+  }
+  EXPECT_TRUE(Analyze("From: the logs I can see it. Damn idiots broke it.").rude) << "prose starting with From:";
+  EXPECT_TRUE(Analyze(reply + angry).rude) << "without a thread header the words are the writer's";
+}
+
 TEST(Rudeness, PastedCodeAndLogsAreIgnored) {
   std::string reply =
       "Thanks, I found this in the log:\n"
