@@ -1,6 +1,7 @@
 #include "tone/politeness.h"
 
 #include <algorithm>
+#include <tuple>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -231,11 +232,51 @@ bool OpensQuotedThread(absl::string_view line, absl::string_view rest) {
   return false;
 }
 
+// Where the next Jira wiki-markup block marker ("{quote}", "{code}",
+// "{code:java}", "{noformat}") starts at or after `from`, and its length.
+std::pair<size_t, size_t> NextJiraMarker(absl::string_view line, size_t from) {
+  for (size_t at = line.find('{', from); at != absl::string_view::npos; at = line.find('{', at + 1)) {
+    absl::string_view rest = line.substr(at + 1);
+    for (absl::string_view name : {"quote", "code", "noformat"}) {
+      if (!absl::StartsWith(rest, name)) continue;
+      size_t close = line.find('}', at);
+      char after = rest.size() > name.size() ? rest[name.size()] : '\0';
+      if (close != absl::string_view::npos && (after == '}' || after == ':')) return {at, close + 1 - at};
+    }
+  }
+  return {absl::string_view::npos, 0};
+}
+
+// Blanks the Jira-markup blocks of one line (at `offset` in `masked`), the
+// whole line while `inside` one; returns whether a block stays open.
+bool MaskJiraBlocks(absl::string_view line, size_t offset, bool inside, std::string* masked, bool* changed) {
+  size_t block_start = 0, pos = 0;
+  auto blank = [&](size_t from, size_t to) {
+    if (to > from) {
+      *changed = *changed || !absl::StripAsciiWhitespace(line.substr(from, to - from)).empty();
+      std::fill(masked->begin() + offset + from, masked->begin() + offset + to, ' ');
+    }
+  };
+  for (auto [at, length] = NextJiraMarker(line, pos); at != absl::string_view::npos;
+       std::tie(at, length) = NextJiraMarker(line, pos)) {
+    if (inside) {
+      blank(block_start, at + length);
+    } else {
+      block_start = at;
+    }
+    inside = !inside;
+    pos = at + length;
+  }
+  if (inside) blank(block_start, line.size());
+  return inside;
+}
+
 }  // namespace
 
 bool MaskQuotedLines(absl::string_view text, std::string* masked) {
   masked->assign(text.data(), text.size());
   bool fenced = false, changed = false;
+  bool jira_block = false;  // inside {quote}, {code} or {noformat}
   size_t line_start = 0;
   while (line_start <= masked->size()) {
     size_t line_end = masked->find('\n', line_start);
@@ -249,7 +290,11 @@ bool MaskQuotedLines(absl::string_view text, std::string* masked) {
       break;
     }
     bool fence = absl::StartsWith(trimmed, "```");
-    if (fence || fenced || absl::StartsWith(trimmed, ">") || LooksLikeCode(line)) {
+    // Jira wiki markup: {quote}, {code} and {noformat} blocks, "bq." lines.
+    if (!fence && !fenced && (jira_block || line.find('{') != absl::string_view::npos)) {
+      jira_block = MaskJiraBlocks(line, line_start, jira_block, masked, &changed);
+    }
+    if (fence || fenced || absl::StartsWith(trimmed, ">") || absl::StartsWith(trimmed, "bq. ") || LooksLikeCode(line)) {
       std::fill(masked->begin() + line_start, masked->begin() + line_end, ' ');
       changed = changed || !trimmed.empty();
     }

@@ -17,8 +17,32 @@
 namespace rapport::adapters {
 namespace {
 
+void FlattenAdf(const Json& node, std::string* out);
+
+// A block whose text is someone else's (a quotation) or not prose (code),
+// written the way the tone engine recognises and sets aside: "> " lines
+// and ``` fences.
+void FlattenAdfBlock(const Json& node, const std::string& type, std::string* out) {
+  std::string inner;
+  if (node.contains("content")) FlattenAdf(node["content"], &inner);
+  while (!inner.empty() && inner.back() == '\n') inner.pop_back();
+  if (!out->empty() && out->back() != '\n') *out += '\n';
+  if (type == "codeBlock") {
+    *out += "```\n" + inner + "\n```\n";
+    return;
+  }
+  size_t start = 0;
+  do {
+    size_t end = inner.find('\n', start);
+    *out += "> " + inner.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+    start = end == std::string::npos ? end : end + 1;
+  } while (start != std::string::npos);
+}
+
 void FlattenAdf(const Json& node, std::string* out) {
   if (node.is_object()) {
+    const std::string block = node.value("type", "");
+    if (block == "blockquote" || block == "codeBlock") return FlattenAdfBlock(node, block, out);
     if (node.value("type", "") == "text" && node.contains("text") && node["text"].is_string()) {
       *out += node["text"].get<std::string>();
     }

@@ -116,6 +116,13 @@ TEST_F(AdaptersTest, JiraWebhooks) {
   EXPECT_EQ(adf.events[0].comment().text(), "It still drops, every hour.\nPlease help.");
   EXPECT_EQ(adf.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
   EXPECT_TRUE(adf.events[0].comment().public_());
+  // Quotations and code blocks keep their shape, so the tone engine sets them aside.
+  Translation quoting = Translate("jira", Fixture("jira/comment_created_adf_quote.json"));
+  ASSERT_EQ(quoting.events.size(), 1u);
+  EXPECT_EQ(quoting.events[0].comment().text(),
+            "> This is useless, you idiots never fix anything!\n> Damn it.\n"
+            "I'm sorry about the trouble. The log says:\n```\nFATAL stupid crash 0x80070005\n```\n"
+            "I have fixed the permission, thanks for your patience.");
 
   // A custom workflow status, mapped per tenant.
   std::string custom = Fixture("jira/issue_updated_status.json");

@@ -116,6 +116,21 @@ TEST(Rudeness, AnEarlierMailThreadBelowTheReplyIsNotTheReply) {
   EXPECT_TRUE(Analyze(reply + angry).rude) << "without a thread header the words are the writer's";
 }
 
+TEST(Rudeness, JiraMarkupQuotesAndCodeAreSetAside) {
+  EXPECT_FALSE(Analyze("{quote}You are useless, fix my damn email now!{quote}\nSorry, I restored your mailbox.").rude);
+  EXPECT_FALSE(Analyze("{quote}\nYou are useless idiots!\n{quote}\nSorry, fixed now.").rude);
+  EXPECT_FALSE(Analyze("bq. You are useless idiots!\nSorry, fixed now.").rude);
+  EXPECT_FALSE(Analyze("Found it:\n{code:java}\nthrow new Error(\"damn stupid failure\");\n{code}\nFixed, sorry.").rude);
+  // Only the quoted span is set aside; the writer's own words around it count.
+  EXPECT_TRUE(Analyze("Not our problem. {quote}Thanks for the details{quote}").rude);
+  EXPECT_TRUE(Analyze("Use {braces} and {quote it} as you like, idiot.").rude) << "not markers";
+  // The Jira adapter's rendering of an ADF blockquote and codeBlock.
+  EXPECT_FALSE(Analyze("> This is useless, you idiots never fix anything!\n> Damn it.\n"
+                       "I'm sorry about the trouble. The log says:\n```\nFATAL stupid crash 0x80070005\n```\n"
+                       "I have fixed the permission, thanks for your patience.")
+                   .rude);
+}
+
 TEST(Rudeness, PastedCodeAndLogsAreIgnored) {
   std::string reply =
       "Thanks, I found this in the log:\n"
