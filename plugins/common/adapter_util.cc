@@ -1,5 +1,6 @@
 #include "common/adapter_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -215,6 +216,129 @@ bool ParseStatusMap(std::string_view config, const char* key, std::map<std::stri
     (*out)[Lower(source)] = *status;
   }
   return true;
+}
+
+namespace {
+
+// Appends code point `cp` as UTF-8.
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The entity at text[i] ('&'): appends what it stands for and returns its
+// length, or 0 when it is not one this knows (the '&' is then kept as text).
+size_t AppendEntity(std::string_view text, size_t i, std::string* out) {
+  static const std::pair<std::string_view, std::string_view> kNamed[] = {
+      {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&#39;", "'"},
+      {"&nbsp;", " "}, {"&ndash;", "\u2013"}, {"&mdash;", "\u2014"}, {"&hellip;", "\u2026"},
+      {"&rsquo;", "\u2019"}, {"&lsquo;", "\u2018"}, {"&rdquo;", "\u201d"}, {"&ldquo;", "\u201c"}};
+  for (const auto& [name, value] : kNamed) {
+    if (text.compare(i, name.size(), name) == 0) {
+      out->append(value);
+      return name.size();
+    }
+  }
+  if (text.compare(i, 2, "&#") != 0) return 0;
+  size_t k = i + 2;
+  const bool hex = k < text.size() && (text[k] == 'x' || text[k] == 'X');
+  k += hex;
+  uint32_t cp = 0;
+  size_t digits = 0;
+  for (; k < text.size() && digits < 8; ++k, ++digits) {
+    char c = text[k];
+    int d = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10 : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    if (d < 0) break;
+    cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
+  }
+  if (digits == 0 || k >= text.size() || text[k] != ';') return 0;
+  AppendUtf8(cp, out);
+  return k + 1 - i;
+}
+
+}  // namespace
+
+std::string HtmlToText(std::string_view html) {
+  std::string out;
+  int quote_depth = 0;
+  bool line_start = true;
+  auto newline = [&] {
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out.push_back('\n');
+    line_start = true;
+  };
+  auto text_char = [&](std::string_view piece) {
+    if (line_start) {
+      for (int d = 0; d < quote_depth; ++d) out.append("> ");
+      line_start = false;
+    }
+    out.append(piece);
+  };
+  for (size_t i = 0; i < html.size();) {
+    const char c = html[i];
+    if (c == '<') {
+      size_t close = html.find('>', i);
+      if (close == std::string_view::npos) break;  // a cut-off tag: drop it
+      std::string tag = Lower(html.substr(i + 1, close - i - 1));
+      const bool end_tag = !tag.empty() && tag[0] == '/';
+      std::string name = tag.substr(end_tag, tag.find_first_of(" \t\n/", end_tag) - end_tag);
+      if (!end_tag && (name == "script" || name == "style")) {  // not text at all
+        size_t end = Lower(html.substr(close)).find("</" + name);
+        size_t gt = end == std::string::npos ? std::string_view::npos : html.find('>', close + end);
+        i = gt == std::string_view::npos ? html.size() : gt + 1;
+        continue;
+      }
+      if (name == "blockquote") {
+        if (!line_start) newline();
+        quote_depth = std::max(0, quote_depth + (end_tag ? -1 : 1));
+      } else if (name == "br" || name == "p" || name == "div" || name == "li" || name == "tr" || name == "pre" ||
+                 (name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6')) {
+        if (!line_start || name == "br") newline();
+      } else if (name == "td" || name == "th") {
+        if (!line_start) text_char(" ");
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {  // HTML white space is one space
+      if (!line_start && !out.empty() && out.back() != ' ') text_char(" ");
+      ++i;
+      continue;
+    }
+    if (c == '&') {
+      std::string entity;
+      if (size_t length = AppendEntity(html, i, &entity); length > 0) {
+        text_char(entity);
+        i += length;
+        continue;
+      }
+    }
+    text_char(std::string_view(&html[i], 1));
+    ++i;
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  // At most one blank line in a row.
+  std::string compact;
+  for (char ch : out) {
+    if (ch == '\n' && compact.size() >= 2 && compact.back() == '\n' && compact[compact.size() - 2] == '\n') continue;
+    compact.push_back(ch);
+  }
+  size_t first = compact.find_first_not_of('\n');
+  return first == std::string::npos ? "" : compact.substr(first);
 }
 
 }  // namespace rapport::adapters

@@ -43,6 +43,11 @@ bool ParseStatusMap(std::string_view config, const char* key, std::map<std::stri
 
 std::string Lower(std::string_view text);
 
+// The text a person reads in an HTML fragment (a rich-text comment): tags
+// dropped, entities decoded, paragraphs and <br> as line breaks, and
+// <blockquote> content as "> " lines so the tone engine can set it aside.
+std::string HtmlToText(std::string_view html);
+
 // Parses `body` as JSON; on failure *error says where.
 std::optional<Json> ParseJson(std::string_view body, std::string* error);
 

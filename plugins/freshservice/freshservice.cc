@@ -112,7 +112,7 @@ class FreshserviceAdapter final : public sdk::Adapter {
       const Json& c = body["conversation"];
       e.kind = sdk::kCommentAdded;
       e.has_comment = true;
-      e.comment_text = !Text(c, "body_text").empty() ? Text(c, "body_text") : Text(c, "body");
+      e.comment_text = !Text(c, "body_text").empty() ? Text(c, "body_text") : HtmlToText(Text(c, "body"));
       const bool is_private = Lower(Text(c, "private")) == "true" || event == "note_added";
       e.comment_public = !is_private;
       const std::string incoming = Lower(Text(c, "incoming"));

@@ -20,6 +20,22 @@
 namespace rapport::adapters {
 namespace {
 
+// A journal entry's text: ServiceNow wraps rich-text (HTML) parts of a
+// comment in [code]…[/code]; those parts become the text a person reads.
+std::string JournalText(const std::string& value) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t open = value.find("[code]"); open != std::string::npos; open = value.find("[code]", pos)) {
+    size_t close = value.find("[/code]", open + 6);
+    if (close == std::string::npos) break;
+    out.append(value, pos, open - pos);
+    out.append(HtmlToText(std::string_view(value).substr(open + 6, close - open - 6)));
+    pos = close + 7;
+  }
+  out.append(value, pos, std::string::npos);
+  return out;
+}
+
 class ServiceNowAdapter final : public sdk::Adapter {
  public:
   static std::unique_ptr<ServiceNowAdapter> Create(std::string_view config, std::string* error) {
@@ -207,7 +223,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
                        ? sdk::kRequester
                        : sdk::kAgent;
     e.has_comment = true;
-    e.comment_text = Text(j, "value");
+    e.comment_text = JournalText(Text(j, "value"));
     e.comment_public = element == "comments";
     out.Emit(e);
     ++*emitted;

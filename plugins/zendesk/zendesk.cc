@@ -90,7 +90,7 @@ class ZendeskAdapter final : public sdk::Adapter {
       const Json& c = event["comment"];
       e.kind = sdk::kCommentAdded;
       e.has_comment = true;
-      e.comment_text = Text(c, "body");
+      e.comment_text = !Text(c, "body").empty() ? Text(c, "body") : HtmlToText(Text(c, "html_body"));
       e.comment_public = !c.contains("is_public") || !c["is_public"].is_boolean() || c["is_public"].get<bool>();
       e.actor_id = TextAt(c, {"author", "id"});
       const bool staff = c.contains("author") && c["author"].is_object() && c["author"].value("is_staff", true);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "builtin/builtins.h"
+#include "common/adapter_util.h"
 #include "core/test_util.h"
 #include "event/event.h"
 #include "plugin/registry.h"
@@ -69,6 +70,9 @@ TEST_F(AdaptersTest, ServiceNowRecordJournalAndAudit) {
   const v1::TicketEvent& note = by_id["INC0010042:journal:2c6420c31b0000506a4a85507e4bcb82"];
   EXPECT_FALSE(note.comment().public_()) << "work_notes are internal";
   EXPECT_EQ(note.actor().role(), v1::ACTOR_ROLE_AGENT);
+  // A rich-text reply ([code]<html>[/code]) becomes the text a person reads.
+  EXPECT_EQ(by_id["INC0010042:journal:3d7420c31b0000506a4a85507e4bcb90"].comment().text(),
+            "Hi Abel,\n> The VPN drops every hour\ncould you try reconnecting now & tell me what you see?\nThanks!");
   // Audit: hold_reason 1 (awaiting caller) is a pause for the requester.
   EXPECT_EQ(by_id["INC0010042:audit:a1"].status(), v1::TICKET_STATUS_PENDING_REQUESTER);
   EXPECT_EQ(by_id["INC0010042:audit:a2"].status(), v1::TICKET_STATUS_IN_PROGRESS);
@@ -173,6 +177,13 @@ TEST_F(AdaptersTest, FreshserviceTemplate) {
   ASSERT_EQ(reply.events.size(), 1u);
   EXPECT_TRUE(reply.events[0].comment().public_());
   EXPECT_EQ(reply.events[0].actor().role(), v1::ACTOR_ROLE_AGENT);
+  // Only the HTML body: the text a person reads.
+  std::string html = Fixture("freshservice/reply_added.json");
+  const std::string plain = "\"body_text\": \"Could you send a photo of the error on the display?\"";
+  html.replace(html.find(plain), plain.size(), "\"body\": \"<div>Could you send a <b>photo</b> of the error?</div>\"");
+  Translation from_html = Translate("freshservice", html);
+  ASSERT_EQ(from_html.events.size(), 1u);
+  EXPECT_EQ(from_html.events[0].comment().text(), "Could you send a photo of the error?");
   absl::Status s = Error("freshservice", Fixture("freshservice/unknown_status.json"));
   EXPECT_NE(s.message().find("'ticket.status'"), std::string::npos) << s;
   Translation custom = Translate("freshservice", Fixture("freshservice/unknown_status.json"),
@@ -248,4 +259,17 @@ TEST_F(AdaptersTest, TheRealIncidentLogsTranslate) {
 }
 
 }  // namespace
+TEST(AdapterUtil, HtmlToTextReadsLikeThePage) {
+  using adapters::HtmlToText;
+  EXPECT_EQ(HtmlToText("<div>Hello <b>Bob</b>,<br/>it works&nbsp;again &#x1F44D; &#233;t&eacute;</div>"),
+            "Hello Bob,\nit works again \xf0\x9f\x91\x8d \xc3\xa9t&eacute;");
+  EXPECT_EQ(HtmlToText("<p>Sorry!</p><blockquote><p>You are useless</p><p>Fix it</p></blockquote><p>Done.</p>"),
+            "Sorry!\n> You are useless\n> Fix it\nDone.");
+  EXPECT_EQ(HtmlToText("<style>p {color: red}</style><script>alert(1)</script>Text"), "Text");
+  EXPECT_EQ(HtmlToText("a &lt; b &amp;&amp; c &gt; d &#0; &#99999999; &bogus"), "a < b && c > d \xef\xbf\xbd \xef\xbf\xbd &bogus");
+  EXPECT_EQ(HtmlToText("cut off <p"), "cut off");
+  EXPECT_EQ(HtmlToText(""), "");
+  EXPECT_EQ(HtmlToText("<p></p>\n\n<br><br><br>x"), "x");
+}
+
 }  // namespace rapport
