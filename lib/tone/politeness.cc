@@ -414,6 +414,15 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, bool l
     }
   }
 
+  // "not your fault", "it wasn't user error": a blame or dismissal phrase
+  // denied by one of the two words before it reassures rather than blames.
+  auto negated_before = [&](size_t t) {
+    for (size_t k = t >= 2 ? t - 2 : 0; k < t; ++k) {
+      absl::string_view w = toks[k].word;
+      if (w == "not" || w == "no" || w == "never" || absl::EndsWith(w, "n't")) return true;
+    }
+    return false;
+  };
   f->words.clear();
   f->word_weights.clear();
   int function_words = 0, lexicon_hits = 0;
@@ -458,7 +467,8 @@ void PolitenessModel::Extract(absl::string_view text, const Vader& vader, bool l
     if (phrases != PhrasesByFirstWord().end()) {
       for (const Phrase* p : phrases->second) {
         size_t stop = tok.begin + p->text.size();
-        if (low.substr(tok.begin, p->text.size()) == p->text && (stop >= low.size() || !IsWordChar(low[stop]))) {
+        if (low.substr(tok.begin, p->text.size()) == p->text && (stop >= low.size() || !IsWordChar(low[stop])) &&
+            !((p->strategy == kBlame || p->strategy == kDismissal) && negated_before(t))) {
           add_cue(p->strategy, tok.begin, stop);
         }
       }

@@ -98,6 +98,14 @@ TEST(Rudeness, QuotedTextIsNotTheWritersOwn) {
   EXPECT_TRUE(Analyze("This is fucking useless.").rude);
 }
 
+TEST(Rudeness, DeniedBlameReassures) {
+  EXPECT_FALSE(Analyze("Don't worry, it's not your fault.").rude);
+  EXPECT_FALSE(Analyze("It was not user error, the update broke it.").rude);
+  EXPECT_FALSE(CueKinds("It isn't your own fault, really.").count("blame"));
+  EXPECT_TRUE(Analyze("This is your fault, you should have read the manual.").rude);
+  EXPECT_TRUE(CueKinds("Not our problem.").count("dismissal")) << "the phrase's own 'not' is no denial";
+}
+
 TEST(Rudeness, AnEarlierMailThreadBelowTheReplyIsNotTheReply) {
   const std::string reply = "Hi Bob, I have reset your password, please try again.\n\n";
   const std::string angry = "\nThis is useless, you idiots never fix anything! Damn it.";
