@@ -90,7 +90,9 @@ ToneResult ToneAnalyzer::Analyze(absl::string_view text) const {
       cue.begin = origin[cue.begin].first;
     }
   }
-  result.sentiment = std::max(-1.0, result.valence.compound - 0.3 * std::min(3, p.frustration_cues));
+  // A help desk's reading: the fault vocabulary says what broke, not how the
+  // writer feels; frustration cues say how they feel.
+  result.sentiment = std::max(-1.0, result.valence.support_compound - 0.3 * std::min(3, p.frustration_cues));
   result.politeness = p.politeness;
   result.rudeness = p.rudeness;
   result.rude = p.rudeness >= kRudeThreshold;

@@ -24,7 +24,9 @@ namespace rapport::tone {
 
 struct ToneResult {
   Valence valence;
-  // Support sentiment, -1..1: the valence compound lowered by 0.3 for each
+  // Support sentiment, -1..1: the valence compound as a help desk reads it —
+  // IT fault words ("error", "failed", "broken") count 0, since they name the
+  // problem rather than the writer's mood — lowered by 0.3 for each
   // frustration cue ("can't work", "unacceptable", "third time", ... at most
   // three), because upset requesters write in ways general lexicons miss.
   double sentiment = 0;

@@ -151,6 +151,7 @@ struct Scratch {
   std::vector<double> sentiments;
   std::string ngram;
   std::vector<char> starts_ngram;  // per token: NgramStarts() has it
+  std::vector<char> fault_negative;  // per token: an undenied fault word
 };
 
 Scratch& ThreadScratch() {
@@ -159,6 +160,14 @@ Scratch& ThreadScratch() {
 }
 
 }  // namespace
+
+bool IsFaultWord(absl::string_view lowercase_token) {
+  static const auto* words = new absl::flat_hash_set<absl::string_view>{
+      "error",  "errors",  "fail",  "fails",    "failed",   "failing", "failure", "failures", "broken",   "crash",
+      "problem", "problems", "denied", "fatal", "warning", "warnings", "missing", "offline",
+      "spam",   "infected"};
+  return words->contains(lowercase_token);
+}
 
 void LowerInto(absl::string_view in, std::string* out) {
   out->resize(in.size());
@@ -229,6 +238,7 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
   const std::vector<Token>& words = s.tokens;
   const int n = static_cast<int>(words.size());
   s.starts_ngram.resize(n);
+  s.fault_negative.assign(n, false);
   for (int k = 0; k < n; ++k) s.starts_ngram[k] = NgramStarts().contains(words[k].lower);
   // The lexicon value of the n-gram words [from, to] in `table`, if any.
   auto ngram = [&](const absl::flat_hash_map<absl::string_view, double>& table, int from, int to) -> const double* {
@@ -319,6 +329,9 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
       valence *= kNegationScalar;
     }
     sentiments.push_back(valence);
+    // Read as a help desk does, a fault counts only when denied: "it failed"
+    // is news, "no problems since" and "it isn't broken" are good news.
+    s.fault_negative[i] = valence < 0 && IsFaultWord(item);
   }
 
   for (const Idiom& idiom : Idioms()) {
@@ -327,7 +340,7 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
       bool match = true;
       for (int k = 0; k < len && match; ++k) match = words[i + k].lower == idiom.words[k];
       if (!match) continue;
-      for (int k = 0; k < len; ++k) sentiments[i + k] = 0;
+      for (int k = 0; k < len; ++k) sentiments[i + k] = 0, s.fault_negative[i + k] = false;
       sentiments[i + len - 1] = idiom.valence;
       if (i > 0 && IsNegation(words[i - 1].lower)) sentiments[i + len - 1] *= kNegationScalar;
     }
@@ -344,8 +357,11 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
   }
 
   if (sentiments.empty()) return result;
-  double sum = 0;
-  for (double v : sentiments) sum += v;
+  double sum = 0, support_sum = 0;
+  for (int k = 0; k < n; ++k) {
+    sum += sentiments[k];
+    if (!s.fault_negative[k]) support_sum += sentiments[k];
+  }
   int exclamations = 0, questions = 0;
   for (char c : text) {
     exclamations += c == '!';
@@ -353,9 +369,13 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
   }
   double emphasis = std::min(exclamations, 4) * 0.292;
   if (questions > 1) emphasis += questions <= 3 ? questions * 0.18 : 0.96;
-  if (sum > 0) sum += emphasis;
-  if (sum < 0) sum -= emphasis;
-  result.compound = std::clamp(sum / std::sqrt(sum * sum + 15), -1.0, 1.0);
+  auto normalize = [emphasis](double total) {
+    if (total > 0) total += emphasis;
+    if (total < 0) total -= emphasis;
+    return std::clamp(total / std::sqrt(total * total + 15), -1.0, 1.0);
+  };
+  result.compound = normalize(sum);
+  result.support_compound = normalize(support_sum);
 
   double pos_sum = 0, neg_sum = 0;
   int neutral = 0;

@@ -25,7 +25,12 @@ namespace rapport::tone {
 struct Valence {
   double compound = 0;  // -1 (most negative) .. +1 (most positive)
   double pos = 0, neu = 0, neg = 0;  // proportions, summing to 1 (0 for empty text)
-  int lexicon_hits = 0;              // tokens found in the lexicon
+  // The compound as a help desk reads the text: the vocabulary of IT faults
+  // ("error", "failed", "broken") names the problem, not the writer's mood,
+  // so such a word counts only when denied ("no problems", "isn't broken"
+  // stay good news) and is 0 otherwise. Equals `compound` without faults.
+  double support_compound = 0;
+  int lexicon_hits = 0;  // tokens found in the lexicon
   int tokens = 0;
 };
 
@@ -49,6 +54,10 @@ class Vader {
   Vader() = default;
   absl::flat_hash_map<std::string, double> lexicon_;
 };
+
+// "error", "failed", "broken", "problem", "denied", ...: a lexicon word that
+// names an IT fault (Valence::support_compound).
+bool IsFaultWord(absl::string_view lowercase_token);
 
 // ASCII lowercase copy into `out` (reused; no allocation once large enough).
 void LowerInto(absl::string_view in, std::string* out);

@@ -492,7 +492,7 @@ TEST_F(DetectTest, AgentLastMinuteRateFarAboveTheTeam) {
 
 std::vector<v1::TicketEvent> Story() {
   return {CreatedWith("S", "s01", 0, v1::PRIORITY_HIGH),
-          Comment("S", "s02", 5, ACTOR_ROLE_REQUESTER, "The ERP shows error 500. I can't work."),
+          Comment("S", "s02", 5, ACTOR_ROLE_REQUESTER, "The ERP shows error 500. I can't work and this is a disaster."),
           Assign("S", "s03", 100, "kim", "Apps"),
           Comment("S", "s04", 130, ACTOR_ROLE_AGENT, "Not our problem. Talk to your manager."),
           Comment("S", "s05", 140, ACTOR_ROLE_REQUESTER, "This is the third time I'm asking. This is unacceptable."),

@@ -200,6 +200,17 @@ TEST(Tone, EmojiAreReadNotTakenForAnotherLanguage) {
   }
 }
 
+TEST(Tone, AFaultReportIsNotAMood) {
+  ToneResult report = Analyze("Hi, the VPN fails with error 809 since this morning.");
+  EXPECT_LT(report.valence.compound, -0.5) << "VADER as the reference reads it";
+  EXPECT_NEAR(report.sentiment, 0, 1e-9) << "as a help desk reads it";
+  EXPECT_NEAR(Analyze("Still failing with the same error.").sentiment, 0, 1e-9);
+  EXPECT_GT(Analyze("No problem, happy to help.").sentiment, 0.2) << "a denied fault stays good news";
+  EXPECT_GT(Analyze("I have had no problems since the update.").sentiment, 0.2);
+  EXPECT_LT(Analyze("The printer is broken again and I can't work, this is a disaster.").sentiment, -0.5)
+      << "the mood around the fault still counts";
+}
+
 TEST(Tone, ModelFilesAreValidatedOnLoad) {
   EXPECT_FALSE(PolitenessModel::FromText("bias\t-\tnot-a-number\n", "").ok());
   EXPECT_FALSE(PolitenessModel::FromText("strategy\tno_such_strategy\t1.0\n", "").ok());
