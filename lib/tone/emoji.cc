@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "tone/vader.h"
 
 extern const unsigned char kEmojiLexicon[];
 extern const size_t kEmojiLexicon_size;
@@ -41,19 +41,16 @@ const EmojiDescriptions& EmojiDescriptions::Default() {
 
 absl::StatusOr<std::unique_ptr<EmojiDescriptions>> EmojiDescriptions::FromText(absl::string_view lexicon) {
   std::unique_ptr<EmojiDescriptions> emoji(new EmojiDescriptions());
-  int number = 0;
-  for (absl::string_view line : absl::StrSplit(lexicon, '\n')) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    std::vector<absl::string_view> fields = absl::StrSplit(line, '\t');
+  absl::Status read = ForEachTabLine(lexicon, [&](int number, const std::vector<absl::string_view>& fields) {
     if (fields.size() < 2 || fields[0].empty() || fields[1].empty()) {
       return absl::InvalidArgumentError(absl::StrCat("emoji lexicon line ", number, " is not 'emoji<TAB>description'"));
     }
     auto [cp, length] = DecodeAt(fields[0], 0);
-    if (cp < 0x80 || length != fields[0].size()) continue;  // several code points: never matched
-    emoji->by_code_point_.emplace(cp, std::string(fields[1]));
-  }
+    // An entry of several code points is never matched, as in the reference.
+    if (cp >= 0x80 && length == fields[0].size()) emoji->by_code_point_.emplace(cp, std::string(fields[1]));
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
   if (emoji->by_code_point_.empty()) return absl::InvalidArgumentError("the emoji lexicon is empty");
   return emoji;
 }

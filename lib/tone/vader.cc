@@ -161,6 +161,18 @@ Scratch& ThreadScratch() {
 
 }  // namespace
 
+absl::Status ForEachTabLine(absl::string_view text,
+                            absl::FunctionRef<absl::Status(int number, const std::vector<absl::string_view>& fields)> fn) {
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (absl::Status s = fn(number, absl::StrSplit(line, '\t')); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 bool IsFaultWord(absl::string_view lowercase_token) {
   static const auto* words = new absl::flat_hash_set<absl::string_view>{
       "error",  "errors",  "fail",  "fails",    "failed",   "failing", "failure", "failures", "broken",   "crash",
@@ -192,18 +204,15 @@ absl::StatusOr<std::unique_ptr<Vader>> Vader::FromFile(const std::string& path) 
 
 absl::StatusOr<std::unique_ptr<Vader>> Vader::FromText(absl::string_view lexicon) {
   std::unique_ptr<Vader> vader(new Vader());
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(lexicon, '\n')) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
-    std::vector<absl::string_view> fields = absl::StrSplit(line, '\t');
+  absl::Status read = ForEachTabLine(lexicon, [&](int number, const std::vector<absl::string_view>& fields) {
     double valence = 0;
     if (fields.size() < 2 || !absl::SimpleAtod(fields[1], &valence)) {
-      return absl::InvalidArgumentError(absl::StrCat("lexicon line ", line_number, " is not 'token<TAB>valence'"));
+      return absl::InvalidArgumentError(absl::StrCat("lexicon line ", number, " is not 'token<TAB>valence'"));
     }
     vader->lexicon_[std::string(fields[0])] = valence;
-  }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
   if (vader->lexicon_.empty()) return absl::InvalidArgumentError("the lexicon is empty");
   return vader;
 }

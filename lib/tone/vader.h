@@ -15,8 +15,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -58,6 +60,11 @@ class Vader {
 // "error", "failed", "broken", "problem", "denied", ...: a lexicon word that
 // names an IT fault (Valence::support_compound).
 bool IsFaultWord(absl::string_view lowercase_token);
+
+// The fields (split on tabs) of each non-empty line of a data file (LF or
+// CR LF), with its 1-based line number; stops at the first error `fn` returns.
+absl::Status ForEachTabLine(absl::string_view text,
+                            absl::FunctionRef<absl::Status(int number, const std::vector<absl::string_view>& fields)> fn);
 
 // ASCII lowercase copy into `out` (reused; no allocation once large enough).
 void LowerInto(absl::string_view in, std::string* out);
