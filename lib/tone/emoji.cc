@@ -55,6 +55,14 @@ absl::StatusOr<std::unique_ptr<EmojiDescriptions>> EmojiDescriptions::FromText(a
   return emoji;
 }
 
+const std::string* EmojiDescriptions::At(absl::string_view text, size_t i, size_t* length) const {
+  auto [cp, bytes] = DecodeAt(text, i);
+  *length = bytes;
+  if (cp == 0) return nullptr;
+  auto it = by_code_point_.find(cp);
+  return it == by_code_point_.end() ? nullptr : &it->second;
+}
+
 bool EmojiDescriptions::Describe(absl::string_view text, std::string* out,
                                  std::vector<std::pair<uint32_t, uint32_t>>* origin) const {
   size_t first = 0;  // the first emoji, found before anything is copied
@@ -63,19 +71,12 @@ bool EmojiDescriptions::Describe(absl::string_view text, std::string* out,
     std::memcpy(&word, text.data() + first, 8);
     if (word & 0x8080808080808080ull) break;
   }
-  const std::string* description = nullptr;
-  size_t first_length = 0;
-  for (; first < text.size(); ++first) {
-    if (static_cast<unsigned char>(text[first]) < 0xC2) continue;
-    auto [cp, length] = DecodeAt(text, first);
-    if (auto it = by_code_point_.find(cp); cp != 0 && it != by_code_point_.end()) {
-      description = &it->second;
-      first_length = length;
-      break;
-    }
-    first += length - 1;
+  size_t length = 1;
+  for (; first < text.size(); first += length) {
+    length = 1;
+    if (static_cast<unsigned char>(text[first]) >= 0xC2 && At(text, first, &length) != nullptr) break;
   }
-  if (description == nullptr) return false;
+  if (first >= text.size()) return false;
 
   out->assign(text.data(), first);
   if (origin != nullptr) {
@@ -83,12 +84,8 @@ bool EmojiDescriptions::Describe(absl::string_view text, std::string* out,
     for (uint32_t k = 0; k < first; ++k) origin->push_back({k, k + 1});
   }
   bool previous_space = first == 0 || text[first - 1] == ' ';
-  for (size_t i = first; i < text.size();) {
-    auto [cp, length] = i == first ? std::pair<uint32_t, size_t>{0, first_length} : DecodeAt(text, i);
-    const std::string* replacement = i == first ? description : nullptr;
-    if (replacement == nullptr && cp != 0) {
-      if (auto it = by_code_point_.find(cp); it != by_code_point_.end()) replacement = &it->second;
-    }
+  for (size_t i = first; i < text.size(); i += length) {
+    const std::string* replacement = At(text, i, &length);
     const auto span = std::pair<uint32_t, uint32_t>(i, i + length);
     if (replacement != nullptr) {
       if (!previous_space) {
@@ -100,12 +97,9 @@ bool EmojiDescriptions::Describe(absl::string_view text, std::string* out,
       previous_space = false;
     } else {
       out->append(text.data() + i, length);
-      if (origin != nullptr) {
-        for (size_t k = 0; k < length; ++k) origin->push_back(span);
-      }
+      if (origin != nullptr) origin->insert(origin->end(), length, span);
       previous_space = length == 1 && text[i] == ' ';
     }
-    i += length;
   }
   return true;
 }

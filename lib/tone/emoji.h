@@ -41,6 +41,9 @@ class EmojiDescriptions {
 
  private:
   EmojiDescriptions() = default;
+  // The description of the code point at text[i], or nullptr; *length is the
+  // code point's length in bytes (1 for a byte that starts no UTF-8).
+  const std::string* At(absl::string_view text, size_t i, size_t* length) const;
   absl::flat_hash_map<uint32_t, std::string> by_code_point_;
 };
 
