@@ -1,10 +1,8 @@
 #include "tone/politeness.h"
 
 #include <algorithm>
-#include <tuple>
-#include <cctype>
 #include <cmath>
-#include <cstring>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -198,10 +196,10 @@ const WordSet& EnglishFunctionWords() {
   return *words;
 }
 
-// The first `count` lines of `text` (after a line break), for lookahead.
+// The first `count` lines of `rest`, which starts at a line break.
 absl::string_view NextLines(absl::string_view rest, int count) {
   size_t end = 0;
-  for (int k = 0; k <= count && end != absl::string_view::npos; ++k) end = rest.find('\n', end + 1);
+  for (int k = 0; k < count && end != absl::string_view::npos; ++k) end = rest.find('\n', end + 1);
   return rest.substr(0, end);
 }
 
@@ -213,7 +211,7 @@ absl::string_view NextLines(absl::string_view rest, int count) {
 bool OpensQuotedThread(absl::string_view line, absl::string_view rest) {
   if (line.empty()) return false;
   auto within = [&](absl::string_view needle) {
-    return absl::StrContains(line, needle) || absl::StrContains(NextLines(rest, 1), needle);
+    return absl::StrContains(line, needle) || absl::StrContains(NextLines(rest, 2), needle);
   };
   if (absl::StartsWith(line, "On ")) return within("wrote:");
   if (absl::StartsWith(line, "Am ")) return within("schrieb");
@@ -224,7 +222,7 @@ bool OpensQuotedThread(absl::string_view line, absl::string_view rest) {
   }
   if (absl::StartsWith(line, "From:") || absl::StartsWith(line, "Von:") || absl::StartsWith(line, "De :") ||
       absl::StartsWith(line, "De:")) {
-    absl::string_view next = NextLines(rest, 4);
+    absl::string_view next = NextLines(rest, 5);
     for (absl::string_view header : {"\nSent:", "\nDate:", "\nGesendet:", "\nDatum:", "\nEnvoy\xc3\xa9"}) {
       if (absl::StrContains(next, header)) return true;
     }
@@ -506,9 +504,7 @@ PolitenessAnalysis PolitenessModel::Analyze(absl::string_view text, const Vader&
   result.frustration_cues = static_cast<int>(f.strategies[kFrustration]);
   double z = bias_;
   for (int s = 0; s < kStrategyCount; ++s) z += strategy_weights_[s] * f.strategies[s];
-  for (double w : f.word_weights) {
-    if (w != 0) z += w;
-  }
+  for (double w : f.word_weights) z += w;
   result.politeness = std::tanh(z / 2);  // = 2·sigmoid(z) − 1
 
   // Rudeness: the support-specific cues, bare commands and profanity, plus

@@ -144,6 +144,16 @@ absl::string_view Join(const std::vector<Token>& tokens, int from, int to, std::
   return *out;
 }
 
+// "error", "failed", "broken", "problem", "denied", ...: a lexicon word that
+// names an IT fault (Valence::support_compound).
+bool IsFaultWord(absl::string_view lowercase_token) {
+  static const auto* words = new absl::flat_hash_set<absl::string_view>{
+      "error",  "errors",  "fail",  "fails",    "failed",   "failing", "failure", "failures", "broken",   "crash",
+      "problem", "problems", "denied", "fatal", "warning", "warnings", "missing", "offline",
+      "spam",   "infected"};
+  return words->contains(lowercase_token);
+}
+
 struct Scratch {
   std::string described;  // the text with its emoji described, when it has any
   std::string lower;
@@ -171,14 +181,6 @@ absl::Status ForEachTabLine(absl::string_view text,
     if (absl::Status s = fn(number, absl::StrSplit(line, '\t')); !s.ok()) return s;
   }
   return absl::OkStatus();
-}
-
-bool IsFaultWord(absl::string_view lowercase_token) {
-  static const auto* words = new absl::flat_hash_set<absl::string_view>{
-      "error",  "errors",  "fail",  "fails",    "failed",   "failing", "failure", "failures", "broken",   "crash",
-      "problem", "problems", "denied", "fatal", "warning", "warnings", "missing", "offline",
-      "spam",   "infected"};
-  return words->contains(lowercase_token);
 }
 
 void LowerInto(absl::string_view in, std::string* out) {
@@ -295,13 +297,13 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
       // Negation within three words.
       const absl::string_view w1 = words[i - 1].lower;
       if (start == 0) {
-        if (IsNegation(words[i - 1].lower)) valence *= kNegationScalar;
+        if (IsNegation(w1)) valence *= kNegationScalar;
       } else if (start == 1) {
         const absl::string_view w2 = words[i - 2].lower;
         if (w2 == "never" && (w1 == "so" || w1 == "this")) {
           valence *= 1.25;
         } else if (w2 == "without" && w1 == "doubt") {
-        } else if (IsNegation(words[i - 2].lower)) {
+        } else if (IsNegation(w2)) {
           valence *= kNegationScalar;
         }
       } else {
@@ -309,7 +311,7 @@ Valence Vader::ScoreDescribed(absl::string_view text) const {
         if ((w3 == "never" && (w2 == "so" || w2 == "this")) || (w1 == "so" || w1 == "this")) {
           valence *= 1.25;
         } else if (w3 == "without" && (w2 == "doubt" || w1 == "doubt")) {
-        } else if (IsNegation(words[i - 3].lower)) {
+        } else if (IsNegation(w3)) {
           valence *= kNegationScalar;
         }
         // Special multi-word cases and idioms around the word.

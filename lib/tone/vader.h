@@ -57,10 +57,6 @@ class Vader {
   absl::flat_hash_map<std::string, double> lexicon_;
 };
 
-// "error", "failed", "broken", "problem", "denied", ...: a lexicon word that
-// names an IT fault (Valence::support_compound).
-bool IsFaultWord(absl::string_view lowercase_token);
-
 // The fields (split on tabs) of each non-empty line of a data file (LF or
 // CR LF), with its 1-based line number; stops at the first error `fn` returns.
 absl::Status ForEachTabLine(absl::string_view text,
