@@ -18,9 +18,6 @@ namespace {
 
 using v1::FindingKind;
 
-// The communication score's reading of one public agent message: rude is the
-// floor; otherwise politeness and warmth count equally. Text the engine cannot
-// judge (code, logs, another language) is left out rather than scored neutral.
 struct PreparedTone final : PreparedEvent {
   explicit PreparedTone(tone::ToneResult t) : tone(std::move(t)) {}
   tone::ToneResult tone;
@@ -30,6 +27,9 @@ bool IsPublicComment(const v1::TicketEvent& event) {
   return event.kind() == v1::EVENT_KIND_COMMENT_ADDED && event.comment().public_();
 }
 
+// The communication score's reading of one public agent message: rude is the
+// floor; otherwise politeness and warmth count equally. Text the engine cannot
+// judge (code, logs, another language) is left out rather than scored neutral.
 void RecordAgentTone(const tone::ToneResult& tone, const std::string& event_id, internal::DetectorState* d) {
   if (tone.low_confidence && !tone.rude) return;
   double points = tone.rude ? -100.0 : std::clamp(50.0 * tone.politeness + 50.0 * tone.sentiment, -100.0, 100.0);

@@ -7,9 +7,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "store/sums.h"
-
 #include "score/aggregates.h"
+#include "store/sums.h"
 
 namespace rapport::score {
 namespace {

@@ -142,7 +142,6 @@ class Store {
   absl::Status ScanFrom(Family family, absl::string_view prefix, absl::string_view start,
                         const std::function<bool(absl::string_view, absl::string_view)>& visit) const;
 
-
   // Writes every memtable to table files (the next open replays no WAL).
   absl::Status Flush();
 

@@ -41,13 +41,12 @@ void FlattenAdfBlock(const Json& node, const std::string& type, std::string* out
 
 void FlattenAdf(const Json& node, std::string* out) {
   if (node.is_object()) {
-    const std::string block = node.value("type", "");
-    if (block == "blockquote" || block == "codeBlock") return FlattenAdfBlock(node, block, out);
-    if (node.value("type", "") == "text" && node.contains("text") && node["text"].is_string()) {
+    const std::string type = node.value("type", "");
+    if (type == "blockquote" || type == "codeBlock") return FlattenAdfBlock(node, type, out);
+    if (type == "text" && node.contains("text") && node["text"].is_string()) {
       *out += node["text"].get<std::string>();
     }
     if (node.contains("content")) FlattenAdf(node["content"], out);
-    const std::string type = node.value("type", "");
     if ((type == "paragraph" || type == "heading" || type == "listItem") && !out->empty() && out->back() != '\n') {
       *out += '\n';
     }
