@@ -28,6 +28,15 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext
   response->set_ticket_rebuilds(counters.rebuilds);
   double seconds = absl::ToDoubleSeconds(uptime);
   response->set_accepted_per_second(seconds > 0 ? counters.accepted / seconds : 0);
+  v1::StoreRecovery* recovery = response->mutable_recovery();
+  recovery->set_complete(recovery_.complete());
+  recovery->set_marked(recovery_.marked);
+  recovery->set_missing_writes(recovery_.missing_writes());
+  recovery->set_expected_sequence(recovery_.expected_sequence);
+  recovery->set_recovered_sequence(recovery_.recovered_sequence);
+  if (recovery_.lost_after > 0) *recovery->mutable_lost_after() = FromMicros(recovery_.lost_after * 1000000);
+  if (recovery_.lost_before > 0) *recovery->mutable_lost_before() = FromMicros(recovery_.lost_before * 1000000);
+  recovery->set_detail(recovery_.Describe());
 
   std::string prefix(keys::kTenantMetaPrefix);
   if (!request->tenant().empty()) prefix = keys::TenantMeta(request->tenant());

@@ -13,8 +13,12 @@ namespace rapport::server {
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   // `store`, `ingestor` and `plugins` (may be null) must outlive the service.
-  AdminServiceImpl(const Store* store, const Ingestor* ingestor, const PluginRegistry* plugins = nullptr)
-      : store_(store), ingestor_(ingestor), plugins_(plugins), started_(absl::Now()) {}
+  // `recovery` is what opening the store found (the server may have opened
+  // it more than once while starting: the first open's report).
+  AdminServiceImpl(const Store* store, const Ingestor* ingestor, const PluginRegistry* plugins = nullptr,
+                   RecoveryReport recovery = {})
+      : store_(store), ingestor_(ingestor), plugins_(plugins), recovery_(std::move(recovery)),
+        started_(absl::Now()) {}
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
                                      v1::GetStatsResponse* response) override;
@@ -25,6 +29,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Store* store_;
   const Ingestor* ingestor_;
   const PluginRegistry* plugins_;
+  RecoveryReport recovery_;
   absl::Time started_;
 };
 

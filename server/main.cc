@@ -20,6 +20,9 @@ ABSL_FLAG(bool, rebuild, false,
 ABSL_FLAG(std::string, plugin_dir, "", "directory of adapter modules (*.so) to load next to the built-ins");
 ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
 ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resolution text");
+ABSL_FLAG(std::string, wal_recovery, "serve",
+          "when the write-ahead log gave back less than was acknowledged: 'serve' what was recovered (logged as "
+          "an error, reported by GetStats and the health service) or 'strict': refuse to start");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
 
 int main(int argc, char** argv) {
@@ -46,6 +49,13 @@ int main(int argc, char** argv) {
   options.config_path = absl::GetFlag(FLAGS_config);
   options.rebuild = absl::GetFlag(FLAGS_rebuild);
   options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
+  const std::string wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
+  if (wal_recovery == "strict") {
+    options.wal_recovery = rapport::WalRecovery::kStrict;
+  } else if (wal_recovery != "serve") {
+    std::fprintf(stderr, "rapportd: --wal-recovery takes 'serve' or 'strict', not '%s'\n", wal_recovery.c_str());
+    return 2;
+  }
   options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
   options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
   options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);

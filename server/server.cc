@@ -45,18 +45,23 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   Store::Options store_options;
   store_options.path = options.data_dir;
   store_options.sync = options.sync_writes;
+  store_options.wal_recovery = options.wal_recovery;
   bool rebuild = options.rebuild;
-  if (!rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+  const bool existed = std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT");
+  if (existed) {
+    // The first open recovers the WAL and compares it with the commit marks;
+    // its report is the one that counts (later opens find the marks renewed).
     std::unique_ptr<Store> existing;
     if (absl::Status s = Store::Open(store_options, &existing); !s.ok()) return s;
+    server->recovery_ = existing->recovery();
     auto current = DerivedDataIsCurrent(*existing);
     if (!current.ok()) return current.status();
-    if (!*current) {
+    if (!*current && !rebuild) {
       Log(LogLevel::kWarning, "derived data is from another version of rapportd; rebuilding it from the events");
       rebuild = true;
     }
   }
-  if (rebuild && std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+  if (rebuild && existed) {
     RebuildStats stats;
     if (absl::Status s = RebuildDerivedData(store_options, ingest_options, &stats); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("rebuild failed: ", s.message()));
@@ -66,6 +71,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
          {"seconds", absl::StrFormat("%.1f", stats.seconds)}});
   }
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
+  if (!existed) server->recovery_ = server->store_->recovery();
   if (absl::Status s = MarkDerivedDataCurrent(server->store_.get()); !s.ok()) return s;
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
@@ -82,8 +88,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->experience_service_ =
       std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
                                               &server->scores_->options());
-  server->admin_service_ = std::make_unique<AdminServiceImpl>(server->store_.get(), server->ingestor_.get(),
-                                                             &server->adapters_->registry);
+  server->admin_service_ = std::make_unique<AdminServiceImpl>(
+      server->store_.get(), server->ingestor_.get(), &server->adapters_->registry, server->recovery_);
 
   // Both must be set before the builder starts the server.
   grpc::EnableDefaultHealthCheckService(true);
@@ -101,6 +107,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
   }
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
+                                                                  server->recovery_.complete());
   Log(LogLevel::kInfo, "rapportd serving",
       {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
   *out = std::move(server);

@@ -38,7 +38,14 @@ struct ServerOptions {
   bool rebuild = false;
   // Directory of adapter modules (*.so) to load next to the built-ins; empty: none.
   std::string plugin_dir;
+  // What to do when the WAL gave back less than was acknowledged (store.h).
+  WalRecovery wal_recovery = WalRecovery::kServe;
 };
+
+// The gRPC health service name that reports whether opening the store
+// recovered every acknowledged write (NOT_SERVING: some were lost; the
+// server still serves what it has, and GetStats says what is missing).
+inline constexpr char kRecoveryHealthService[] = "rapport.store.recovery";
 
 class RapportServer {
  public:
@@ -59,11 +66,14 @@ class RapportServer {
   std::shared_ptr<grpc::Channel> InProcessChannel();
   const Store& store() const { return *store_; }
   const Ingestor& ingestor() const { return *ingestor_; }
+  // What the first open of the store found at startup.
+  const RecoveryReport& recovery() const { return recovery_; }
 
  private:
   RapportServer() = default;
 
   ServerOptions options_;
+  RecoveryReport recovery_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;
   std::unique_ptr<score::ScoreStage> scores_;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-
+#include <chrono>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/log.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -51,6 +53,40 @@ class UpToThirdSeparator final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice&) const override { return true; }
 };
 
+// A failed RocksDB open, said as an operator needs it: the directory, what is
+// wrong in words, and what to do about it.
+absl::Status OpenError(const rocksdb::Status& s, const std::string& path) {
+  const std::string raw = s.ToString();
+  std::string what;
+  std::string todo;
+  if (s.IsIOError() && absl::StrContains(raw, "lock")) {
+    what = "it is in use by another process (its LOCK file is held)";
+    todo = "stop the other rapportd, or give this one another --data-dir";
+  } else if (absl::StrContains(raw, "wal_dir contains existing log file") ||
+             absl::StrContains(raw, "does not exist (create_if_missing is false)")) {
+    what = "its table catalogue (CURRENT, MANIFEST) is missing but write-ahead logs remain, "
+           "so the directory is incomplete (partly deleted, or copied while a server ran)";
+    todo = "restore it from a backup, or move it aside to start with an empty store";
+  } else if (s.IsCorruption()) {
+    what = "its files are damaged";
+    todo = "restore it from a backup; if only the newest write-ahead log is damaged, starting with "
+           "--wal-recovery=serve keeps what can be recovered and reports what is missing";
+  } else if (s.IsIOError()) {
+    what = "its files cannot be read or written";
+    todo = "check the directory's permissions and free space";
+  } else {
+    what = "RocksDB refused it";
+    todo = "see the detail below; a store written by another tool cannot be opened";
+  }
+  std::string message = absl::StrCat("cannot open the store at ", path, ": ", what, ". What to do: ", todo,
+                                     ". (RocksDB: ", raw, ")");
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsIOError() && absl::StrContains(raw, "lock")) return absl::UnavailableError(message);
+  return absl::FailedPreconditionError(message);
+}
+
+int64_t NowUnixSeconds() { return absl::ToUnixSeconds(absl::Now()); }
+
 }  // namespace
 
 const char* FamilyName(Family family) {
@@ -92,6 +128,27 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.max_total_wal_size = 256 << 20;
+  // Strict: a damaged record before the WAL's end stops the open (the
+  // default recovers up to it and drops the rest without an error). A torn
+  // last record is never one that was acknowledged, so it is tolerated.
+  if (options.wal_recovery == WalRecovery::kStrict) {
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  }
+
+  CommitMarks marks;
+  if (options.mark_commits) {
+    auto read = CommitMarks::Read(options.path);
+    if (read.ok()) {
+      marks = std::move(*read);
+    } else if (options.wal_recovery == WalRecovery::kStrict) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot check the store at ", options.path, " for lost writes: ", read.status().message(),
+          ". What to do: start once with --wal-recovery=serve (the marks are then written anew)"));
+    } else {
+      Log(LogLevel::kError, "cannot check the store for lost writes; serving what it holds",
+          {{"data_dir", options.path}, {"error", std::string(read.status().message())}});
+    }
+  }
 
   // One memory budget: memtables are charged to the block cache, so the
   // store's memory stays near block_cache_bytes however much is written.
@@ -168,8 +225,21 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
-  if (!s.ok()) return FromRocks(s, absl::StrCat("opening the store at ", options.path));
+  if (!s.ok()) return OpenError(s, options.path);
   std::unique_ptr<Store> opened(new Store(options, db, std::move(handles)));
+  opened->recovery_ = marks.Compare(db->GetLatestSequenceNumber());
+  const RecoveryReport& recovery = opened->recovery_;
+  if (!recovery.complete()) {
+    if (options.wal_recovery == WalRecovery::kStrict) {
+      return absl::DataLossError(absl::StrCat(
+          "refusing to open the store at ", options.path, " (--wal-recovery=strict): ", recovery.Describe(),
+          ". To serve what was recovered instead, start once with --wal-recovery=serve"));
+    }
+    Log(LogLevel::kError, "acknowledged writes were lost from the write-ahead log; serving what was recovered",
+        {{"data_dir", options.path},
+         {"missing_writes", std::to_string(recovery.missing_writes())},
+         {"detail", recovery.Describe()}});
+  }
 
   std::string version;
   absl::Status got = opened->Get(Family::kMeta, keys::kSchemaVersion, &version);
@@ -185,8 +255,59 @@ absl::Status Store::Open(const Options& options, std::unique_ptr<Store>* store) 
                      "; this build reads version ", kSchemaVersion,
                      ". Rebuild derived data or use a matching build."));
   }
+  if (options.mark_commits) {
+    // The recovered state is now the store's: the next open compares with it.
+    opened->marks_ = std::move(marks);
+    if (absl::Status m = opened->MarkCommits(); !m.ok()) {
+      return absl::Status(m.code(), absl::StrCat("cannot write commit marks in ", options.path, ": ", m.message()));
+    }
+    opened->StartMarking();
+  }
   *store = std::move(opened);
   return absl::OkStatus();
+}
+
+absl::Status Store::MarkCommits() {
+  const uint64_t sequence = db_->GetLatestSequenceNumber();
+  if (sequence == marked_sequence_ && !marks_.marks().empty()) return absl::OkStatus();
+  // Everything up to `sequence` must be on disk before the mark claims it.
+  if (!options_.sync) {
+    if (absl::Status s = FromRocks(db_->SyncWAL(), "syncing the write-ahead log"); !s.ok()) return s;
+  }
+  if (absl::Status s = marks_.Append(options_.path, sequence, NowUnixSeconds()); !s.ok()) return s;
+  marked_sequence_ = sequence;
+  return absl::OkStatus();
+}
+
+void Store::StartMarking() {
+  marker_ = std::thread([this] {
+    bool warned = false;
+    std::unique_lock<std::mutex> lock(marker_mutex_);
+    while (!marker_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return marker_stop_; })) {
+      lock.unlock();
+      absl::Status s = MarkCommits();
+      if (!s.ok() && !warned) {
+        Log(LogLevel::kError, "cannot mark commits; a lost write would go unnoticed",
+            {{"data_dir", options_.path}, {"error", std::string(s.message())}});
+      }
+      warned = warned || !s.ok();
+      lock.lock();
+    }
+  });
+}
+
+void Store::StopMarking() {
+  if (!marker_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(marker_mutex_);
+    marker_stop_ = true;
+  }
+  marker_wake_.notify_all();
+  marker_.join();
+  if (absl::Status s = MarkCommits(); !s.ok()) {
+    Log(LogLevel::kWarning, "cannot leave the final commit mark",
+        {{"data_dir", options_.path}, {"error", std::string(s.message())}});
+  }
 }
 
 Store::Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
@@ -196,6 +317,7 @@ Store::Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::Colum
       }()) {}
 
 Store::~Store() {
+  StopMarking();
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
     if (!s.ok()) Log(LogLevel::kWarning, "closing a column family failed", {{"error", s.ToString()}});

@@ -17,14 +17,18 @@
 #ifndef RAPPORT_STORE_STORE_H_
 #define RAPPORT_STORE_STORE_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "store/commit_marks.h"
 
 namespace rocksdb {
 class DB;
@@ -53,6 +57,13 @@ const char* FamilyName(Family family);
 // fails with FailedPrecondition rather than misreading it.
 inline constexpr int kSchemaVersion = 1;
 
+// What Open does when the write-ahead log gave back less than the store had
+// acknowledged (see commit_marks.h), or is damaged before its last record.
+enum class WalRecovery {
+  kServe,   // log the shortfall as an error, report it, serve what was recovered
+  kStrict,  // refuse to open, so an operator decides (restore a backup, or serve)
+};
+
 class Store {
  public:
   struct Options {
@@ -67,6 +78,12 @@ class Store {
     size_t write_buffer_bytes = 32 << 20;  // per memtable
     // Merge operator of Family::kAggregates; null: the sums operator (sums.h).
     std::shared_ptr<rocksdb::MergeOperator> aggregates_merge_operator;
+    WalRecovery wal_recovery = WalRecovery::kServe;
+    // Keep commit marks (commit_marks.h): the WAL is synced and the newest
+    // commit marked about once a second and at close, so without `sync` an
+    // OS crash loses at most about a second of acknowledged writes, and any
+    // loss is detected at the next open.
+    bool mark_commits = true;
   };
 
   // An atomic group of writes for one store. Not thread-safe; cheap to
@@ -116,10 +133,13 @@ class Store {
   };
 
   // Opens (creating if allowed) the database at options.path with every
-  // column family. On success *store owns it; on failure *store is unchanged.
+  // column family. On success *store owns it; on failure *store is unchanged
+  // and the error names the directory, what is wrong and what to do.
   static absl::Status Open(const Options& options, std::unique_ptr<Store>* store);
 
-  ~Store();  // flushes nothing: the WAL already holds every commit
+  // Flushes no memtable (the WAL already holds every commit); syncs the WAL
+  // and leaves the final commit mark.
+  ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -154,6 +174,9 @@ class Store {
 
   const Options& options() const { return options_; }
 
+  // What Open found when it compared the recovered WAL with the commit marks.
+  const RecoveryReport& recovery() const { return recovery_; }
+
   // Unique among the stores this process opened, so a cache of store
   // contents can tell that it is looking at another store.
   uint64_t instance() const { return instance_; }
@@ -161,10 +184,23 @@ class Store {
  private:
   Store(const Options& options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
+  // Syncs the WAL and marks the newest commit, if it moved since the last mark.
+  absl::Status MarkCommits();
+  void StartMarking();
+  void StopMarking();
+
   Options options_;
   rocksdb::DB* db_;                                     // owned
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;   // owned; indexed by Family
   uint64_t instance_;
+
+  RecoveryReport recovery_;
+  CommitMarks marks_;              // the marker thread's, once it runs
+  uint64_t marked_sequence_ = 0;   // likewise
+  std::thread marker_;
+  std::mutex marker_mutex_;
+  std::condition_variable marker_wake_;
+  bool marker_stop_ = false;       // guarded by marker_mutex_
 };
 
 }  // namespace rapport
