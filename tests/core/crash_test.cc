@@ -1,15 +1,20 @@
 // Durability under kill -9: rapportd runs as a real process on loopback, is
 // killed with SIGKILL several times mid-stream and restarted on the same data
 // directory while the client keeps re-sending its un-acked batches. Every
-// acked event must be stored exactly once.
+// acked event must be stored exactly once, and no restart may find an
+// acknowledged write missing from the WAL. ctest kills 4 times;
+// scripts/crash-test sets RAPPORT_CRASH_CYCLES (100) for the long run.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -60,13 +65,19 @@ bool WaitUntilServing(const std::string& target) {
   return false;
 }
 
+int Cycles() {
+  const char* cycles = std::getenv("RAPPORT_CRASH_CYCLES");
+  return cycles != nullptr && std::atoi(cycles) > 0 ? std::atoi(cycles) : 4;
+}
+
 TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
   testing::TempDir dir;
   const std::string data_dir = dir.path() + "/data";
   const std::string log = dir.path() + "/rapportd.log";
   const std::string target = absl::StrCat("127.0.0.1:", testing::FreePort());
 
-  const size_t kEvents = 80000;
+  const int cycles = Cycles();
+  const size_t kEvents = std::max<size_t>(80000, static_cast<size_t>(cycles) * 4000);
   std::vector<v1::TicketEvent> events;
   events.reserve(kEvents);
   for (size_t i = 0; i < kEvents; ++i) {
@@ -98,10 +109,11 @@ TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
     client_done = true;
   });
 
-  // Kill at 15%, 35%, 55% and 75% of the batches acked (bounded waits).
+  // Kill at evenly spaced points of the batches acked, up to 90% (bounded waits).
   const size_t batches = kEvents / 100;
   int kills = 0;
-  for (double at : {0.15, 0.35, 0.55, 0.75}) {
+  for (int k = 1; k <= cycles; ++k) {
+    const double at = 0.9 * k / (cycles + 1);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!client_done && acked_batches < at * batches && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -120,7 +132,9 @@ TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
   EXPECT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << "clean shutdown on SIGTERM";
 
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_GE(kills, 3) << "the stream finished before the kills landed; raise kEvents";
+  EXPECT_GE(kills, cycles * 3 / 4) << "the stream finished before the kills landed; raise kEvents";
+  const std::string server_log = testing::ReadFile(log);
+  EXPECT_EQ(server_log.find("acknowledged writes were lost"), std::string::npos) << server_log;
   EXPECT_GE(result->totals.reconnects, static_cast<uint64_t>(kills));
   // Exactly once from the client's view: a batch committed just before a
   // kill lost its ack, was re-sent, and came back as duplicates.
@@ -142,13 +156,21 @@ TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
     return true;
   }).ok());
   EXPECT_EQ(stored, kEvents);
-  for (size_t i = 0; i < kEvents; ++i) ASSERT_EQ(seen[i], 1) << "event ev-" << i;
   std::string tenant_bytes;
   ASSERT_TRUE(store->Get(Family::kMeta, keys::TenantMeta("acme"), &tenant_bytes).ok());
   internal::TenantState tenant;
   tenant.ParseFromString(tenant_bytes);
   EXPECT_EQ(tenant.events(), kEvents) << "derived counters agree with the events";
   EXPECT_EQ(tenant.tickets(), kEvents / 8);
+  size_t lost = 0, duplicated = 0;
+  for (size_t i = 0; i < kEvents; ++i) {
+    lost += seen[i] == 0;
+    duplicated += seen[i] > 1;
+    EXPECT_LE(lost + duplicated, 0u) << "event ev-" << i << " stored " << seen[i] << " times";
+    if (lost + duplicated > 10) break;
+  }
+  std::cout << "kill -9 cycles: " << kills << ", events: " << kEvents << ", reconnects: "
+            << result->totals.reconnects << ", lost: " << lost << ", duplicated: " << duplicated << "\n";
 }
 
 }  // namespace
