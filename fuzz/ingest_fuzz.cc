@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "base/log.h"
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
 #include "rapport/v1/ingest.pb.h"
@@ -32,6 +33,7 @@ struct Pipeline {
 
 Pipeline& Get() {
   static Pipeline* pipeline = [] {
+    rapport::SetMinLogLevel(rapport::LogLevel::kError);  // conflicting duplicates are the fuzzer's daily bread
     auto* p = new Pipeline();
     char pattern[] = "/tmp/rapport-ingest-fuzz-XXXXXX";
     if (mkdtemp(pattern) == nullptr) abort();

@@ -83,7 +83,8 @@ TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
   for (size_t i = 0; i < kEvents; ++i) {
     std::string ticket = absl::StrCat("INC", 100000 + i / 8);
     std::string id = absl::StrCat("ev-", i);
-    int64_t minute = static_cast<int64_t>(i);
+    // The same span of event time however many events (all in the past).
+    int64_t minute = static_cast<int64_t>(i * 80000 / kEvents);
     if (i % 8 == 0) {
       events.push_back(testing::Created(ticket, id, minute));
     } else {
@@ -170,7 +171,7 @@ TEST(Crash, EveryAckedEventIsStoredExactlyOnceAcrossKill9) {
     if (lost + duplicated > 10) break;
   }
   std::cout << "kill -9 cycles: " << kills << ", events: " << kEvents << ", reconnects: "
-            << result->totals.reconnects << ", lost: " << lost << ", duplicated: " << duplicated << "\n";
+            << result->totals.reconnects << ", rejected: " << result->totals.rejected << ", lost: " << lost << ", duplicated: " << duplicated << "\n";
 }
 
 }  // namespace
