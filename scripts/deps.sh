@@ -25,7 +25,7 @@ rapport_install_deps() {
 # Configures (once) and builds the given targets, or everything, in ./build.
 rapport_build() {
   if [ ! -f build/build.ninja ]; then
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAPPORT_WERROR=ON
   fi
   cmake --build build -j "$(nproc)" ${1:+--target "$@"}
 }
