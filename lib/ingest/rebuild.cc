@@ -13,13 +13,12 @@ namespace rapport {
 namespace {
 
 constexpr size_t kBatchEvents = 1000;
-constexpr absl::string_view kDerivedVersionKey = "derived_version";
 
 }  // namespace
 
 absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store) {
   std::string value;
-  absl::Status s = store.Get(Family::kMeta, kDerivedVersionKey, &value);
+  absl::Status s = store.Get(Family::kMeta, keys::kDerivedVersion, &value);
   if (s.ok()) return value == std::to_string(kDerivedDataVersion);
   if (!absl::IsNotFound(s)) return s;
   bool has_events = false;
@@ -33,7 +32,7 @@ absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store) {
 
 absl::Status MarkDerivedDataCurrent(Store* store) {
   Store::Batch batch(*store);
-  batch.Put(Family::kMeta, kDerivedVersionKey, std::to_string(kDerivedDataVersion));
+  batch.Put(Family::kMeta, keys::kDerivedVersion, std::to_string(kDerivedDataVersion));
   return store->Commit(&batch);
 }
 

@@ -30,6 +30,8 @@ std::string TenantMeta(absl::string_view tenant);
 
 inline constexpr absl::string_view kSchemaVersion = "schema_version";
 inline constexpr absl::string_view kNextArrival = "next_arrival";
+// The version of the derivation that wrote the derived data (ingest/rebuild.h).
+inline constexpr absl::string_view kDerivedVersion = "derived_version";
 inline constexpr absl::string_view kTenantMetaPrefix = absl::string_view("tenant\0", 7);
 
 void PutBigEndian64(std::string* out, uint64_t value);
