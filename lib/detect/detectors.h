@@ -1,4 +1,6 @@
 // DetectorStage: the finding detectors of PRODUCT.md §6 as one TicketStage.
+// Each family of findings is a Detector unit (detector.h, units.h); the stage
+// runs them, keeps the deadline index and the conversation state they share.
 //
 // Each ticket keeps a compact DetectorState (internal/state.proto) that the
 // detectors update event by event, in event-time order, so an in-order event
@@ -21,9 +23,12 @@
 #ifndef RAPPORT_DETECT_DETECTORS_H_
 #define RAPPORT_DETECT_DETECTORS_H_
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "detect/cross_ticket.h"
+#include "detect/detector.h"
 #include "detect/thresholds.h"
 #include "ingest/stage.h"
 #include "tone/tone.h"
@@ -34,7 +39,8 @@ inline constexpr const char* kConversationAttribute = "rapport.conversation";
 
 class DetectorStage final : public TicketStage {
  public:
-  explicit DetectorStage(TenantThresholds thresholds = TenantThresholds()) : thresholds_(std::move(thresholds)) {}
+  explicit DetectorStage(TenantThresholds thresholds = TenantThresholds())
+      : thresholds_(std::move(thresholds)), detectors_(BuiltinDetectors()) {}
 
   const char* name() const override { return "detectors"; }
   // The tone of a public message.
@@ -50,13 +56,12 @@ class DetectorStage final : public TicketStage {
   const TenantThresholds& thresholds() const { return thresholds_; }
 
  private:
-  // The tone of a public message: prepared off the writer thread, or computed here.
-  tone::ToneResult ToneOf(const v1::TicketEvent& event, const StageContext& context) const;
-  // Raises what the watermark makes certain; returns the next deadline (0: none).
+  // Every detector's watermark check; returns the next deadline (0: none).
   int64_t EvaluateDeadlines(internal::TicketState* state, int64_t watermark_us) const;
   void Reindex(internal::TicketState* state, int64_t deadline_us, Store::Batch* writes) const;
 
   TenantThresholds thresholds_;
+  std::vector<std::unique_ptr<Detector>> detectors_;
   CrossTicket cross_ticket_;  // keeps a per-batch buffer: one writer thread only
 };
 

@@ -16,6 +16,17 @@ uint64_t GetBigEndian64(absl::string_view bytes) {
   return value;
 }
 
+std::string DeadlinePrefix(absl::string_view tenant) {
+  return absl::StrCat("dl", absl::string_view("\0", 1), tenant, absl::string_view("\0", 1));
+}
+
+std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string_view ticket) {
+  std::string key = DeadlinePrefix(tenant);
+  PutBigEndian64(&key, static_cast<uint64_t>(deadline_us));
+  absl::StrAppend(&key, ticket);
+  return key;
+}
+
 std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id) {
   return absl::StrCat(TicketEventsPrefix(tenant, ticket), finding_id);
 }

@@ -6,6 +6,7 @@
 //   dedupe   tenant \0 event_id                                       -> events key
 //   tickets  tenant \0 ticket_id                                      -> TicketState
 //   meta     "schema_version" | "next_arrival" | "tenant\0" tenant    -> ...
+//   index    "dl\0" tenant \0 be64(deadline_us) ticket_id            -> ""  (a ticket's next deadline)
 #ifndef RAPPORT_STORE_KEYS_H_
 #define RAPPORT_STORE_KEYS_H_
 
@@ -27,6 +28,11 @@ std::string Ticket(absl::string_view tenant, absl::string_view ticket);
 // Prefix of every ticket key of one tenant.
 std::string TenantPrefix(absl::string_view tenant);
 std::string TenantMeta(absl::string_view tenant);
+
+// The deadline index (Family::kIndex): each ticket with a pending deadline,
+// in deadline order per tenant, so the watermark finds what came due.
+std::string DeadlinePrefix(absl::string_view tenant);
+std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string_view ticket);
 
 inline constexpr absl::string_view kSchemaVersion = "schema_version";
 inline constexpr absl::string_view kNextArrival = "next_arrival";
