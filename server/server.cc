@@ -112,6 +112,9 @@ RapportServer::~RapportServer() { Shutdown(); }
 void RapportServer::Shutdown(double grace_seconds) {
   if (shut_down_) return;
   shut_down_ = true;
+  // Streams stop reading at once and end UNAVAILABLE as soon as what they
+  // read is acked; the grace period bounds that, then gRPC cancels the rest.
+  if (ingest_service_) ingest_service_->Drain();
   if (grpc_server_) {
     auto deadline = std::chrono::system_clock::now() +
                     std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));

@@ -50,7 +50,10 @@ class RapportServer {
   RapportServer(const RapportServer&) = delete;
   RapportServer& operator=(const RapportServer&) = delete;
 
-  // Stops accepting calls, lets in-flight calls finish (up to `grace_seconds`),
+  // Stops accepting calls and stops every ingest stream from reading new
+  // batches; the batches already read are committed and acked, then each
+  // stream ends with UNAVAILABLE (the client re-sends the rest elsewhere or
+  // later). Calls still running after `grace_seconds` are cancelled. Then
   // drains the writer and closes the store. Idempotent.
   void Shutdown(double grace_seconds = 10);
 
