@@ -2,9 +2,14 @@
 """`rapport ingest` streams a JSONL file in bounded memory: a real rapportd on a
 free loopback port, a generated file of --mb megabytes, and the CLI's peak RSS
 (from wait4) well below the file's size, every event accepted, the first ack
-soon after the start.
+soon after the start. With --csv FIXTURE, also: a CSV of 1,000 copies of the
+fixture's first ticket (renumbered) streams in chunks cut between tickets and
+gives exactly 1,000 times the events of one copy; a CSV whose ticket comes back
+after other tickets stops with its line; a single JSON document over the
+IngestRaw limit is refused with its size before anything is sent.
 
     ingest_stream_test.py RAPPORTD RAPPORT GENERATOR [--mb 30] [--max-rss-mb 32] [--max-first-ack 5]
+                          [--csv tests/fixtures/csv/incident_log.csv]
 """
 import argparse
 import json
@@ -34,6 +39,53 @@ def wait_listening(port, seconds=30):
     return False
 
 
+def ingest(args, port, tenant, path, *extra):
+    """(exit code, stdout, stderr) of `rapport ingest --json`."""
+    done = subprocess.run([args.rapport, "ingest", "--server", f"127.0.0.1:{port}", "--json", "--tenant", tenant,
+                           *extra, path], capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def check_other_formats(args, tmp, port):
+    failures = []
+    csv = ["--adapter", "csv", "--mapping", "servicenow-incident-log"]
+    with open(args.csv) as f:
+        header, *rows = f.read().splitlines()
+    ticket = rows[0].split(",")[0]
+    rows = [r for r in rows if r.split(",")[0] == ticket]
+    one, many, scattered = (os.path.join(tmp, name) for name in ("one.csv", "many.csv", "scattered.csv"))
+    with open(one, "w") as f:
+        f.write("\n".join([header] + rows) + "\n")
+    copies = [[r.replace(ticket, f"{ticket}-{n:04d}", 1) for r in rows] for n in range(1000)]
+    with open(many, "w") as f:
+        f.write("\n".join([header] + [r for c in copies for r in c]) + "\n")
+    with open(scattered, "w") as f:
+        f.write("\n".join([header] + [r for c in copies[:600] for r in c] + [copies[0][-1]]) + "\n")
+
+    code, out, err = ingest(args, port, "csv-one", one, *csv)
+    per_ticket = json.loads(out)["accepted"] if code == 0 else 0
+    code, out, err = ingest(args, port, "csv-many", many, *csv)
+    summary = json.loads(out) if code == 0 else {}
+    print(f"CSV: {per_ticket} events per ticket; 1,000 tickets: {out.strip() or err.strip()}")
+    if per_ticket == 0 or summary.get("accepted") != 1000 * per_ticket or summary.get("duplicates") != 0:
+        failures.append(f"CSV in chunks: {out or err} (expected {1000 * per_ticket} accepted, no duplicates)")
+
+    code, out, err = ingest(args, port, "csv-scattered", scattered, *csv)
+    print(f"scattered CSV: exit {code}: {err.strip()}")
+    if code == 0 or "sort it by ticket" not in err or f"line {len(rows) * 600 + 2}:" not in err:
+        failures.append(f"a scattered CSV: exit {code}, {err.strip()}")
+
+    document = os.path.join(tmp, "export.json")
+    with open(document, "w") as f:
+        f.write('{"result": [' + ",".join(['{"number": "INC0000001", "short_description": "' + "x" * 1000 + '"}']
+                                          * 5000) + "]}")
+    code, out, err = ingest(args, port, "doc", document, "--adapter", "servicenow")
+    print(f"5 MB document: exit {code}: {err.strip()}")
+    if code == 0 or "IngestRaw size limit" not in err:
+        failures.append(f"a 5 MB document: exit {code}, {err.strip()}")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("rapportd")
@@ -42,6 +94,7 @@ def main():
     parser.add_argument("--mb", type=float, default=30)
     parser.add_argument("--max-rss-mb", type=float, default=32, help="peak RSS allowed to the CLI")
     parser.add_argument("--max-first-ack", type=float, default=5.0, help="seconds")
+    parser.add_argument("--csv", help="a servicenow-incident-log CSV whose first rows are one ticket")
     args = parser.parse_args()
     max_rss_mb = args.max_rss_mb
 
@@ -67,6 +120,7 @@ def main():
             output = cli.stdout.read()
             _, status, usage = os.wait4(cli.pid, 0)
             cli.returncode = os.waitstatus_to_exitcode(status)
+            failures = check_other_formats(args, tmp, port) if args.csv else []
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
@@ -76,7 +130,6 @@ def main():
             print(f"rapport ingest exited {cli.returncode}", file=sys.stderr)
             return 1
         summary = json.loads(output)
-        failures = []
         if summary["accepted"] != events:
             failures.append(f"{summary['accepted']} of {events} events accepted")
         if rss_mb >= max_rss_mb:
