@@ -218,7 +218,7 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::
   return stream;
 }
 
-void IngestServiceImpl::Drain() {
+size_t IngestServiceImpl::Drain() {
   std::vector<StreamEventsReactor*> streams;
   {
     absl::MutexLock lock(&streams_mu_);
@@ -234,6 +234,13 @@ void IngestServiceImpl::Drain() {
     s->Drain();
     s->Unref();
   }
+  return streams.size();
+}
+
+bool IngestServiceImpl::WaitUntilDrained(absl::Time deadline) {
+  absl::MutexLock lock(&streams_mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(streams_mu_) { return streams_.empty(); };
+  return streams_mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
 }
 
 void IngestServiceImpl::Unregister(StreamEventsReactor* stream) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "event/validate.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "plugin/registry.h"
@@ -58,8 +59,11 @@ class IngestServiceImpl final
   // batches at once and ends with UNAVAILABLE as soon as the batches it has
   // read are committed and acked; streams opened later end at once. Never
   // blocks; call it before grpc::Server::Shutdown, whose deadline then bounds
-  // the rest. Idempotent.
-  void Drain();
+  // the rest. Idempotent. Returns how many streams were open.
+  size_t Drain();
+  // After Drain: waits until every stream has ended (its status is written)
+  // or `deadline` passes; true if every stream ended.
+  bool WaitUntilDrained(absl::Time deadline);
 
  private:
   friend class StreamEventsReactor;
