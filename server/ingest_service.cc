@@ -4,43 +4,52 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "server/status.h"
 
 namespace rapport::server {
-namespace {
 
 // Reads batches, hands them to the writer, and writes acks back in order.
 // Flow control: at most `max_unacked` batches are read ahead of their acks;
 // beyond that the reactor stops reading and gRPC's window pushes back on the
-// client. The reactor deletes itself once gRPC is done with it AND the writer
-// has returned every batch it was given.
-class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck> {
+// client. Reading ends at the client's half-close, at a message that does not
+// parse, or at Drain; the stream finishes once every batch read is acked, with
+// the status that ended reading. Lifetime: the reactor deletes itself when its
+// last reference goes: gRPC's (until OnDone), one per batch at the writer, one
+// per Drain call in progress.
+class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  StreamEventsReactor(IngestQueue* queue, int max_unacked) : queue_(queue), max_unacked_(max_unacked) {
+  StreamEventsReactor(IngestServiceImpl* service, int max_unacked)
+      : service_(service), max_unacked_(max_unacked) {
     StartRead(&incoming_);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {
-      absl::MutexLock lock(&mu_);
-      reads_done_ = true;
-      MaybeFinishLocked();
-      return;
-    }
-    auto batch = std::make_shared<v1::EventBatch>(std::move(incoming_));
-    incoming_.Clear();
+    auto batch = std::make_shared<v1::EventBatch>();
+    // Parsed here, not by gRPC, to tell a bad message from the end of the stream.
+    const bool parsed = ok && Parse(&incoming_, batch.get());
     {
       absl::MutexLock lock(&mu_);
+      // Draining: this batch stays un-acked, so the client re-sends it.
+      if (reads_done_) return;
+      if (!ok) return EndReadsLocked(grpc::Status::OK);
+      if (!parsed) {
+        return EndReadsLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, UnparsableMessageLocked()));
+      }
+      last_sequence_ = batch->sequence();
+      ++batches_read_;
       ++unacked_;
-      ++at_writer_;
+      ++refs_;
     }
     // Outside the lock: a stopping queue answers synchronously.
-    queue_->Submit(std::move(batch),
-                   [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); });
+    service_->queue_->Submit(std::move(batch),
+                             [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); });
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
+    if (reads_done_ || finished_) return;
     if (unacked_ < max_unacked_) {
       StartRead(&incoming_);
     } else {
@@ -79,42 +88,92 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
   }
 
   void OnDone() override {
+    service_->Unregister(this);
+    Unref();
+  }
+
+  // Stops reading; the stream ends UNAVAILABLE once what it read is acked.
+  void Drain() {
+    absl::MutexLock lock(&mu_);
+    EndReadsLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, ShutdownMessageLocked()));
+  }
+
+  // Held by IngestServiceImpl::Drain while it calls Drain() without its lock.
+  void Ref() {
+    absl::MutexLock lock(&mu_);
+    ++refs_;
+  }
+
+  void Unref() {
     bool last;
     {
       absl::MutexLock lock(&mu_);
-      done_ = true;
-      last = at_writer_ == 0;
+      last = --refs_ == 0;
     }
     if (last) delete this;
   }
 
  private:
+  static bool Parse(grpc::ByteBuffer* bytes, v1::EventBatch* batch) {
+    // Proto3 parsing refuses a string field that is not UTF-8.
+    grpc::ProtoBufferReader reader(bytes);
+    const bool ok = batch->ParseFromZeroCopyStream(&reader);
+    bytes->Clear();
+    return ok;
+  }
+
   // Runs on the writer thread.
   void OnCommitted(absl::StatusOr<v1::BatchAck> ack) {
-    bool last;
     {
       absl::MutexLock lock(&mu_);
-      --at_writer_;
       if (!finished_) {
         if (!ack.ok()) {
           // Nothing of this batch was stored: end the stream so the client
           // re-sends its un-acked batches.
           FinishLocked(ToGrpc(ack.status()));
         } else {
-          acks_.push_back(std::move(*ack));
+          grpc::ByteBuffer bytes;
+          bool own_buffer;
+          (void)grpc::SerializationTraits<v1::BatchAck>::Serialize(*ack, &bytes, &own_buffer);
+          acks_.push_back(std::move(bytes));
           if (!writing_) {
             writing_ = true;
             StartWrite(&acks_.front());
           }
         }
       }
-      last = done_ && at_writer_ == 0;
     }
-    if (last) delete this;
+    Unref();
+  }
+
+  std::string AckedSoFarLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return batches_read_ == 0 ? "no batch of this stream was read"
+                              : absl::StrCat("batches up to sequence ", last_sequence_, " are acked");
+  }
+
+  std::string UnparsableMessageLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return absl::StrCat(
+        batches_read_ == 0 ? std::string("the first batch")
+                           : absl::StrCat("the batch after sequence ", last_sequence_),
+        " is not a valid EventBatch (a string field with invalid UTF-8, or a truncated message); ",
+        AckedSoFarLocked(), ": fix that batch and re-send it and the ones after it");
+  }
+
+  std::string ShutdownMessageLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return absl::StrCat("server shutting down; ", AckedSoFarLocked(),
+                        ": re-send the batches after it once the server is back");
+  }
+
+  // The first end of reading wins: half-close, a bad message or a drain.
+  void EndReadsLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reads_done_) return;
+    reads_done_ = true;
+    end_status_ = status;
+    MaybeFinishLocked();
   }
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (reads_done_ && unacked_ == 0) FinishLocked(grpc::Status::OK);
+    if (reads_done_ && unacked_ == 0) FinishLocked(end_status_);
   }
 
   // Finish may not overlap an outstanding write: defer until it completes.
@@ -128,27 +187,65 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
     Finish(status);
   }
 
-  IngestQueue* const queue_;
+  IngestServiceImpl* const service_;
   const int max_unacked_;
-  v1::EventBatch incoming_;  // touched only by the read chain
+  grpc::ByteBuffer incoming_;  // touched only by the read chain
 
   absl::Mutex mu_;
-  std::deque<v1::BatchAck> acks_ ABSL_GUARDED_BY(mu_);
-  int unacked_ ABSL_GUARDED_BY(mu_) = 0;    // read, not yet acked to the client
-  int at_writer_ ABSL_GUARDED_BY(mu_) = 0;  // submitted, callback not yet run
+  std::deque<grpc::ByteBuffer> acks_ ABSL_GUARDED_BY(mu_);
+  int unacked_ ABSL_GUARDED_BY(mu_) = 0;  // read, not yet acked to the client
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;     // gRPC's until OnDone, + batches at the writer, + Drain calls
+  uint64_t batches_read_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;  // of the last batch that parsed
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status end_status_ ABSL_GUARDED_BY(mu_);  // the stream's status once every batch read is acked
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> deferred_finish_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace
-
-grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck>* IngestServiceImpl::StreamEvents(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::StreamEvents(
     grpc::CallbackServerContext* /*context*/) {
-  return new StreamEventsReactor(queue_, limits_.max_unacked_batches);
+  auto* stream = new StreamEventsReactor(this, limits_.max_unacked_batches);
+  bool draining;
+  {
+    absl::MutexLock lock(&streams_mu_);
+    streams_.insert(stream);
+    draining = draining_;
+  }
+  if (draining) stream->Drain();
+  return stream;
+}
+
+size_t IngestServiceImpl::Drain() {
+  std::vector<StreamEventsReactor*> streams;
+  {
+    absl::MutexLock lock(&streams_mu_);
+    draining_ = true;
+    // A registered stream has gRPC's reference, so it is alive to take ours.
+    for (StreamEventsReactor* s : streams_) {
+      s->Ref();
+      streams.push_back(s);
+    }
+  }
+  // Without the lock: finishing a stream may run its OnDone, which unregisters.
+  for (StreamEventsReactor* s : streams) {
+    s->Drain();
+    s->Unref();
+  }
+  return streams.size();
+}
+
+bool IngestServiceImpl::WaitUntilDrained(absl::Time deadline) {
+  absl::MutexLock lock(&streams_mu_);
+  auto ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(streams_mu_) { return streams_.empty(); };
+  return streams_mu_.AwaitWithDeadline(absl::Condition(&ended), deadline);
+}
+
+void IngestServiceImpl::Unregister(StreamEventsReactor* stream) {
+  absl::MutexLock lock(&streams_mu_);
+  streams_.erase(stream);
 }
 
 }  // namespace rapport::server

@@ -1,11 +1,19 @@
 // IngestService over the callback API: one reactor per StreamEvents call.
+// StreamEvents takes raw bytes and parses each EventBatch itself, so a
+// message that does not parse ends the stream with INVALID_ARGUMENT naming
+// the last good batch (the typed API would report it as the end of the
+// stream, and the stream would end OK).
 #ifndef RAPPORT_SERVER_INGEST_SERVICE_H_
 #define RAPPORT_SERVER_INGEST_SERVICE_H_
 
 #include <map>
+#include <set>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "event/validate.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "plugin/registry.h"
 #include "rapport/v1/ingest.grpc.pb.h"
 #include "server/ingest_queue.h"
@@ -30,22 +38,45 @@ struct AdapterCatalog {
   }
 };
 
-class IngestServiceImpl final : public v1::IngestService::CallbackService {
+class StreamEventsReactor;
+
+class IngestServiceImpl final
+    : public v1::IngestService::WithRawCallbackMethod_StreamEvents<
+          v1::IngestService::WithCallbackMethod_IngestRaw<v1::IngestService::Service>> {
  public:
   // `queue` and `adapters` (may be null: no IngestRaw) must outlive the service.
   IngestServiceImpl(IngestQueue* queue, const Limits& limits, const AdapterCatalog* adapters = nullptr)
       : queue_(queue), limits_(limits), adapters_(adapters) {}
 
-  grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck>* StreamEvents(
+  // EventBatch bytes in, BatchAck bytes out.
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StreamEvents(
       grpc::CallbackServerContext* context) override;
   // In raw_ingest.cc.
   grpc::ServerUnaryReactor* IngestRaw(grpc::CallbackServerContext* context, const v1::RawPayload* request,
                                       v1::BatchAck* response) override;
 
+  // The first step of a graceful shutdown: every stream stops reading new
+  // batches at once and ends with UNAVAILABLE as soon as the batches it has
+  // read are committed and acked; streams opened later end at once. Never
+  // blocks; call it before grpc::Server::Shutdown, whose deadline then bounds
+  // the rest. Idempotent. Returns how many streams were open.
+  size_t Drain();
+  // After Drain: waits until every stream has ended (its status is written)
+  // or `deadline` passes; true if every stream ended.
+  bool WaitUntilDrained(absl::Time deadline);
+
  private:
+  friend class StreamEventsReactor;
+  void Unregister(StreamEventsReactor* stream);
+
   IngestQueue* queue_;
   Limits limits_;
   const AdapterCatalog* adapters_;
+
+  absl::Mutex streams_mu_;
+  // Open streams: a reactor leaves in OnDone, before gRPC's hold on it ends.
+  std::set<StreamEventsReactor*> streams_ ABSL_GUARDED_BY(streams_mu_);
+  bool draining_ ABSL_GUARDED_BY(streams_mu_) = false;
 };
 
 }  // namespace rapport::server

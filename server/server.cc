@@ -1,10 +1,13 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -19,6 +22,12 @@
 #include "server/ingest_service.h"
 
 namespace rapport::server {
+namespace {
+
+// How long the sockets stay open after every ingest stream has ended.
+constexpr absl::Duration kLingerAfterDrain = absl::Seconds(1);
+
+}  // namespace
 
 absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<RapportServer>* out) {
   std::unique_ptr<RapportServer> server(new RapportServer());
@@ -120,11 +129,19 @@ RapportServer::~RapportServer() { Shutdown(); }
 void RapportServer::Shutdown(double grace_seconds) {
   if (shut_down_) return;
   shut_down_ = true;
-  if (grpc_server_) {
-    auto deadline = std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));
-    grpc_server_->Shutdown(deadline);
+  const absl::Time deadline = absl::Now() + absl::Seconds(grace_seconds);
+  // Streams stop reading at once and end UNAVAILABLE as soon as what they
+  // read is acked; the grace period bounds that, then gRPC cancels the rest.
+  if (ingest_service_ && ingest_service_->Drain() > 0) {
+    // The last acks and statuses may still be on their way. Clients write
+    // until they see the status, and closing a socket with unread bytes
+    // resets the connection, which discards what the client has not read
+    // yet: so the sockets stay open a moment after the streams have ended.
+    if (ingest_service_->WaitUntilDrained(deadline)) {
+      absl::SleepFor(std::min(kLingerAfterDrain, deadline - absl::Now()));
+    }
   }
+  if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(deadline));
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
   if (grpc_server_) grpc_server_->Wait();

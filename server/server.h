@@ -57,8 +57,12 @@ class RapportServer {
   RapportServer(const RapportServer&) = delete;
   RapportServer& operator=(const RapportServer&) = delete;
 
-  // Stops accepting calls, lets in-flight calls finish (up to `grace_seconds`),
-  // drains the writer and closes the store. Idempotent.
+  // Stops every ingest stream from reading new batches; the batches already
+  // read are committed and acked, then each stream ends with UNAVAILABLE
+  // (the client re-sends the rest elsewhere or later), and the sockets stay
+  // open a second more so that those last acks reach the clients. Then stops
+  // accepting calls; calls still running `grace_seconds` after the start are
+  // cancelled. Then drains the writer and closes the store. Idempotent.
   void Shutdown(double grace_seconds = 10);
 
   // The bound port (useful with port 0); 0 without a listening socket.

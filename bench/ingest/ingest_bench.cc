@@ -317,7 +317,7 @@ absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const 
   client::StreamIngester::Options options;
   options.target = target;
   options.batch_size = 100;
-  options.window = 16;
+  options.in_flight = 16;
   options.on_send = [&](size_t b) { sent[b] = absl::Now(); };
   options.on_ack = [&](size_t b, const v1::BatchAck&) {
     latency_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - sent[b]));

@@ -1,13 +1,19 @@
 // rapport ingest: replays a file through StreamEvents: canonical events, or a
-// native export translated here by the same adapters rapportd runs.
+// native export translated here by the same adapters rapportd runs. Line
+// formats (canonical JSONL, native payloads one per line, CSV) are read as
+// they are sent, so memory stays bounded whatever the file size; a single
+// JSON document is read whole, up to the IngestRaw size limit.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
-
+#include <memory>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,208 +21,453 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "builtin/builtins.h"
+#include "event/json.h"
+#include "event/validate.h"
 #include "plugin/registry.h"
+#include "rapport/v1/ingest.pb.h"
 #include "server/cli/args.h"
 #include "server/cli/commands.h"
 #include "server/cli/output.h"
 #include "server/client/stream_ingester.h"
-#include "event/json.h"
-#include "rapport/v1/ingest.pb.h"
 
 namespace rapport::cli {
 namespace {
 
-// A problem with one input line, found before anything is sent.
-struct LocalReject {
+// Rejections by code: a count and the first few messages of each.
+struct Rejections {
+  static constexpr size_t kExamples = 5;
+  std::map<std::string, std::pair<size_t, std::vector<std::string>>> by_code;
+  size_t total = 0;
+
+  void Add(const std::string& code, std::string message) {
+    auto& [count, examples] = by_code[code];
+    if (count++ < kExamples) examples.push_back(std::move(message));
+    ++total;
+  }
+};
+
+// One event read from the file, with its input line (0: not known, as for
+// an event of a whole-document payload).
+struct Item {
+  v1::TicketEvent event;
   size_t line;
-  std::string code;
-  std::string message;
 };
 
-struct Input {
-  std::vector<v1::TicketEvent> events;
-  std::vector<size_t> lines;  // input line of each event
-  std::vector<LocalReject> rejects;
+// A file read a line, a CSV record or a whole document at a time.
+class InputFile {
+ public:
+  absl::Status Open(const std::string& path) {
+    file_.open(path, std::ios::binary);
+    if (!file_) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+    struct stat info;
+    if (stat(path.c_str(), &info) == 0) size_ = static_cast<uint64_t>(info.st_size);
+    return absl::OkStatus();
+  }
+  // The next line, without its end; false at the end of the file.
+  bool Line(std::string* line) {
+    if (!std::getline(file_, *line)) return false;
+    ++line_;
+    bytes_ += line->size() + 1;
+    return true;
+  }
+  // The next CSV record: lines up to one that closes every quote.
+  bool Record(std::string* record) {
+    record->clear();
+    std::string line;
+    bool quoted = false;
+    do {
+      if (!Line(&line)) return !record->empty();
+      if (!record->empty()) *record += '\n';
+      *record += line;
+      for (char c : line) quoted ^= c == '"';
+    } while (quoted);
+    return true;
+  }
+  std::string Rest() {
+    std::stringstream whole;
+    whole << file_.rdbuf();
+    bytes_ = size_;
+    return whole.str();
+  }
+  size_t line() const { return line_; }  // of the last line read
+  uint64_t bytes() const { return bytes_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::ifstream file_;
+  size_t line_ = 0;
+  uint64_t bytes_ = 0, size_ = 0;
 };
 
-absl::Status ReadJsonl(const std::string& path, const std::string& tenant, Input* input) {
-  std::ifstream file(path);
-  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::string line;
-  size_t number = 0;
-  while (std::getline(file, line)) {
-    ++number;
-    absl::string_view text = absl::StripAsciiWhitespace(line);
-    if (text.empty() || text[0] == '#') continue;
-    auto event = ParseEventJson(text);
-    if (!event.ok()) {
-      input->rejects.push_back({number, "INVALID_JSON", std::string(event.status().message())});
-      continue;
+// The cells of one CSV record (RFC 4180 quoting).
+std::vector<std::string> CsvCells(absl::string_view record) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    if (quoted && c == '"' && i + 1 < record.size() && record[i + 1] == '"') {
+      cells.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      cells.emplace_back();
+    } else if (c != '\r' || quoted) {
+      cells.back() += c;
     }
-    if (!tenant.empty()) {
-      if (event->tenant().empty()) {
-        event->set_tenant(tenant);
-      } else if (event->tenant() != tenant) {
-        input->rejects.push_back({number, "INVALID_VALUE",
-                                  absl::StrCat("event names tenant '", event->tenant(),
-                                               "' but --tenant is '", tenant, "'")});
-        continue;
+  }
+  return cells;
+}
+
+// The events of a file in input order, read as the stream asks for them.
+class EventReader {
+ public:
+  // Records per CSV chunk before the next cut between tickets.
+  static constexpr size_t kCsvChunkRecords = 500;
+
+  absl::Status Open(const Args& args, const std::string& path, Rejections* rejections) {
+    rejections_ = rejections;
+    tenant_ = args.Get("tenant");
+    if (absl::Status s = file_.Open(path); !s.ok()) return s;
+    if (!args.Has("adapter")) {
+      format_ = Format::kCanonical;
+      return absl::OkStatus();
+    }
+    if (tenant_.empty()) return absl::InvalidArgumentError("--adapter needs --tenant");
+    registry_ = std::make_unique<PluginRegistry>();
+    if (absl::Status s = RegisterBuiltinPlugins(registry_.get()); !s.ok()) return s;
+    if (args.Has("plugin-dir")) {
+      if (absl::Status s = registry_->LoadDirectory(args.Get("plugin-dir")); !s.ok()) return s;
+    }
+    auto adapter = CreateAdapter(*registry_, args);
+    if (!adapter.ok()) return adapter.status();
+    adapter_ = std::move(*adapter);
+    const bool per_line = absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".ndjson");
+    if (per_line || args.Get("adapter") == "jsonl") {
+      format_ = Format::kPayloadPerLine;
+    } else if (absl::EndsWith(path, ".csv")) {
+      format_ = Format::kCsv;
+    } else {
+      format_ = Format::kDocument;
+      const uint64_t limit = Limits().max_message_bytes;
+      if (file_.size() > limit) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "%s is one JSON document of %.1f MiB; one payload may be at most %.1f MiB (the IngestRaw "
+            "size limit), and only line formats are streamed: split the export into pages of at most "
+            "%.1f MiB, or write it as one payload per line (.jsonl)",
+            path, file_.size() / 1048576.0, limit / 1048576.0, limit / 1048576.0));
       }
     }
-    input->events.push_back(std::move(*event));
-    input->lines.push_back(number);
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
-}
 
-// Reads `path` through a built-in (or --plugin-dir) adapter: a .jsonl/.ndjson
-// file holds one native payload per line (recorded webhooks), any other file
-// is one payload (a Table API response, a CSV export).
-absl::Status ReadNative(const Args& args, const std::string& path, Input* input) {
-  const std::string tenant = args.Get("tenant");
-  if (tenant.empty()) return absl::InvalidArgumentError("--adapter needs --tenant");
-  PluginRegistry registry;
-  if (absl::Status s = RegisterBuiltinPlugins(&registry); !s.ok()) return s;
-  if (args.Has("plugin-dir")) {
-    if (absl::Status s = registry.LoadDirectory(args.Get("plugin-dir")); !s.ok()) return s;
-  }
-  std::string config;
-  if (args.Has("adapter-config")) {
-    std::ifstream file(args.Get("adapter-config"));
-    if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", args.Get("adapter-config")));
-    std::stringstream text;
-    text << file.rdbuf();
-    config = text.str();
-  } else if (args.Has("mapping")) {
-    // A built-in mapping's name, or a mapping file.
-    std::ifstream file(args.Get("mapping"));
-    if (file) {
-      std::stringstream text;
-      text << file.rdbuf();
-      config = absl::StrCat("{\"mapping\": ", text.str(), "}");
-    } else {
-      config = absl::StrCat("{\"mapping\": \"", args.Get("mapping"), "\"}");
+  // Adds the next events, at most `max`, to `batch` and their lines to
+  // `lines`; none at the end of the file.
+  absl::Status Next(size_t max, v1::EventBatch* batch, std::vector<size_t>* lines) {
+    while (ready_.size() < max && !at_end_) {
+      auto more = ReadMore();
+      if (!more.ok()) return more.status();
+      at_end_ = !*more;
     }
+    for (; !ready_.empty() && static_cast<size_t>(batch->events_size()) < max; ready_.pop_front()) {
+      *batch->add_events() = std::move(ready_.front().event);
+      lines->push_back(ready_.front().line);
+    }
+    read_ += batch->events_size();
+    return absl::OkStatus();
   }
-  auto adapter = registry.CreateAdapter(args.Get("adapter"), config);
-  if (!adapter.ok()) return adapter.status();
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream whole;
-  whole << file.rdbuf();
-  std::vector<std::pair<size_t, std::string>> payloads;  // first line, body
-  const bool per_line = absl::EndsWith(path, ".jsonl") || absl::EndsWith(path, ".ndjson");
-  if (per_line && args.Get("adapter") != "jsonl") {
+
+  // Events taken for sending plus records refused before sending.
+  uint64_t events_read() const { return read_ + local_rejects_; }
+  const InputFile& file() const { return file_; }
+
+ private:
+  enum class Format { kCanonical, kPayloadPerLine, kCsv, kDocument };
+
+  static absl::StatusOr<std::unique_ptr<AdapterHandle>> CreateAdapter(const PluginRegistry& registry,
+                                                                      const Args& args) {
+    std::string config;
+    auto read = [](const std::string& path, std::string* text) {
+      std::ifstream file(path);
+      if (!file) return false;
+      std::stringstream all;
+      all << file.rdbuf();
+      *text = all.str();
+      return true;
+    };
+    if (args.Has("adapter-config")) {
+      if (!read(args.Get("adapter-config"), &config)) {
+        return absl::NotFoundError(absl::StrCat("cannot open ", args.Get("adapter-config")));
+      }
+    } else if (args.Has("mapping")) {
+      // A built-in mapping's name, or a mapping file.
+      std::string mapping;
+      config = read(args.Get("mapping"), &mapping) ? absl::StrCat("{\"mapping\": ", mapping, "}")
+                                                   : absl::StrCat("{\"mapping\": \"", args.Get("mapping"), "\"}");
+    }
+    return registry.CreateAdapter(args.Get("adapter"), config);
+  }
+
+  // Reads one unit of the file into ready_ (and rejections_); false at its end.
+  absl::StatusOr<bool> ReadMore() {
+    switch (format_) {
+      case Format::kCanonical:
+        return ReadCanonicalLine();
+      case Format::kPayloadPerLine:
+        return ReadPayloadLine();
+      case Format::kCsv:
+        return ReadCsvChunk();
+      case Format::kDocument:
+        if (document_read_) return false;
+        document_read_ = true;
+        Translate(file_.Rest(), "application/json", 0, 0);
+        return true;
+    }
+    return false;
+  }
+
+  bool ReadCanonicalLine() {
     std::string line;
-    size_t number = 0;
-    while (std::getline(whole, line)) {
-      ++number;
-      if (!absl::StripAsciiWhitespace(line).empty()) payloads.emplace_back(number, line);
+    if (!file_.Line(&line)) return false;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text[0] == '#') return true;
+    auto event = ParseEventJson(text);
+    if (!event.ok()) {
+      Reject(file_.line(), "INVALID_JSON", event.status().message());
+      return true;
     }
-  } else {
-    payloads.emplace_back(1, whole.str());
+    if (!tenant_.empty()) {
+      if (event->tenant().empty()) {
+        event->set_tenant(tenant_);
+      } else if (event->tenant() != tenant_) {
+        Reject(file_.line(), "INVALID_VALUE",
+               absl::StrCat("event names tenant '", event->tenant(), "' but --tenant is '", tenant_, "'"));
+        return true;
+      }
+    }
+    ready_.push_back({std::move(*event), file_.line()});
+    return true;
   }
-  for (const auto& [line, body] : payloads) {
-    auto out = (*adapter)->Translate(tenant, body, absl::EndsWith(path, ".csv") ? "text/csv" : "application/json");
+
+  bool ReadPayloadLine() {
+    std::string line;
+    if (!file_.Line(&line)) return false;
+    if (!absl::StripAsciiWhitespace(line).empty()) Translate(line, "application/json", file_.line(), file_.line());
+    return true;
+  }
+
+  // Header plus about kCsvChunkRecords records, cut only where the ticket
+  // changes: the adapter derives a ticket's events from consecutive rows, so
+  // each ticket's rows must reach it in one payload.
+  absl::StatusOr<bool> ReadCsvChunk() {
+    if (csv_header_.empty()) {
+      if (!file_.Record(&csv_header_)) return false;
+      if (!file_.Record(&csv_pending_)) return false;
+      csv_pending_line_ = file_.line();
+      if (absl::Status s = FindTicketColumn(); !s.ok()) return s;
+    }
+    if (csv_pending_.empty()) return false;
+    std::string chunk = absl::StrCat(csv_header_, "\n");
+    const size_t first_line = csv_pending_line_;
+    std::string ticket = TicketOf(csv_pending_);
+    size_t records = 0;
+    while (!csv_pending_.empty()) {
+      const std::string next_ticket = TicketOf(csv_pending_);
+      if (next_ticket != ticket) {
+        if (records >= kCsvChunkRecords) break;
+        ticket = next_ticket;
+      }
+      if (next_ticket != last_ticket_ && !tickets_seen_.insert(std::hash<std::string>()(next_ticket)).second) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "line ", csv_pending_line_, ": ticket '", next_ticket, "' has rows earlier in the file, apart from "
+            "these; the CSV is streamed a ticket at a time, so sort it by ticket first (the events before this line "
+            "are sent)"));
+      }
+      last_ticket_ = next_ticket;
+      absl::StrAppend(&chunk, csv_pending_, "\n");
+      ++records;
+      if (!file_.Record(&csv_pending_)) csv_pending_.clear();
+      csv_pending_line_ = file_.line();
+    }
+    Translate(chunk, "text/csv", 0, first_line);
+    return true;
+  }
+
+  // The adapter's mapping names the ticket column; the CLI finds it as the
+  // column that holds the first event's ticket id.
+  absl::Status FindTicketColumn() {
+    auto probe = adapter_->Translate(tenant_, absl::StrCat(csv_header_, "\n", csv_pending_, "\n"), "text/csv");
+    const std::vector<std::string> cells = CsvCells(csv_pending_);
+    if (probe.ok() && !probe->events.empty()) {
+      for (size_t i = 0; i < cells.size(); ++i) {
+        if (cells[i] == probe->events[0].ticket_id()) {
+          csv_ticket_column_ = i;
+          return absl::OkStatus();
+        }
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", csv_pending_line_, ": the adapter makes no event of the first record (",
+        probe.ok() ? "no ticket id found" : probe.status().message(),
+        "), so the ticket column is unknown; check --mapping against the header"));
+  }
+
+  std::string TicketOf(const std::string& record) const {
+    std::vector<std::string> cells = CsvCells(record);
+    return csv_ticket_column_ < cells.size() ? cells[csv_ticket_column_] : "";
+  }
+
+  // `line`: the line of every event (0: unknown); `first_line`: the file line
+  // of the payload's first record, for CSV messages ("line N" of the chunk).
+  void Translate(const std::string& body, const std::string& content_type, size_t line, size_t first_line) {
+    auto out = adapter_->Translate(tenant_, body, content_type);
     if (!out.ok()) {
-      input->rejects.push_back({line, "TRANSLATION", std::string(out.status().message())});
-      continue;
+      Reject(line > 0 ? line : first_line, "TRANSLATION", CsvLine(out.status().message(), first_line));
+      return;
     }
     for (v1::EventError& r : out->rejected) {
-      input->rejects.push_back({per_line ? line : r.index() + 1, r.code(), r.message()});
+      Reject(line > 0 ? line : first_line + r.index(), r.code(), CsvLine(r.message(), first_line));
     }
     for (v1::TicketEvent& e : out->events) {
-      e.set_tenant(tenant);
-      input->events.push_back(std::move(e));
-      input->lines.push_back(per_line ? line : 0);  // 0: a whole-file payload has no line per event
+      e.set_tenant(tenant_);
+      ready_.push_back({std::move(e), line});
     }
   }
-  return absl::OkStatus();
-}
+
+  // "line N: ..." of a CSV chunk (line 1 its header) as a line of the file.
+  std::string CsvLine(absl::string_view message, size_t first_line) const {
+    size_t n = 0;
+    absl::string_view rest = message;
+    if (format_ != Format::kCsv || !absl::ConsumePrefix(&rest, "line ")) return std::string(message);
+    const size_t digits = rest.find(':');
+    if (digits == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, digits), &n) || n < 2) {
+      return std::string(message);
+    }
+    return absl::StrCat("line ", first_line + n - 2, rest.substr(digits));
+  }
+
+  void Reject(size_t line, const std::string& code, absl::string_view message) {
+    ++local_rejects_;
+    rejections_->Add(code, absl::StartsWith(message, "line ") ? std::string(message)
+                                                               : absl::StrCat("line ", line, ": ", message));
+  }
+
+  Format format_ = Format::kCanonical;
+  InputFile file_;
+  std::string tenant_;
+  std::unique_ptr<PluginRegistry> registry_;
+  std::unique_ptr<AdapterHandle> adapter_;
+  Rejections* rejections_ = nullptr;
+  std::deque<Item> ready_;
+  bool at_end_ = false;
+  bool document_read_ = false;
+  uint64_t read_ = 0;
+  uint64_t local_rejects_ = 0;
+  std::string csv_header_, csv_pending_, last_ticket_;
+  size_t csv_pending_line_ = 0;
+  size_t csv_ticket_column_ = 0;
+  // Every ticket of the chunks sent (hashes: 8 bytes a ticket, not a row).
+  absl::flat_hash_set<uint64_t> tickets_seen_;
+};
 
 }  // namespace
 
 int RunIngest(const std::vector<std::string>& argv) {
   Args args;
-  if (absl::Status s = args.Parse(argv, {"batch-size", "window", "retry-for", "adapter", "mapping", "adapter-config",
-                                         "plugin-dir"},
+  if (absl::Status s = args.Parse(argv, {"batch-size", "in-flight", "retry-for", "adapter", "mapping",
+                                         "adapter-config", "plugin-dir"},
                                   {"quiet"});
       !s.ok()) {
     std::cerr << "rapport ingest: " << s.message() << "\n";
     return 2;
   }
   if (args.positionals().size() != 1) {
-    std::cerr << "usage: rapport ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl\n"
+    std::cerr << "usage: rapport ingest [--tenant T] [--batch-size N] [--in-flight N] [--quiet] FILE.jsonl\n"
                  "       rapport ingest --adapter servicenow|jira|zendesk|freshservice|jsonl|csv --tenant T\n"
                  "              [--mapping NAME|FILE.json] [--adapter-config FILE.json] [--plugin-dir DIR] FILE\n";
     return 2;
   }
   const std::string path = args.positionals()[0];
-  Input input;
-  if (absl::Status s = args.Has("adapter") ? ReadNative(args, path, &input) : ReadJsonl(path, args.Get("tenant"), &input);
-      !s.ok()) {
+  client::StreamIngester::Options options;
+  options.target = args.server();
+  int batch_size = 100, in_flight = 16, retry_for = 60;
+  if ((args.Has("batch-size") && !absl::SimpleAtoi(args.Get("batch-size"), &batch_size)) ||
+      (args.Has("in-flight") && !absl::SimpleAtoi(args.Get("in-flight"), &in_flight)) ||
+      (args.Has("retry-for") && !absl::SimpleAtoi(args.Get("retry-for"), &retry_for)) ||
+      batch_size < 1 || in_flight < 1 || retry_for < 1) {
+    std::cerr << "rapport ingest: --batch-size, --in-flight (un-acked batches) and --retry-for (seconds) take "
+                 "positive numbers\n";
+    return 2;
+  }
+  Rejections rejections;
+  EventReader reader;
+  if (absl::Status s = reader.Open(args, path, &rejections); !s.ok()) {
     std::cerr << "rapport ingest: " << s.message() << "\n";
     return 1;
   }
-
-  client::StreamIngester::Options options;
-  options.target = args.server();
-  int batch_size = 100, window = 16, retry_for = 60;
-  if ((args.Has("batch-size") && !absl::SimpleAtoi(args.Get("batch-size"), &batch_size)) ||
-      (args.Has("window") && !absl::SimpleAtoi(args.Get("window"), &window)) ||
-      (args.Has("retry-for") && !absl::SimpleAtoi(args.Get("retry-for"), &retry_for)) ||
-      batch_size < 1 || window < 1 || retry_for < 1) {
-    std::cerr << "rapport ingest: --batch-size, --window and --retry-for (seconds) take positive numbers\n";
-    return 2;
-  }
   options.batch_size = static_cast<size_t>(batch_size);
-  options.window = window;
+  options.in_flight = in_flight;
   options.retry_for = absl::Seconds(retry_for);
+
+  // The input line of each event of the batches not yet acked.
+  std::map<size_t, std::vector<size_t>> lines;
+  size_t batches = 0;
+  const absl::Time start = absl::Now();
+  absl::Duration first_ack = absl::ZeroDuration();
+  auto next = [&](size_t max, v1::EventBatch* batch) {
+    std::vector<size_t> batch_lines;
+    absl::Status s = reader.Next(max, batch, &batch_lines);
+    if (s.ok() && batch->events_size() > 0) lines[batches++] = std::move(batch_lines);
+    return s;
+  };
+  options.on_ack = [&](size_t b, const v1::BatchAck& ack) {
+    if (b == 0) first_ack = absl::Now() - start;
+    const std::vector<size_t>& batch_lines = lines[b];
+    for (const v1::EventError& e : ack.rejected()) {
+      const size_t line = e.index() < batch_lines.size() ? batch_lines[e.index()] : 0;
+      rejections.Add(e.code(), line > 0 ? absl::StrCat("line ", line, " (event ", e.event_id(), "): ", e.message())
+                                        : absl::StrCat("event ", e.event_id(), ": ", e.message()));
+    }
+    lines.erase(b);
+  };
+
+  // Progress on stderr: a line rewritten in place on a terminal, else one
+  // every few seconds; none with --quiet or --json.
   const bool tty = isatty(STDERR_FILENO) == 1;
   const bool quiet = args.Flag("quiet") || args.json();
   absl::Time last_line = absl::InfinitePast();
-  const absl::Time start = absl::Now();
+  const InputFile& file = reader.file();
   options.on_progress = [&](const client::IngestProgress& p) {
     if (quiet) return;
-    bool done = p.events_acked == p.events_total;
-    if (!tty && !done && absl::Now() - last_line < absl::Seconds(2)) return;
+    const bool done = p.input_done && p.events_acked == p.events_total;
+    if (!done && absl::Now() - last_line < (tty ? absl::Milliseconds(200) : absl::Seconds(5))) return;
     last_line = absl::Now();
-    std::cerr << absl::StrFormat("%s%d/%d events acked (%d accepted, %d duplicates, %d rejected)%s%s",
-                                 tty ? "\r" : "", p.events_acked, p.events_total, p.accepted,
-                                 p.duplicates, p.rejected,
-                                 p.reconnects > 0 ? absl::StrCat(", ", p.reconnects, " reconnects") : "",
-                                 tty && !done ? "" : "\n");
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    std::cerr << absl::StrFormat(
+        "%s%.0f%% of %.1f MB read, %d events acked (%d accepted, %d duplicates, %d rejected), %.0f events/s%s%s",
+        tty ? "\r" : "", file.size() > 0 ? 100.0 * file.bytes() / file.size() : 100.0, file.size() / 1e6,
+        p.events_acked, p.accepted, p.duplicates, p.rejected, seconds > 0 ? p.events_acked / seconds : 0.0,
+        p.reconnects > 0 ? absl::StrCat(", ", p.reconnects, " reconnects") : "", tty && !done ? "" : "\n");
   };
 
-  auto result = client::StreamIngester(options).Run(input.events);
+  auto result = client::StreamIngester(options).Run(next);
   if (!result.ok()) {
-    std::cerr << "\nrapport ingest: " << result.status().message() << "\n";
+    std::cerr << (tty && !quiet ? "\n" : "") << "rapport ingest: " << result.status().message() << "\n";
     return 1;
   }
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  const auto& t = result->totals;
-
-  // Rejections by code, each with its first few examples.
-  std::map<std::string, std::vector<std::string>> by_code;
-  for (const LocalReject& r : input.rejects) {
-    by_code[r.code].push_back(absl::StartsWith(r.message, "line ") ? r.message
-                                                                    : absl::StrCat("line ", r.line, ": ", r.message));
-  }
-  for (const v1::EventError& e : result->rejections) {
-    const size_t line = input.lines[e.index()];
-    by_code[e.code()].push_back(line > 0 ? absl::StrCat("line ", line, " (event ", e.event_id(), "): ", e.message())
-                                         : absl::StrCat("event ", e.event_id(), ": ", e.message()));
-  }
-  size_t rejected = input.rejects.size() + result->rejections.size();
+  const auto& t = *result;
+  const size_t rejected = rejections.total;
 
   if (args.json()) {
-    std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << input.events.size() + input.rejects.size()
+    std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << reader.events_read()
               << ", \"accepted\": " << t.accepted << ", \"duplicates\": " << t.duplicates
               << ", \"rejected\": " << rejected << ", \"reconnects\": " << t.reconnects
-              << ", \"seconds\": " << absl::StrFormat("%.3f", seconds) << ", \"rejected_by_code\": {";
+              << ", \"seconds\": " << absl::StrFormat("%.3f", seconds) << ", \"seconds_to_first_ack\": "
+              << absl::StrFormat("%.3f", absl::ToDoubleSeconds(first_ack)) << ", \"rejected_by_code\": {";
     bool first = true;
-    for (const auto& [code, list] : by_code) {
-      std::cout << (first ? "" : ", ") << "\"" << code << "\": " << list.size();
+    for (const auto& [code, list] : rejections.by_code) {
+      std::cout << (first ? "" : ", ") << "\"" << code << "\": " << list.first;
       first = false;
     }
     std::cout << "}}\n";
@@ -225,14 +476,16 @@ int RunIngest(const std::vector<std::string>& argv) {
   std::cout << "Ingested " << path << (args.Has("adapter") ? absl::StrCat(" (adapter ", args.Get("adapter"), ")") : "")
             << " into " << options.target << "\n";
   std::cout << absl::StrFormat("  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  rejected      %8d\n",
-                               input.events.size() + input.rejects.size(), t.accepted, t.duplicates, rejected);
-  for (const auto& [code, list] : by_code) {
-    std::cout << absl::StrFormat("    %-14s %d\n", code, list.size());
-    for (size_t i = 0; i < list.size() && i < 5; ++i) std::cout << "      " << Abbreviate(list[i], 150) << "\n";
-    if (list.size() > 5) std::cout << "      … and " << list.size() - 5 << " more\n";
+                               reader.events_read(), t.accepted, t.duplicates, rejected);
+  for (const auto& [code, list] : rejections.by_code) {
+    const auto& [count, examples] = list;
+    std::cout << absl::StrFormat("    %-14s %d\n", code, count);
+    for (const std::string& example : examples) std::cout << "      " << Abbreviate(example, 150) << "\n";
+    if (count > examples.size()) std::cout << "      … and " << count - examples.size() << " more\n";
   }
-  std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s)\n", result->acks.size(),
-                               t.reconnects, seconds, seconds > 0 ? input.events.size() / seconds : 0.0);
+  std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s), first ack after %.2f s\n",
+                               batches, t.reconnects, seconds, seconds > 0 ? t.events_total / seconds : 0.0,
+                               absl::ToDoubleSeconds(first_ack));
   return 0;
 }
 

@@ -16,7 +16,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"ingest", rapport::cli::RunIngest,
-     "ingest [--tenant T] [--batch-size N] [--window N] FILE.jsonl   replay canonical events\n"
+     "ingest [--tenant T] [--batch-size N] [--in-flight N] FILE.jsonl   replay canonical events\n"
      "  rapport ingest --adapter servicenow|jira|zendesk|freshservice|jsonl|csv --tenant T [--mapping NAME|FILE.json]\n"
      "         [--adapter-config FILE.json] [--plugin-dir DIR] FILE   replay a native export"},
     {"ticket", rapport::cli::RunTicket, "ticket --tenant T TICKET_ID                 one ticket's timeline and clocks"},

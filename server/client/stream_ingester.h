@@ -1,11 +1,14 @@
 // StreamIngester: the client side of IngestService.StreamEvents, shared by
 // the `rapport` CLI, the crash test and bench/ingest.
 //
-// Events are sent in batches of `batch_size` with up to `window` batches
-// un-acked. When the stream breaks (the server restarts, the network drops),
-// it reconnects on a fresh channel and re-sends every un-acked batch in order;
-// the server's dedupe turns already-committed ones into duplicates, so each
-// event is stored exactly once.
+// Events are sent in batches of `batch_size` with up to `in_flight` batches
+// un-acked; only those are kept, so a source of any length streams in bounded
+// memory. When the stream breaks (the server restarts or shuts down, the
+// network drops), it reconnects on a fresh channel and re-sends every un-acked
+// batch in order; the server's dedupe turns already-committed ones into
+// duplicates, so each event is stored exactly once. A batch the server cannot
+// parse (INVALID_ARGUMENT) is not re-sent: Run fails naming it, and every
+// batch before it is acked.
 #ifndef RAPPORT_SERVER_CLIENT_STREAM_INGESTER_H_
 #define RAPPORT_SERVER_CLIENT_STREAM_INGESTER_H_
 
@@ -23,7 +26,8 @@
 namespace rapport::client {
 
 struct IngestProgress {
-  uint64_t events_total = 0;
+  uint64_t events_total = 0;  // taken from the source so far
+  bool input_done = false;    // the source has no more events
   uint64_t events_acked = 0;
   uint64_t accepted = 0;
   uint64_t duplicates = 0;
@@ -46,7 +50,7 @@ class StreamIngester {
   struct Options {
     std::string target = "127.0.0.1:50051";
     size_t batch_size = 100;
-    int window = 16;
+    int in_flight = 16;  // batches sent and not yet acked
     // Give up when no batch was acked for this long.
     absl::Duration retry_for = absl::Seconds(60);
     // Called after every ack and every reconnect (on the calling thread).
@@ -60,10 +64,19 @@ class StreamIngester {
     std::function<void(size_t batch, const v1::BatchAck&)> on_ack;
   };
 
+  // Adds the next events, at most `max`, to `batch`; adding none ends the
+  // input. An error ends the input too: what was taken before it is sent
+  // and acked, then Run returns the error.
+  using NextEvents = std::function<absl::Status(size_t max, v1::EventBatch* batch)>;
+
   explicit StreamIngester(Options options);
 
-  // Sends every event and returns when all batches are acked, or with the
-  // last stream error once `retry_for` passes without progress.
+  // Sends what `next` supplies and returns the totals when every batch is
+  // acked; with the last stream error once `retry_for` passes without
+  // progress; INVALID_ARGUMENT at once when the server cannot parse a batch.
+  // Batch b is the b-th batch taken from `next` (on_send, on_ack).
+  absl::StatusOr<IngestProgress> Run(const NextEvents& next);
+  // All of `events`, keeping every ack.
   absl::StatusOr<IngestResult> Run(const std::vector<v1::TicketEvent>& events);
 
  private:

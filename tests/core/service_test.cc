@@ -6,6 +6,7 @@
 #include "server/client/stream_ingester.h"
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "rapport/v1/admin.grpc.pb.h"
 #include "rapport/v1/experience.grpc.pb.h"
 #include "rapport/v1/ingest.grpc.pb.h"
@@ -100,6 +101,119 @@ TEST_F(ServiceTest, AcksComeInOrderWithPerEventErrors) {
   }
   writer.join();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Sends each message's bytes as they are on one StreamEvents call, then
+// reads acks until the server ends the call. A read stays posted while
+// writing: an in-process write completes only once the server reads it.
+struct RawStream {
+  std::vector<v1::BatchAck> acks;
+  grpc::Status status;
+};
+RawStream SendRaw(const std::shared_ptr<grpc::Channel>& channel, const std::vector<std::string>& messages) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto call = stub.PrepareCall(&context, "/rapport.v1.IngestService/StreamEvents", &queue);
+  RawStream out;
+  int read_tag = 1, write_tag = 2;
+  grpc::ByteBuffer incoming;
+  bool reading = true;
+  // Handles completions until the write (or, with `write` false, the read
+  // chain) is done; false when the write failed.
+  auto run = [&](bool write) {
+    void* tag;
+    bool ok = false;
+    while (queue.Next(&tag, &ok)) {
+      if (tag == &write_tag) return ok;
+      grpc::Slice slice;
+      if (!ok || !incoming.DumpToSingleSlice(&slice).ok()) {
+        reading = false;
+        if (!write) return true;
+        continue;
+      }
+      v1::BatchAck ack;
+      EXPECT_TRUE(ack.ParseFromArray(slice.begin(), static_cast<int>(slice.size())));
+      out.acks.push_back(std::move(ack));
+      call->Read(&incoming, &read_tag);
+    }
+    return false;
+  };
+  call->StartCall(&write_tag);
+  run(true);
+  call->Read(&incoming, &read_tag);
+  bool writable = true;
+  for (const std::string& m : messages) {
+    grpc::Slice slice(m);
+    grpc::ByteBuffer bytes(&slice, 1);
+    call->Write(bytes, &write_tag);
+    if (!(writable = run(true))) break;
+  }
+  if (writable) {
+    call->WritesDone(&write_tag);
+    run(true);
+  }
+  if (reading) run(false);
+  call->Finish(&out.status, &write_tag);
+  run(true);
+  queue.Shutdown();
+  void* tag;
+  bool ok;
+  while (queue.Next(&tag, &ok)) {
+  }
+  return out;
+}
+
+std::string BatchBytes(uint64_t sequence, const std::vector<v1::TicketEvent>& events) {
+  v1::EventBatch batch;
+  batch.set_sequence(sequence);
+  for (const auto& e : events) *batch.add_events() = e;
+  // Serializing does not check UTF-8 (it only logs), so bad bytes go out as given.
+  return batch.SerializeAsString();
+}
+
+TEST_F(ServiceTest, AnUnparsableBatchEndsTheStreamNamingTheLastGoodBatch) {
+  const std::string good = BatchBytes(7, {Created("U1", "u1", 0), Created("U2", "u2", 1)});
+  const std::string bad_utf8 = BatchBytes(8, {Created("U\xff\xfe", "u3", 2)});
+  std::string truncated = BatchBytes(8, {Created("U4", "u4", 3)});
+  truncated.resize(truncated.size() - 5);
+  const std::string after = BatchBytes(9, {Created("U5", "u5", 4)});
+  v1::EventBatch check;
+  ASSERT_FALSE(check.ParseFromString(bad_utf8)) << "proto3 parsing refuses a string that is not UTF-8";
+  ASSERT_FALSE(check.ParseFromString(truncated));
+
+  for (const std::string& bad : {bad_utf8, truncated}) {
+    RawStream stream = SendRaw(channel_, {good, bad, after});
+    EXPECT_EQ(stream.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << stream.status.error_message();
+    EXPECT_NE(stream.status.error_message().find("after sequence 7"), std::string::npos)
+        << stream.status.error_message();
+    ASSERT_EQ(stream.acks.size(), 1u) << "the good batch is acked before the stream ends; nothing after the bad one";
+    EXPECT_EQ(stream.acks[0].sequence(), 7u);
+  }
+  EXPECT_TRUE(StoredOnDisk("acme", "u1"));
+  EXPECT_TRUE(StoredOnDisk("acme", "u2"));
+  EXPECT_FALSE(StoredOnDisk("acme", "u5")) << "batches after the bad one are not read";
+
+  RawStream first = SendRaw(channel_, {bad_utf8});
+  EXPECT_EQ(first.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(first.status.error_message().find("the first batch"), std::string::npos) << first.status.error_message();
+}
+
+TEST_F(ServiceTest, TheClientLibraryNamesTheBatchTheServerCannotParse) {
+  std::vector<v1::TicketEvent> events = {Created("V1", "v1", 0), Created("V2", "v2", 1), Created("V3", "v3", 2),
+                                         Created("V4", "v4", 3), Created("V\xc3", "v5", 4), Created("V6", "v6", 5)};
+  client::StreamIngester::Options options;
+  options.batch_size = 2;
+  options.retry_for = absl::Seconds(3);
+  options.make_channel = [this] { return channel_; };
+  auto result = client::StreamIngester(options).Run(events);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
+  EXPECT_NE(result.status().message().find("refused batch 2 (events 4..5"), std::string::npos) << result.status();
+  EXPECT_NE(result.status().message().find("4 events before it are acked"), std::string::npos) << result.status();
+  EXPECT_NE(result.status().message().find("after sequence 1"), std::string::npos) << result.status();
+  EXPECT_TRUE(StoredOnDisk("acme", "v4"));
 }
 
 TEST_F(ServiceTest, ClientReplaysAndGetTicketReadsTheTimeline) {
