@@ -26,6 +26,24 @@ TEST(Politeness, PoliteStrategiesRaiseTheScore) {
   }
 }
 
+// The engine scores exactly the features the model was fitted on: these are
+// the politeness values scripts/tone/fit_politeness.py computes from the model
+// file it writes and the engine's features ("agreement:" lines); refit the
+// model and they are to be copied from its output. The last request repeats
+// words, which count each time they are said, in the fit as in the engine.
+TEST(Politeness, AgreesWithTheFittingScript) {
+  struct Case {
+    const char* text;
+    double politeness;
+  } cases[] = {
+      {"Hi, could you please have a look at my printer? Thanks a lot!", +0.999365},
+      {"Why is this still broken? I told you twice what to do.", -0.974810},
+      {"So what do you want me to do now?", -0.416620},
+      {"I think the the issue is with the VPN, you you could try again.", +0.689075},
+  };
+  for (const auto& c : cases) EXPECT_NEAR(Analyze(c.text).politeness, c.politeness, 1e-5) << c.text;
+}
+
 TEST(Politeness, CuesCarryTheirSpans) {
   std::string text = "Sorry, this is not our problem.";
   for (const Cue& c : Analyze(text).cues) {
@@ -60,6 +78,7 @@ TEST(Rudeness, SupportSpecificCues) {
       {"Bring it into the office tomorrow. You will be in breach of contract if you don't.", "threat"},
       {"If you don't answer today this ticket will be closed.", "threat"},
       {"Obviously you didn't try restarting.", "sarcasm"},
+      {"Obviously you didn't try restarting.", "blame"},
       {"I ALREADY TOLD YOU TWICE. RESTART THE CLIENT.", "shouting"},
       {"This is a stupid question.", "profanity"},
       {"Did you even try restarting it?", "blame"},
