@@ -12,10 +12,11 @@ namespace rapport::server {
 namespace {
 
 // Reads batches, hands them to the writer, and writes acks back in order.
-// Flow control: at most `max_unacked` batches are read ahead of their acks;
-// beyond that the reactor stops reading and gRPC's window pushes back on the
-// client. The reactor deletes itself once gRPC is done with it AND the writer
-// has returned every batch it was given.
+// Flow control: at most `max_unacked` batches are read ahead of their acks,
+// and none while the writer's queue is full (IngestQueue::Full); then the
+// reactor stops reading and gRPC's window pushes back on the client. The
+// reactor deletes itself once gRPC is done with it AND the queue has run
+// every callback it was given.
 class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck> {
  public:
   StreamEventsReactor(IngestQueue* queue, int max_unacked) : queue_(queue), max_unacked_(max_unacked) {
@@ -39,13 +40,24 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
     // Outside the lock: a stopping queue answers synchronously.
     queue_->Submit(std::move(batch),
                    [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); });
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    if (unacked_ < max_unacked_) {
-      StartRead(&incoming_);
-    } else {
-      read_paused_ = true;
+    bool wait_for_room = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      if (unacked_ >= max_unacked_) {
+        read_paused_ = true;
+      } else if (queue_->Full()) {
+        // Every stream's read-ahead is bounded too (IngestQueue::kMaxQueued).
+        read_paused_ = true;
+        wait_for_room = !waiting_for_room_;
+        waiting_for_room_ = true;
+        ++at_writer_;  // the queue holds a callback to this reactor
+      } else {
+        StartRead(&incoming_);
+      }
     }
+    // Outside the lock: with room already, the queue resumes synchronously.
+    if (wait_for_room) queue_->WhenRoom([this] { OnRoom(); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -61,7 +73,7 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
       FinishLocked(*deferred_finish_);
       return;
     }
-    if (read_paused_ && !reads_done_ && !finished_) {
+    if (read_paused_ && !waiting_for_room_ && !reads_done_ && !finished_) {
       read_paused_ = false;
       StartRead(&incoming_);
     }
@@ -89,6 +101,22 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
   }
 
  private:
+  // Runs on the writer thread (or in OnReadDone) once the queue has room.
+  void OnRoom() {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      --at_writer_;
+      waiting_for_room_ = false;
+      if (read_paused_ && unacked_ < max_unacked_ && !reads_done_ && !finished_) {
+        read_paused_ = false;
+        StartRead(&incoming_);
+      }
+      last = done_ && at_writer_ == 0;
+    }
+    if (last) delete this;
+  }
+
   // Runs on the writer thread.
   void OnCommitted(absl::StatusOr<v1::BatchAck> ack) {
     bool last;
@@ -135,9 +163,10 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
   absl::Mutex mu_;
   std::deque<v1::BatchAck> acks_ ABSL_GUARDED_BY(mu_);
   int unacked_ ABSL_GUARDED_BY(mu_) = 0;    // read, not yet acked to the client
-  int at_writer_ ABSL_GUARDED_BY(mu_) = 0;  // submitted, callback not yet run
+  int at_writer_ ABSL_GUARDED_BY(mu_) = 0;  // queue callbacks (commits, room) not yet run
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_for_room_ ABSL_GUARDED_BY(mu_) = false;  // a WhenRoom callback is pending
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
