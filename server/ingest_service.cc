@@ -49,9 +49,10 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<v1::EventBatch,
       } else if (queue_->Full()) {
         // Every stream's read-ahead is bounded too (IngestQueue::kMaxQueued).
         read_paused_ = true;
-        wait_for_room = !waiting_for_room_;
-        waiting_for_room_ = true;
-        ++at_writer_;  // the queue holds a callback to this reactor
+        if (!waiting_for_room_) {
+          waiting_for_room_ = wait_for_room = true;
+          ++at_writer_;  // the queue holds a callback to this reactor
+        }
       } else {
         StartRead(&incoming_);
       }
