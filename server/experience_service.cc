@@ -1,11 +1,14 @@
 #include "server/experience_service.h"
 
-#include "detect/findings.h"
+#include "query/findings_query.h"
 #include "query/ticket_query.h"
 #include "score/score_query.h"
 #include "server/status.h"
 
 namespace rapport::server {
+
+// Every request is validated where it is answered (query/read_request.h), so
+// the handlers only convert the status.
 
 // Point reads of a few keys answer in microseconds from the block cache, so
 // they run inline rather than on another thread.
@@ -13,14 +16,6 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerC
                                                            const v1::GetTicketRequest* request,
                                                            v1::GetTicketResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->tenant().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tenant is required"));
-    return reactor;
-  }
-  if (request->ticket_id().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ticket_id is required"));
-    return reactor;
-  }
   auto ticket = ReadTicket(*store_, request->tenant(), request->ticket_id(), thresholds_);
   if (ticket.ok()) {
     *response = std::move(*ticket);
@@ -39,10 +34,6 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListTickets(grpc::CallbackServe
                                                              const v1::ListTicketsRequest* request,
                                                              v1::ListTicketsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->tenant().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tenant is required"));
-    return reactor;
-  }
   auto list = rapport::ListTickets(*store_, *request);
   if (list.ok()) *response = std::move(*list);
   reactor->Finish(ToGrpc(list.status()));
@@ -53,16 +44,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListFindings(grpc::CallbackServ
                                                               const v1::ListFindingsRequest* request,
                                                               v1::ListFindingsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->tenant().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "tenant is required"));
-    return reactor;
-  }
-  if (request->scope().kind() != v1::SCOPE_KIND_UNSPECIFIED && request->scope().kind() != v1::SCOPE_KIND_TENANT &&
-      request->scope().id().empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scope.id is required for that scope kind"));
-    return reactor;
-  }
-  auto list = detect::ListFindings(*store_, *request);
+  auto list = rapport::ListFindings(*store_, *request);
   if (list.ok()) *response = std::move(*list);
   reactor->Finish(ToGrpc(list.status()));
   return reactor;

@@ -1,18 +1,36 @@
 #include "server/ingest_queue.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace rapport::server {
+namespace {
 
-IngestQueue::IngestQueue(Ingestor* ingestor)
+// Names the calling thread (so operators' top -H and perf tell the writer's
+// CPU from the rest) and lowers its scheduling priority below gRPC's threads.
+void BecomeBackgroundThread(const char* name) {
+  pthread_setname_np(pthread_self(), name);
+  // Per thread on Linux: setpriority with a thread id.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), IngestQueue::kBackgroundNice);
+}
+
+}  // namespace
+
+IngestQueue::IngestQueue(Ingestor* ingestor, int preparers)
     : ingestor_(ingestor),
       apply_([ingestor](const std::vector<const v1::EventBatch*>& batches,
                         const std::vector<const PreparedBatch*>& prepared) {
         return ingestor->ApplyGroup(batches, prepared);
       }),
-      writer_([this] { Run(); }) {}
+      writer_([this] { Run(); }) {
+  if (preparers <= 0) preparers = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  for (int i = 0; i < preparers; ++i) preparers_.emplace_back([this] { RunPreparer(); });
+}
 
 IngestQueue::IngestQueue(ApplyFn apply)
     : apply_([apply = std::move(apply)](const std::vector<const v1::EventBatch*>& batches,
@@ -32,18 +50,33 @@ IngestQueue::IngestQueue(ApplyFn apply)
 IngestQueue::~IngestQueue() { Stop(); }
 
 void IngestQueue::Submit(std::shared_ptr<const v1::EventBatch> batch, Done done) {
-  std::unique_ptr<PreparedBatch> prepared;
-  if (ingestor_ != nullptr) prepared = ingestor_->Prepare(*batch);
   std::vector<Item> retired;
   {
     absl::MutexLock lock(&mu_);
     retired.swap(retired_);
     if (!stopping_) {
-      items_.push_back({std::move(batch), std::move(prepared), std::move(done)});
+      items_.push_back({std::move(batch), nullptr, std::move(done), ingestor_ == nullptr});
+      if (ingestor_ != nullptr) to_prepare_.push_back(&items_.back());
       return;
     }
   }
   done(absl::UnavailableError("the server is shutting down; re-send this batch later"));
+}
+
+bool IngestQueue::Full() {
+  absl::MutexLock lock(&mu_);
+  return items_.size() >= kMaxQueued;
+}
+
+void IngestQueue::WhenRoom(std::function<void()> resume) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (items_.size() >= kMaxQueued && !stopping_) {
+      waiting_for_room_.push_back(std::move(resume));
+      return;
+    }
+  }
+  resume();
 }
 
 void IngestQueue::Stop() {
@@ -51,13 +84,39 @@ void IngestQueue::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  // The preparers finish what was queued, then the writer commits it.
+  for (std::thread& t : preparers_) {
+    if (t.joinable()) t.join();
+  }
   if (writer_.joinable()) writer_.join();
 }
 
+void IngestQueue::RunPreparer() {
+  BecomeBackgroundThread("rapport-prepare");
+  for (;;) {
+    Item* item;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](IngestQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->stopping_ || !q->to_prepare_.empty(); },
+          this));
+      if (to_prepare_.empty()) return;  // stopping and drained
+      item = to_prepare_.front();
+      to_prepare_.pop_front();
+    }
+    std::unique_ptr<PreparedBatch> prepared = ingestor_->Prepare(*item->batch);
+    absl::MutexLock lock(&mu_);
+    item->prepared = std::move(prepared);
+    item->ready = true;
+  }
+}
+
+bool IngestQueue::FrontReady() const { return !items_.empty() && items_.front().ready; }
+
 void IngestQueue::Run() {
-  // Named, so operators (top -H, perf) can tell the writer's CPU from the rest.
-  pthread_setname_np(pthread_self(), "rapport-writer");
+  BecomeBackgroundThread("rapport-writer");
   std::vector<Item> group;
+  std::vector<std::function<void()>> wake_last;
   std::vector<const v1::EventBatch*> batches;
   std::vector<const PreparedBatch*> prepared;
   for (;;) {
@@ -67,10 +126,15 @@ void IngestQueue::Run() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](IngestQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS { return q->stopping_ || !q->items_.empty(); },
+          +[](IngestQueue* q) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return q->FrontReady() || (q->stopping_ && q->items_.empty());
+          },
           this));
-      if (items_.empty()) return;  // stopping and drained
-      while (!items_.empty() && group.size() < kMaxGroup) {
+      if (items_.empty()) {  // stopping and drained
+        wake_last.swap(waiting_for_room_);
+        break;
+      }
+      while (FrontReady() && group.size() < kMaxGroup) {
         group.push_back(std::move(items_.front()));
         items_.pop_front();
       }
@@ -87,9 +151,15 @@ void IngestQueue::Run() {
         group[i].done(acks.status());
       }
     }
-    absl::MutexLock lock(&mu_);
-    for (Item& item : group) retired_.push_back(std::move(item));
+    std::vector<std::function<void()>> wake;
+    {
+      absl::MutexLock lock(&mu_);
+      for (Item& item : group) retired_.push_back(std::move(item));
+      if (items_.size() < kMaxQueued || stopping_) wake.swap(waiting_for_room_);
+    }
+    for (auto& resume : wake) resume();
   }
+  for (auto& resume : wake_last) resume();
 }
 
 }  // namespace rapport::server

@@ -3,11 +3,22 @@
 // no gRPC reaction ever blocks on RocksDB. One writer keeps ticket state
 // read-modify-write race-free and preserves each stream's batch order. The
 // per-event work that needs no store (Ingestor::Prepare: the tone of each
-// message, the events' bytes) runs in Submit, on the submitting thread, so
-// many streams spread it over cores while the writer only writes.
+// message, the events' bytes) runs on a small pool of preparing threads, so
+// it spreads over cores while the writer only writes.
 //
-// The queue itself is bounded by the streams: each stream stops reading once
-// it has Limits::max_unacked_batches batches outstanding.
+// Queries come first. gRPC runs every callback of the server, queries and
+// stream reads alike, on a couple of threads; Prepare there put a query
+// behind the tone of every batch read before it (seconds with many streams
+// of large batches). So Submit only queues, and the preparing threads and
+// the writer run at a lower scheduling priority (nice kBackgroundNice): when
+// the cores are saturated a query's thread is scheduled first, and ingest
+// takes what queries leave.
+//
+// Read-ahead is bounded twice: each stream stops reading once it has
+// Limits::max_unacked_batches batches outstanding, and every stream stops
+// once kMaxQueued batches wait for the writer (overshooting by at most one
+// batch per stream), so many streams of large batches cannot keep gRPC's
+// threads busy receiving what the writer will not reach for seconds.
 #ifndef RAPPORT_SERVER_INGEST_QUEUE_H_
 #define RAPPORT_SERVER_INGEST_QUEUE_H_
 
@@ -34,10 +45,18 @@ class IngestQueue {
       const std::vector<const v1::EventBatch*>&, const std::vector<const PreparedBatch*>&)>;
   // Most batches one commit takes when streams outpace the writer.
   static constexpr size_t kMaxGroup = 16;
+  // Batches queued (submitted, not yet committed) from which streams should
+  // stop reading: enough to keep the writer's groups full, and a bound on
+  // what all streams together make the server receive ahead of the writer.
+  static constexpr size_t kMaxQueued = 2 * kMaxGroup;
+  // The niceness of the writer and preparing threads (0 is the default; 19
+  // the lowest priority). Raising it needs no privilege.
+  static constexpr int kBackgroundNice = 10;
 
   // `ingestor` must outlive the queue. Starts the writer thread, which
-  // commits whatever batches are waiting together (group commit).
-  explicit IngestQueue(Ingestor* ingestor);
+  // commits whatever prepared batches are waiting together (group commit),
+  // and `preparers` preparing threads (0: one per core but one, at least one).
+  explicit IngestQueue(Ingestor* ingestor, int preparers = 0);
   // Any other write path (benchmarks compare against minimal ones).
   explicit IngestQueue(ApplyFn apply);
   // Stops after draining every submitted batch.
@@ -45,9 +64,17 @@ class IngestQueue {
   IngestQueue(const IngestQueue&) = delete;
   IngestQueue& operator=(const IngestQueue&) = delete;
 
-  // `done` runs exactly once, on the writer thread, after the batch was
-  // committed (or failed). After Stop(), batches fail with Unavailable.
+  // Queues the batch and returns at once. `done` runs exactly once, on the
+  // writer thread, after the batch was committed (or failed). After Stop(),
+  // batches fail with Unavailable.
   void Submit(std::shared_ptr<const v1::EventBatch> batch, Done done);
+
+  // Whether kMaxQueued batches or more wait. A stream that sees it stops
+  // reading and asks WhenRoom to resume it.
+  bool Full();
+  // Runs `resume` exactly once, on the writer thread once fewer than
+  // kMaxQueued batches wait (or at Stop), or at once if there is room now.
+  void WhenRoom(std::function<void()> resume);
 
   // Drains the queue and joins the writer. Idempotent.
   void Stop();
@@ -57,17 +84,27 @@ class IngestQueue {
     std::shared_ptr<const v1::EventBatch> batch;
     std::unique_ptr<PreparedBatch> prepared;
     Done done;
+    bool ready = false;  // prepared, or nothing to prepare
   };
   void Run();
+  void RunPreparer();
+  bool FrontReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Ingestor* ingestor_ = nullptr;  // null for a plain ApplyFn
   GroupApplyFn apply_;
   absl::Mutex mu_;
+  // In arrival order; the writer takes the ready ones at the front, so each
+  // stream's batches commit in order whichever thread prepared them.
+  // (A deque keeps references to its elements across pushes and pops at the
+  // ends, so a preparing thread may work on an item outside the lock.)
   std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
+  std::deque<Item*> to_prepare_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> waiting_for_room_ ABSL_GUARDED_BY(mu_);
   // Applied items, freed by the next Submit (on a receiving thread), so the
   // writer does not spend its time destroying batches.
   std::vector<Item> retired_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> preparers_;
   std::thread writer_;
 };
 

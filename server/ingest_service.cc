@@ -14,13 +14,13 @@
 namespace rapport::server {
 
 // Reads batches, hands them to the writer, and writes acks back in order.
-// Flow control: at most `max_unacked` batches are read ahead of their acks;
-// beyond that the reactor stops reading and gRPC's window pushes back on the
-// client. Reading ends at the client's half-close, at a message that does not
+// Flow control: at most `max_unacked` batches are read ahead of their acks,
+// and none while the writer's queue is full (IngestQueue::Full); then the
+// reactor stops reading and gRPC's window pushes back on the client. Reading ends at the client's half-close, at a message that does not
 // parse, or at Drain; the stream finishes once every batch read is acked, with
 // the status that ended reading. Lifetime: the reactor deletes itself when its
 // last reference goes: gRPC's (until OnDone), one per batch at the writer, one
-// per Drain call in progress.
+// for a pending WhenRoom callback, one per Drain call in progress.
 class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   StreamEventsReactor(IngestServiceImpl* service, int max_unacked)
@@ -48,13 +48,25 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
     // Outside the lock: a stopping queue answers synchronously.
     service_->queue_->Submit(std::move(batch),
                              [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); });
-    absl::MutexLock lock(&mu_);
-    if (reads_done_ || finished_) return;
-    if (unacked_ < max_unacked_) {
-      StartRead(&incoming_);
-    } else {
-      read_paused_ = true;
+    bool wait_for_room = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (reads_done_ || finished_) return;
+      if (unacked_ >= max_unacked_) {
+        read_paused_ = true;
+      } else if (service_->queue_->Full()) {
+        // Every stream's read-ahead is bounded too (IngestQueue::kMaxQueued).
+        read_paused_ = true;
+        if (!waiting_for_room_) {
+          waiting_for_room_ = wait_for_room = true;
+          ++refs_;  // the queue holds a callback to this reactor
+        }
+      } else {
+        StartRead(&incoming_);
+      }
     }
+    // Outside the lock: with room already, the queue resumes synchronously.
+    if (wait_for_room) service_->queue_->WhenRoom([this] { OnRoom(); });
   }
 
   void OnWriteDone(bool ok) override {
@@ -70,7 +82,7 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
       FinishLocked(*deferred_finish_);
       return;
     }
-    if (read_paused_ && !reads_done_ && !finished_) {
+    if (read_paused_ && !waiting_for_room_ && !reads_done_ && !finished_) {
       read_paused_ = false;
       StartRead(&incoming_);
     }
@@ -120,6 +132,19 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
     const bool ok = batch->ParseFromZeroCopyStream(&reader);
     bytes->Clear();
     return ok;
+  }
+
+  // Runs on the writer thread (or in OnReadDone) once the queue has room.
+  void OnRoom() {
+    {
+      absl::MutexLock lock(&mu_);
+      waiting_for_room_ = false;
+      if (read_paused_ && unacked_ < max_unacked_ && !reads_done_ && !finished_) {
+        read_paused_ = false;
+        StartRead(&incoming_);
+      }
+    }
+    Unref();
   }
 
   // Runs on the writer thread.
@@ -194,11 +219,12 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
   absl::Mutex mu_;
   std::deque<grpc::ByteBuffer> acks_ ABSL_GUARDED_BY(mu_);
   int unacked_ ABSL_GUARDED_BY(mu_) = 0;  // read, not yet acked to the client
-  int refs_ ABSL_GUARDED_BY(mu_) = 1;     // gRPC's until OnDone, + batches at the writer, + Drain calls
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's until OnDone, + batches at the writer, + WhenRoom, + Drain calls
   uint64_t batches_read_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;  // of the last batch that parsed
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_for_room_ ABSL_GUARDED_BY(mu_) = false;  // a WhenRoom callback is pending
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);  // the stream's status once every batch read is acked
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

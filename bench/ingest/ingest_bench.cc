@@ -11,20 +11,29 @@
 // so peak RSS is per server; the same client streams the same events to each,
 // batches of 100 with up to 16 un-acked. Usage: scripts/bench-ingest [--events N].
 //
+// --reads measures what ingest does to queries: GetScore latency on one real
+// server while it is idle, while the client above streams at full speed, and
+// while 20 streams send ~1 MB batches (1,000 events with comments of ~2 KB),
+// all in one run, so the loaded percentiles read against the idle ones.
+//
 // --writer measures the single writer alone, in this process and without RPC:
 // the Ingestor of (c) and of (d) applying the same events in groups of 16
 // prepared batches, the thread CPU time of the writer's part per event. On a
 // loaded machine it is steadier than throughput, and it is what bounds (c).
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <random>
@@ -41,6 +50,7 @@
 #include "score/score_stage.h"
 #include "detect/detectors.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "rapport/v1/experience.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -62,6 +72,12 @@ ABSL_FLAG(std::string, data_dir, "", "internal: the server's data directory");
 ABSL_FLAG(bool, json, false, "print the figures as JSON");
 ABSL_FLAG(int, rounds, 3, "rounds of the three servers, interleaved; each figure is the median round");
 ABSL_FLAG(bool, writer, false, "measure the writer alone (core and real Ingestor, in process, no RPC)");
+ABSL_FLAG(bool, reads, false,
+          "GetScore latency on the real server: idle, while one client streams --events at full speed, and while "
+          "--load_streams streams send ~1 MB batches");
+ABSL_FLAG(int, load_streams, 20, "with --reads: streams of ~1 MB batches");
+ABSL_FLAG(int, load_batches, 4, "with --reads: ~1 MB batches each of those streams sends");
+ABSL_FLAG(int, probes, 3000, "with --reads: GetScore calls of the idle measurement");
 
 namespace rapport {
 namespace {
@@ -428,6 +444,205 @@ int RunWriterBench(const std::vector<v1::TicketEvent>& events, int rounds) {
   return 0;
 }
 
+// --- reads under ingest --------------------------------------------------------
+
+// GetScore calls on a fixed schedule, one every kProbeInterval, rotating
+// through tenant, agent, team and department scopes (all time), until `stop`
+// is set or `max_calls` or `max_time` is reached; each call's latency in ms
+// (-1 for a failed call). A call that starts late because the one before it
+// was slow counts from its scheduled time, so a second's stall also counts
+// the calls that could not start behind it (back-to-back calls would record
+// one slow call and thousands of fast ones).
+constexpr absl::Duration kProbeInterval = absl::Milliseconds(2);
+
+std::vector<double> Probe(const std::string& target, const std::atomic<bool>& stop, size_t max_calls,
+                          absl::Duration max_time) {
+  auto stub = v1::ExperienceService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  std::vector<double> ms;
+  const absl::Time start = absl::Now(), until = start + max_time;
+  for (size_t i = 0; i < max_calls && !stop.load() && absl::Now() < until; ++i) {
+    // Behind schedule because the last call was slow: count from the
+    // scheduled time. Ahead of it: sleep, and count from the actual send,
+    // since oversleeping is this client's noise, not the server's latency.
+    absl::Time from = start + kProbeInterval * static_cast<int64_t>(i);
+    if (absl::Now() < from) {
+      absl::SleepFor(from - absl::Now());
+      from = absl::Now();
+    }
+    v1::GetScoreRequest request;
+    request.set_tenant("bench");
+    switch (i % 4) {
+      case 0: request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT); break;
+      case 1:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+        request.mutable_scope()->set_id(absl::StrCat("agent.", i % 20));
+        break;
+      case 2:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
+        request.mutable_scope()->set_id("Service Desk");
+        break;
+      default:
+        request.mutable_scope()->set_kind(v1::SCOPE_KIND_DEPARTMENT);
+        request.mutable_scope()->set_id("Finance");
+    }
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::ScoreReport report;
+    grpc::Status status = stub->GetScore(&context, request, &report);
+    ms.push_back(status.ok() ? absl::ToDoubleMilliseconds(absl::Now() - from) : -1);
+  }
+  return ms;
+}
+
+struct ReadFigures {
+  std::string load;
+  size_t calls = 0, failed = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  double events_per_second = 0;  // of the load
+};
+
+ReadFigures Summarize(std::string load, std::vector<double> ms, double events_per_second) {
+  ReadFigures f;
+  f.load = std::move(load);
+  f.events_per_second = events_per_second;
+  f.failed = static_cast<size_t>(std::count(ms.begin(), ms.end(), -1.0));
+  ms.erase(std::remove(ms.begin(), ms.end(), -1.0), ms.end());
+  f.calls = ms.size();
+  if (ms.empty()) return f;
+  std::sort(ms.begin(), ms.end());
+  f.p50_ms = ms[ms.size() / 2];
+  f.p99_ms = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  f.max_ms = ms.back();
+  return f;
+}
+
+// The events of one heavy stream: the generated tickets under ids of their
+// own, each comment ~2.3 KB, so 1,000 events (the batch limit) are ~1 MB.
+std::vector<v1::TicketEvent> HeavyEvents(int stream, size_t count) {
+  std::vector<v1::TicketEvent> events = MakeEvents(count);
+  for (v1::TicketEvent& e : events) {
+    e.set_ticket_id(absl::StrCat("S", stream, "-", e.ticket_id()));
+    e.set_event_id(absl::StrCat("s", stream, "-", e.event_id()));
+    if (e.has_comment()) {
+      std::string text = e.comment().text();
+      while (text.size() < 2300) absl::StrAppend(&text, " ", e.comment().text());
+      e.mutable_comment()->set_text(text);
+    }
+  }
+  return events;
+}
+
+// Runs `load` (which returns the events it stored) while probing GetScore.
+ReadFigures UnderLoad(const std::string& name, const std::string& target,
+                      const std::function<absl::StatusOr<size_t>()>& load) {
+  std::atomic<bool> stop{false};
+  std::vector<double> ms;
+  std::thread prober([&] { ms = Probe(target, stop, 1'000'000, absl::Minutes(10)); });
+  const absl::Time start = absl::Now();
+  auto stored = load();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  stop = true;
+  prober.join();
+  if (!stored.ok()) std::cerr << "bench_ingest: " << name << ": " << stored.status() << "\n";
+  return Summarize(name, std::move(ms), stored.ok() ? static_cast<double>(*stored) / seconds : 0);
+}
+
+int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
+  char dir_template[] = "/tmp/rapport-bench-XXXXXX";
+  std::string dir = mkdtemp(dir_template);
+  std::string target = absl::StrCat("127.0.0.1:", PickFreeLoopbackPort());
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(self, self, "--serve=real", ("--listen=" + target).c_str(), ("--data_dir=" + dir + "/db").c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto stop_server = [&] {
+    kill(pid, SIGTERM);
+    waitpid(pid, nullptr, 0);
+    std::string cleanup = absl::StrCat("rm -rf '", dir, "'");
+    if (std::system(cleanup.c_str()) != 0) std::cerr << "could not remove " << dir << "\n";
+  };
+  if (!WaitServing(target)) {
+    stop_server();
+    std::cerr << "bench_ingest: the real server did not start on " << target << "\n";
+    return 1;
+  }
+  // The first fifth of the events is the data the queries read.
+  const size_t warm = events.size() / 5;
+  auto stream = [&](const std::vector<v1::TicketEvent>& part, size_t batch_size,
+                    const std::string& channel_name) -> absl::StatusOr<size_t> {
+    // The load stands in for remote clients: at a lower priority than the
+    // probe, so the probe's latency is the server's, not this process's.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    client::StreamIngester::Options options;
+    options.batch_size = batch_size;
+    options.window = 16;
+    options.make_channel = [&] {
+      grpc::ChannelArguments args;
+      args.SetString("rapport.bench.channel", channel_name);  // a connection of its own
+      return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    };
+    auto result = client::StreamIngester(options).Run(part);
+    if (!result.ok()) return result.status();
+    return static_cast<size_t>(result->totals.accepted);
+  };
+  std::vector<ReadFigures> rows;
+  if (auto s = stream({events.begin(), events.begin() + warm}, 100, "warm"); !s.ok()) {
+    std::cerr << "bench_ingest: warm-up: " << s.status() << "\n";
+    stop_server();
+    return 1;
+  }
+  std::atomic<bool> never{false};
+  rows.push_back(Summarize("idle", Probe(target, never, absl::GetFlag(FLAGS_probes), absl::Minutes(5)), 0));
+  rows.push_back(UnderLoad("1 stream, full speed (batches of 100)", target, [&] {
+    return stream({events.begin() + warm, events.end()}, 100, "full-speed");
+  }));
+  const int streams = std::max(1, absl::GetFlag(FLAGS_load_streams));
+  const size_t per_stream = 1000 * static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_load_batches)));
+  std::vector<std::vector<v1::TicketEvent>> heavy;
+  size_t heavy_bytes = 0;
+  for (int i = 0; i < streams; ++i) {
+    heavy.push_back(HeavyEvents(i, per_stream));
+    for (const auto& e : heavy.back()) heavy_bytes += e.ByteSizeLong();
+  }
+  const std::string heavy_name = absl::StrFormat("%d streams of %.1f MB batches", streams,
+                                                 heavy_bytes / (static_cast<double>(streams) * per_stream / 1000) / 1e6);
+  rows.push_back(UnderLoad(heavy_name, target, [&]() -> absl::StatusOr<size_t> {
+    std::vector<absl::StatusOr<size_t>> results(streams, size_t{0});
+    std::vector<std::thread> threads;
+    for (int i = 0; i < streams; ++i) {
+      threads.emplace_back([&, i] { results[i] = stream(heavy[i], 1000, absl::StrCat("heavy-", i)); });
+    }
+    for (std::thread& t : threads) t.join();
+    size_t total = 0;
+    for (const auto& r : results) {
+      if (!r.ok()) return r.status();
+      total += *r;
+    }
+    return total;
+  }));
+  stop_server();
+
+  const double idle_p99 = rows.front().p99_ms;
+  std::cout << absl::StrFormat(
+      "GetScore (tenant, agent, team, department scopes; all time) over gRPC on 127.0.0.1, one call every %s, "
+      "latency from its scheduled time when the call before made it late, on one real server holding %d events first, "
+      "while idle and under each load\n\n",
+      absl::FormatDuration(kProbeInterval), warm);
+  std::cout << "| load | load events/s | GetScore calls | p50 ms | p99 ms | max ms | p99 / idle p99 |\n"
+               "|---|---:|---:|---:|---:|---:|---:|\n";
+  int status = 0;
+  for (const ReadFigures& r : rows) {
+    std::cout << absl::StrFormat("| %s | %s | %d%s | %.3f | %.3f | %.1f | %.1f |\n", r.load,
+                                 r.events_per_second > 0 ? absl::StrFormat("%.0f", r.events_per_second) : "",
+                                 r.calls, r.failed > 0 ? absl::StrFormat(" (%d failed)", r.failed) : "", r.p50_ms,
+                                 r.p99_ms, r.max_ms, r.p99_ms / idle_p99);
+    if (r.failed > 0 || r.calls == 0) status = 1;
+  }
+  return status;
+}
+
 }  // namespace
 }  // namespace rapport
 
@@ -439,6 +654,7 @@ int main(int argc, char** argv) {
   const size_t count = static_cast<size_t>(absl::GetFlag(FLAGS_events));
   auto events = rapport::MakeEvents(count);
   if (absl::GetFlag(FLAGS_writer)) return rapport::RunWriterBench(events, std::max(1, absl::GetFlag(FLAGS_rounds)));
+  if (absl::GetFlag(FLAGS_reads)) return rapport::RunReadBench(argv[0], events);
   size_t bytes = 0;
   for (const auto& e : events) bytes += e.ByteSizeLong();
   // Rounds interleave the servers so that machine noise (other processes,

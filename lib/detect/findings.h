@@ -1,4 +1,4 @@
-// Findings storage and queries.
+// Findings storage (their queries: lib/query/findings_query.h).
 //
 //   findings  tenant ∅ ticket ∅ finding_id  -> rapport.v1.Finding
 //
@@ -10,17 +10,11 @@
 
 #include <string>
 
-#include "absl/status/statusor.h"
-#include "rapport/internal/state.pb.h"
 #include "rapport/v1/findings.pb.h"
-#include "store/store.h"
 
 namespace rapport::detect {
 
 std::string FindingKey(const std::string& tenant, const std::string& ticket, const std::string& id);
-
-// One page of the tenant's findings matching the request, newest first.
-absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const v1::ListFindingsRequest& request);
 
 // "REOPENED_AFTER_RESOLVE" for FINDING_KIND_REOPENED_AFTER_RESOLVE.
 std::string KindName(v1::FindingKind kind);

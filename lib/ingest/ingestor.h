@@ -60,8 +60,8 @@ class Ingestor {
   absl::StatusOr<v1::BatchAck> Apply(const v1::EventBatch& batch);
 
   // The work on `batch` that needs no store and no other event (the stages'
-  // Prepare, the events' bytes). Thread-safe: the server runs it on the
-  // thread that received the batch, so the writer does less.
+  // Prepare, the events' bytes). Thread-safe: the server runs it on
+  // preparing threads apart from the writer, so the writer does less.
   std::unique_ptr<PreparedBatch> Prepare(const v1::EventBatch& batch) const;
 
   // Stores several batches (in order) in one commit and returns their acks:

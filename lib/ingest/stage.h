@@ -18,8 +18,8 @@
 // Stages run in registration order; each sees what earlier stages wrote.
 //
 // What a stage derives from one event alone (the tone of a message) it can
-// compute in Prepare, which the server runs on the thread that received the
-// batch, before the batch queues for the single writer; OnEvent then finds
+// compute in Prepare, which the server runs on threads of its own before the
+// batch reaches the single writer; OnEvent then finds
 // the result through StageContext::Prepared. Events without a preparation
 // (a refold of stored events, a caller that did not prepare) get none, and
 // the stage computes inline.

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
 #include "store/keys.h"
 #include "detect/detectors.h"
+#include "query/page.h"
 #include "ticket/ticket.h"
 #include "tone/tone.h"
 
@@ -41,27 +41,19 @@ void FillTone(const std::string& text, v1::MessageTone* out) {
 
 }  // namespace
 
-absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant) {
-  std::string bytes;
-  absl::Status s = store.Get(Family::kMeta, keys::TenantMeta(tenant), &bytes);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no events"));
-  }
-  if (!s.ok()) return s;
-  internal::TenantState state;
-  if (!state.ParseFromString(bytes)) return absl::DataLossError("tenant record is unreadable");
-  return state;
-}
-
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
                                                  const std::string& ticket_id,
                                                  const detect::TenantThresholds* thresholds) {
+  auto tenant_state = ReadTenant(store, tenant);
+  if (!tenant_state.ok()) return tenant_state.status();
+  if (absl::Status s = CheckId("ticket_id", ticket_id); !s.ok()) return s;
   v1::GetTicketResponse response;
   internal::TicketState state;
   bool corrupt = false;
+  const std::string prefix = keys::TicketEventsPrefix(tenant, ticket_id);
   absl::Status scan = store.Scan(
-      Family::kEvents, keys::TicketEventsPrefix(tenant, ticket_id),
-      [&](absl::string_view key, absl::string_view value) {
+      Family::kEvents, prefix, [&](absl::string_view key, absl::string_view value) {
+        if (key.size() != prefix.size() + 16) return true;  // another ticket's: ids match exactly
         v1::TimelineEntry* entry = response.add_timeline();
         if (!entry->mutable_event()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           corrupt = true;
@@ -84,8 +76,7 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
     return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
   }
 
-  int64_t watermark = state.last_event_us();
-  if (auto t = ReadTenant(store, tenant); t.ok()) watermark = t->watermark_us();
+  const int64_t watermark = tenant_state->watermark_us();
 
   response.set_tenant(tenant);
   response.set_ticket_id(ticket_id);
@@ -142,11 +133,9 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
                                                     const v1::ListTicketsRequest& request) {
   auto tenant = ReadTenant(store, request.tenant());
   if (!tenant.ok()) return tenant.status();
-  size_t page_size = request.page_size() == 0 ? 20 : std::min<size_t>(request.page_size(), 1000);
-  size_t offset = 0;
-  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
-    return absl::InvalidArgumentError("page_token is not one this server issued");
-  }
+  if (absl::Status s = CheckEnum<v1::TicketOrder>("order", request.order()); !s.ok()) return s;
+  auto page = Page::Of(request, 20);
+  if (!page.ok()) return page.status();
 
   struct Row {
     internal::TicketState state;
@@ -186,7 +175,7 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
 
   v1::ListTicketsResponse response;
   response.set_total(rows.size());
-  for (size_t i = offset; i < rows.size() && i < offset + page_size; ++i) {
+  for (size_t i = page->begin(rows.size()); i < page->end(rows.size()); ++i) {
     const internal::TicketState& s = rows[i].state;
     v1::TicketSummary* t = response.add_tickets();
     t->set_ticket_id(s.ticket_id());
@@ -201,7 +190,7 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
     *t->mutable_last_event_at() = FromMicros(s.last_event_us());
     FillClocks(rows[i].clocks, t->mutable_clocks());
   }
-  if (offset + page_size < rows.size()) response.set_next_page_token(std::to_string(offset + page_size));
+  response.set_next_page_token(page->NextToken(rows.size()));
   return response;
 }
 

@@ -10,22 +10,22 @@
 #include "rapport/internal/state.pb.h"
 #include "rapport/v1/experience.pb.h"
 #include "detect/thresholds.h"
+#include "query/read_request.h"
 #include "store/store.h"
 
 namespace rapport {
 
-// The tenant's record (watermark, counts); NotFound for an unknown tenant.
-absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant);
-
 // The ticket's current fields, its timeline in (occurred_at, arrival) order
-// and its clocks at the tenant's watermark. NotFound when the tenant has no
-// such ticket.
+// and its clocks at the tenant's watermark. InvalidArgument for a malformed
+// tenant or id (query/read_request.h); NotFound when the tenant has no event
+// yet or no such ticket.
 // `thresholds` (may be null: the defaults) sets the SLA ledger's targets.
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
                                                  const std::string& ticket_id,
                                                  const detect::TenantThresholds* thresholds = nullptr);
 
-// One page of the tenant's tickets in request.order(). Walks every ticket
+// One page of the tenant's tickets in request.order(), validated as
+// ReadTicket is. Walks every ticket
 // record of the tenant: a report, not a hot path.
 absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
                                                     const v1::ListTicketsRequest& request);

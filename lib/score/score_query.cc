@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "event/event.h"
-#include "query/ticket_query.h"
+#include "query/page.h"
+#include "query/read_request.h"
 #include "score/aggregates.h"
 #include "store/keys.h"
 
@@ -72,15 +72,37 @@ struct Plan {
   v1::Window window;     // the window as resolved
 };
 
-absl::StatusOr<Plan> MakePlan(const Store& store, const std::string& tenant, const v1::Window* window,
+// The first day with a ticket of the tenant: the earliest per-day sum of its
+// TENANT scope. The watermark's day when it has none.
+absl::StatusOr<int64_t> FirstDataDay(const Store& store, const std::string& tenant, int64_t watermark) {
+  const std::string prefix = AggregateScopePrefix(tenant, ScopeTag(v1::SCOPE_KIND_TENANT, ""));
+  int64_t first = DayOf(watermark);
+  absl::Status s = store.Scan(Family::kAggregates, prefix, [&](absl::string_view key, absl::string_view) {
+    if (key.size() != prefix.size() + 8) return true;
+    first = std::min(first, AggregateKeyDay(key));
+    return false;
+  });
+  if (!s.ok()) return s;
+  return first;
+}
+
+// The window clamped to the tenant's data (query/read_request.h): with
+// neither end cutting anything it is the all-time window, trend included.
+absl::StatusOr<Plan> MakePlan(const Store& store, const internal::TenantState& tenant, const v1::Window& window,
                               const ScoreOptions& o) {
-  auto t = ReadTenant(store, tenant);
-  if (!t.ok()) return t.status();
+  auto asked = CheckWindow(window);
+  if (!asked.ok()) return asked.status();
   Plan plan;
-  const int64_t watermark = t->watermark_us();
-  const bool has_start = window != nullptr && window->has_start();
-  const bool has_end = window != nullptr && window->has_end();
-  if (!has_start && !has_end) {
+  const int64_t watermark = tenant.watermark_us();
+  // A start anywhere in the first data day takes that whole day: it cuts nothing.
+  int64_t first_us = std::numeric_limits<int64_t>::min();
+  if (asked->start_us) {
+    auto first_day = FirstDataDay(store, tenant.tenant(), watermark);
+    if (!first_day.ok()) return first_day.status();
+    first_us = DayStartMicros(*first_day + 1) - 1;
+  }
+  const TimeWindow w = asked->ClampedTo(first_us, watermark);
+  if (!w.start_us && !w.end_us) {
     int64_t last = DayOf(watermark);
     int64_t n = std::max<int64_t>(1, o.trend_window_us / (86'400'000'000));
     plan.current.last_day = last;
@@ -91,18 +113,19 @@ absl::StatusOr<Plan> MakePlan(const Store& store, const std::string& tenant, con
     *plan.window.mutable_end() = FromMicros(watermark);
     return plan;
   }
-  int64_t start = has_start ? ToMicros(window->start()) : std::numeric_limits<int64_t>::min() / 2;
-  int64_t end = has_end ? ToMicros(window->end()) : watermark + 1;
-  if (end <= start) {
-    return absl::InvalidArgumentError("window.end must be after window.start");
+  const int64_t end = w.end_us.value_or(watermark + 1);
+  if (w.start_us && end <= *w.start_us) {  // the window lies after the data
+    plan.current = {1, 0, end};
+    plan.window = window;
+    return plan;
   }
-  plan.current = {has_start ? DayOf(start) : plan.current.first_day, DayOf(end - 1), end};
-  if (has_start) {
+  plan.current = {w.start_us ? DayOf(*w.start_us) : plan.current.first_day, DayOf(end - 1), end};
+  if (w.start_us) {
     int64_t n = plan.current.last_day - plan.current.first_day + 1;
     plan.has_trend = true;
     plan.recent = plan.current;
-    plan.before = {plan.current.first_day - n, plan.current.first_day - 1, start};
-    *plan.window.mutable_start() = window->start();
+    plan.before = {plan.current.first_day - n, plan.current.first_day - 1, *w.start_us};
+    *plan.window.mutable_start() = FromMicros(*w.start_us);
   }
   *plan.window.mutable_end() = FromMicros(end);
   return plan;
@@ -161,16 +184,14 @@ void Fill(const Plan& plan, const Sums& sums, const ScoreOptions& o, v1::ScoreRe
   }
 }
 
-absl::Status CheckScope(const std::string& tenant, const v1::Scope& scope) {
-  if (tenant.empty()) return absl::InvalidArgumentError("tenant is required");
-  if (scope.kind() == v1::SCOPE_KIND_UNSPECIFIED || !v1::ScopeKind_IsValid(scope.kind())) {
-    return absl::InvalidArgumentError(
-        "scope.kind is required: TICKET, AGENT, TEAM, REQUESTER, DEPARTMENT, SERVICE or TENANT");
-  }
-  if (scope.kind() != v1::SCOPE_KIND_TENANT && scope.id().empty()) {
-    return absl::InvalidArgumentError("scope.id is required for every scope kind but TENANT");
-  }
-  return absl::OkStatus();
+// What GetScore and ExplainScore check before reading: the tenant, the
+// scope and the window (even a TICKET scope's, which it does not read).
+absl::StatusOr<internal::TenantState> CheckRequest(const Store& store, const v1::GetScoreRequest& request) {
+  auto tenant = ReadTenant(store, request.tenant());
+  if (!tenant.ok()) return tenant.status();
+  if (absl::Status s = CheckScope(request.scope(), ScopeUse::kRequired); !s.ok()) return s;
+  if (absl::Status s = CheckWindow(request.window()).status(); !s.ok()) return s;
+  return tenant;
 }
 
 absl::StatusOr<internal::TicketState> LoadTicket(const Store& store, const std::string& tenant,
@@ -231,7 +252,8 @@ absl::Status ScanScope(const Store& store, const std::string& tenant, const std:
 
 absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreRequest& request,
                                          const ScoreOptions& o) {
-  if (absl::Status s = CheckScope(request.tenant(), request.scope()); !s.ok()) return s;
+  auto tenant = CheckRequest(store, request);
+  if (!tenant.ok()) return tenant.status();
   v1::ScoreReport report;
   report.set_tenant(request.tenant());
   *report.mutable_scope() = request.scope();
@@ -241,7 +263,7 @@ absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreR
     FillTicket(*state, o, &report);
     return report;
   }
-  auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+  auto plan = MakePlan(store, *tenant, request.window(), o);
   if (!plan.ok()) return plan.status();
   Sums sums;
   std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());
@@ -252,16 +274,16 @@ absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreR
 
 absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::ListScoresRequest& request,
                                                   const ScoreOptions& o) {
-  if (request.tenant().empty()) return absl::InvalidArgumentError("tenant is required");
-  if (request.kind() == v1::SCOPE_KIND_UNSPECIFIED || !v1::ScopeKind_IsValid(request.kind())) {
+  auto tenant = ReadTenant(store, request.tenant());
+  if (!tenant.ok()) return tenant.status();
+  if (absl::Status s = CheckEnum<v1::ScopeKind>("kind", request.kind()); !s.ok()) return s;
+  if (request.kind() == v1::SCOPE_KIND_UNSPECIFIED) {
     return absl::InvalidArgumentError("kind is required: TICKET, AGENT, TEAM, REQUESTER, DEPARTMENT, SERVICE or TENANT");
   }
-  uint32_t page_size = request.page_size() == 0 ? 20 : std::min<uint32_t>(request.page_size(), 1000);
-  uint64_t offset = 0;
-  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &offset)) {
-    return absl::InvalidArgumentError("page_token is not one this server returned; start without it");
-  }
-  auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+  if (absl::Status s = CheckEnum<v1::ScoreOrder>("order", request.order()); !s.ok()) return s;
+  auto page = Page::Of(request, 20);
+  if (!page.ok()) return page.status();
+  auto plan = MakePlan(store, *tenant, request.window(), o);
   if (!plan.ok()) return plan.status();
 
   std::vector<v1::ScoreReport> all;
@@ -344,8 +366,8 @@ absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::
   }
   v1::ListScoresResponse response;
   response.set_total(all.size());
-  for (uint64_t i = offset; i < all.size() && i < offset + page_size; ++i) *response.add_scores() = std::move(all[i]);
-  if (offset + page_size < all.size()) response.set_next_page_token(absl::StrCat(offset + page_size));
+  for (size_t i = page->begin(all.size()); i < page->end(all.size()); ++i) *response.add_scores() = std::move(all[i]);
+  response.set_next_page_token(page->NextToken(all.size()));
   return response;
 }
 
@@ -449,7 +471,8 @@ absl::StatusOr<std::vector<internal::TicketState>> ScopeTickets(const Store& sto
 
 absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::GetScoreRequest& request,
                                                   const ScoreOptions& o) {
-  if (absl::Status s = CheckScope(request.tenant(), request.scope()); !s.ok()) return s;
+  auto tenant = CheckRequest(store, request);
+  if (!tenant.ok()) return tenant.status();
   v1::ScoreExplanation ex;
   v1::ScoreReport* report = ex.mutable_report();
   report->set_tenant(request.tenant());
@@ -470,7 +493,7 @@ absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::
     }
     tickets.push_back(std::move(*state));
   } else {
-    auto plan = MakePlan(store, request.tenant(), request.has_window() ? &request.window() : nullptr, o);
+    auto plan = MakePlan(store, *tenant, request.window(), o);
     if (!plan.ok()) return plan.status();
     Sums sums;
     std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());

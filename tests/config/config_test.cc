@@ -4,8 +4,8 @@
 
 #include "core/test_util.h"
 #include "detect/detectors.h"
-#include "detect/findings.h"
 #include "ingest/ingestor.h"
+#include "query/findings_query.h"
 
 namespace rapport {
 namespace {
@@ -82,7 +82,7 @@ TEST(Config, ThresholdsApplyPerTenant) {
     v1::ListFindingsRequest request;
     request.set_tenant(tenant);
     request.add_kinds(v1::FINDING_KIND_PING_PONG);
-    return detect::ListFindings(*store, request)->total();
+    return ListFindings(*store, request)->total();
   };
   EXPECT_EQ(count("acme"), 0u) << "two reassignments are under the default of three";
   EXPECT_EQ(count("strict"), 1u);

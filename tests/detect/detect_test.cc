@@ -15,6 +15,7 @@
 #include "event/event.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "ingest/ingestor.h"
+#include "query/findings_query.h"
 #include "query/ticket_query.h"
 
 namespace rapport {
@@ -68,7 +69,7 @@ class DetectTest : public ::testing::Test {
     request.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
     request.mutable_scope()->set_id(ticket);
     request.set_page_size(1000);
-    auto list = detect::ListFindings(*store_, request);
+    auto list = ListFindings(*store_, request);
     EXPECT_TRUE(list.ok());
     std::multiset<std::string> kinds;
     for (const auto& f : list->findings()) kinds.insert(detect::KindName(f.kind()));
@@ -483,7 +484,7 @@ TEST_F(DetectTest, AgentLastMinuteRateFarAboveTheTeam) {
   v1::ListFindingsRequest request;
   request.set_tenant("acme");
   request.add_kinds(v1::FINDING_KIND_SLA_EDGE_CLOSURE);
-  auto list = detect::ListFindings(*store_, request);
+  auto list = ListFindings(*store_, request);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->total(), 1u);
   EXPECT_EQ(list->findings(0).agent_id(), "edgy");
@@ -513,7 +514,7 @@ std::vector<v1::Finding> AllFindings(const Store& store) {
   v1::ListFindingsRequest request;
   request.set_tenant("acme");
   request.set_page_size(1000);
-  auto list = detect::ListFindings(store, request);
+  auto list = ListFindings(store, request);
   return {list->findings().begin(), list->findings().end()};
 }
 
