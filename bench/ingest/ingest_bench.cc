@@ -577,7 +577,7 @@ int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     client::StreamIngester::Options options;
     options.batch_size = batch_size;
-    options.window = 16;
+    options.in_flight = 16;
     options.make_channel = [&] {
       grpc::ChannelArguments args;
       args.SetString("rapport.bench.channel", channel_name);  // a connection of its own
