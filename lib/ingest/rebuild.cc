@@ -85,9 +85,10 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
       }
       auto ack = (*ingestor)->Apply(batch);
       if (!ack.ok()) return ack.status();
-      if (ack->rejected_size() > 0) {
+      if (!ack->rejected_by_code().empty()) {
         return absl::FailedPreconditionError(
-            absl::StrCat("a stored event no longer passes validation (", ack->rejected(0).message(),
+            absl::StrCat("a stored event no longer passes validation (",
+                         ack->rejected_size() > 0 ? ack->rejected(0).message() : ack->rejected_by_code().begin()->first,
                          "); nothing was changed"));
       }
       stats->events += ack->accepted() + ack->duplicates();

@@ -2,6 +2,7 @@
 // native export translated here by the same adapters rapportd runs.
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -207,16 +208,20 @@ int RunIngest(const std::vector<std::string>& argv) {
     by_code[e.code()].push_back(line > 0 ? absl::StrCat("line ", line, " (event ", e.event_id(), "): ", e.message())
                                          : absl::StrCat("event ", e.event_id(), ": ", e.message()));
   }
-  size_t rejected = input.rejects.size() + result->rejections.size();
+  // Counts from the acks: they list only their first rejections in detail.
+  std::map<std::string, uint64_t> counts = result->rejected_by_code;
+  for (const LocalReject& r : input.rejects) ++counts[r.code];
+  size_t rejected = input.rejects.size() + t.rejected;
 
   if (args.json()) {
     std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << input.events.size() + input.rejects.size()
               << ", \"accepted\": " << t.accepted << ", \"duplicates\": " << t.duplicates
+              << ", \"conflicts\": " << t.conflicts
               << ", \"rejected\": " << rejected << ", \"reconnects\": " << t.reconnects
               << ", \"seconds\": " << absl::StrFormat("%.3f", seconds) << ", \"rejected_by_code\": {";
     bool first = true;
-    for (const auto& [code, list] : by_code) {
-      std::cout << (first ? "" : ", ") << "\"" << code << "\": " << list.size();
+    for (const auto& [code, count] : counts) {
+      std::cout << (first ? "" : ", ") << "\"" << code << "\": " << count;
       first = false;
     }
     std::cout << "}}\n";
@@ -224,12 +229,16 @@ int RunIngest(const std::vector<std::string>& argv) {
   }
   std::cout << "Ingested " << path << (args.Has("adapter") ? absl::StrCat(" (adapter ", args.Get("adapter"), ")") : "")
             << " into " << options.target << "\n";
-  std::cout << absl::StrFormat("  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  rejected      %8d\n",
-                               input.events.size() + input.rejects.size(), t.accepted, t.duplicates, rejected);
-  for (const auto& [code, list] : by_code) {
-    std::cout << absl::StrFormat("    %-14s %d\n", code, list.size());
+  std::cout << absl::StrFormat(
+      "  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  conflicts     %8d\n  rejected      %8d\n",
+      input.events.size() + input.rejects.size(), t.accepted, t.duplicates, t.conflicts, rejected);
+  for (const auto& [code, count] : counts) {
+    std::cout << absl::StrFormat("    %-14s %d\n", code, count);
+    const std::vector<std::string>& list = by_code[code];
     for (size_t i = 0; i < list.size() && i < 5; ++i) std::cout << "      " << Abbreviate(list[i], 150) << "\n";
-    if (list.size() > 5) std::cout << "      … and " << list.size() - 5 << " more\n";
+    if (count > std::min<size_t>(list.size(), 5)) {
+      std::cout << "      … and " << count - std::min<size_t>(list.size(), 5) << " more\n";
+    }
   }
   std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s)\n", result->acks.size(),
                                t.reconnects, seconds, seconds > 0 ? input.events.size() / seconds : 0.0);

@@ -99,7 +99,15 @@ absl::StatusOr<IngestResult> StreamIngester::Run(const std::vector<v1::TicketEve
       result.totals.events_acked += std::min(events.size(), first_event + batch_size) - first_event;
       result.totals.accepted += ack.accepted();
       result.totals.duplicates += ack.duplicates();
-      result.totals.rejected += ack.rejected_size();
+      result.totals.conflicts += ack.conflicts();
+      for (const auto& [code, n] : ack.rejected_by_code()) {
+        result.totals.rejected += n;
+        result.rejected_by_code[code] += n;
+      }
+      if (ack.rejected_by_code().empty()) {  // a server that does not count by code lists them all
+        result.totals.rejected += ack.rejected_size();
+        for (const v1::EventError& e : ack.rejected()) ++result.rejected_by_code[e.code()];
+      }
       for (const v1::EventError& e : ack.rejected()) {
         v1::EventError global = e;
         global.set_index(static_cast<uint32_t>(first_event + e.index()));
