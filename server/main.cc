@@ -1,4 +1,5 @@
 // rapportd: the Rapport server.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,8 @@ ABSL_FLAG(std::string, wal_recovery, "serve",
           "when the write-ahead log gave back less than was acknowledged: 'serve' what was recovered (logged as "
           "an error, reported by GetStats and the health service) or 'strict': refuse to start");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
+ABSL_FLAG(int, max_ack_errors, 100,
+          "rejections an ack lists in detail; beyond them it only counts them by code (rejected_by_code)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("rapportd --listen=127.0.0.1:50051 --data-dir=./var/rapport");
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
   options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
   options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
   options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);
+  options.limits.max_ack_errors = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_ack_errors)));
 
   std::unique_ptr<rapport::server::RapportServer> server;
   absl::Status started = rapport::server::RapportServer::Start(options, &server);

@@ -1,27 +1,75 @@
 // IngestService.IngestRaw: one native payload, translated by the named
 // adapter, stored like a StreamEvents batch (split into batches of at most
 // max_batch_events, all committed before the single ack).
-#include <atomic>
+//
+// The ack and the request's memory stay bounded whatever the payload: each
+// event is validated as the adapter emits it, so a refused one costs a count
+// (and, for the first max_ack_errors, its error), never its memory; the ack
+// lists at most max_ack_errors rejections (the adapter's first, then
+// validation's, then the writer's) and counts every one by code.
+#include <algorithm>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "server/ingest_service.h"
 #include "server/status.h"
 
 namespace rapport::server {
 namespace {
 
+// A batch of translated events, with each event's position among all the
+// payload's translated events (what an EventError's index names).
+struct RawBatch {
+  std::shared_ptr<v1::EventBatch> batch = std::make_shared<v1::EventBatch>();
+  std::vector<uint32_t> positions;
+};
+
 // Collects the acks of a payload's batches; the last one finishes the call.
 struct PendingRaw {
   grpc::ServerUnaryReactor* reactor;
   v1::BatchAck* response;
+  size_t max_detailed;
   absl::Mutex mu;
   size_t remaining;
   absl::Status failure;
-  std::vector<std::pair<uint32_t, v1::BatchAck>> acks;  // event offset, ack
+  std::vector<std::pair<std::vector<uint32_t>, v1::BatchAck>> acks;  // positions, ack
 };
+
+// Adds `error` to the ack's counts, and to its list while there is room.
+void AddRejection(v1::EventError error, size_t max_detailed, v1::BatchAck* ack) {
+  (*ack->mutable_rejected_by_code())[error.code()]++;
+  if (static_cast<size_t>(ack->rejected_size()) < max_detailed) *ack->add_rejected() = std::move(error);
+}
+
+// Runs on the writer thread, once per batch; the last one answers.
+void OnBatchDone(const std::shared_ptr<PendingRaw>& pending, std::vector<uint32_t> positions,
+                 absl::StatusOr<v1::BatchAck> ack) {
+  absl::MutexLock lock(&pending->mu);
+  if (ack.ok()) {
+    pending->acks.emplace_back(std::move(positions), std::move(*ack));
+  } else if (pending->failure.ok()) {
+    pending->failure = ack.status();
+  }
+  if (--pending->remaining > 0) return;
+  v1::BatchAck* out = pending->response;
+  for (auto& [at, a] : pending->acks) {
+    out->set_accepted(out->accepted() + a.accepted());
+    out->set_duplicates(out->duplicates() + a.duplicates());
+    out->set_conflicts(out->conflicts() + a.conflicts());
+    for (const auto& [code, count] : a.rejected_by_code()) (*out->mutable_rejected_by_code())[code] += count;
+    for (v1::EventError& e : *a.mutable_rejected()) {
+      if (static_cast<size_t>(out->rejected_size()) >= pending->max_detailed) break;
+      if (e.index() < at.size()) e.set_index(at[e.index()]);
+      *out->add_rejected() = std::move(e);
+    }
+    for (v1::TicketScore& s : *a.mutable_ticket_scores()) *out->add_ticket_scores() = std::move(s);
+  }
+  pending->reactor->Finish(ToGrpc(pending->failure));
+}
 
 }  // namespace
 
@@ -45,7 +93,30 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerConte
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     headers.emplace_back(std::move(name), v);
   }
-  auto translated = (*adapter)->Translate(request->tenant(), request->body(), request->content_type(), headers);
+
+  const size_t max_detailed = limits_.max_ack_errors;
+  const size_t per_batch = std::max<size_t>(1, limits_.max_batch_events);
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  std::vector<RawBatch> batches;
+  v1::BatchAck screened;  // validation's refusals, counted and listed like an ack's
+  uint32_t position = 0;
+  auto screen = [&](v1::TicketEvent event) {
+    const uint32_t at = position++;
+    if (auto error = ValidateEvent(event, now, limits_)) {
+      error->set_index(at);
+      AddRejection(std::move(*error), max_detailed, &screened);
+      return;
+    }
+    if (batches.empty() || batches.back().positions.size() >= per_batch) {
+      RawBatch& fresh = batches.emplace_back();
+      fresh.batch->set_sequence(request->sequence());
+      fresh.batch->set_want_scores(request->want_scores());
+    }
+    *batches.back().batch->add_events() = std::move(event);
+    batches.back().positions.push_back(at);
+  };
+  auto translated = (*adapter)->Translate(request->tenant(), request->body(), request->content_type(), headers,
+                                          max_detailed, screen);
   if (!translated.ok()) return fail(translated.status());
 
   response->set_sequence(request->sequence());
@@ -53,43 +124,25 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerConte
     r.set_message(absl::StrCat("record ", r.index(), ": ", r.message()));
     *response->add_rejected() = std::move(r);
   }
-  const size_t per_batch = std::max<size_t>(1, limits_.max_batch_events);
-  const size_t total = translated->events.size();
-  if (total == 0) return fail(absl::OkStatus());
+  for (const auto& [code, count] : translated->rejected_by_code) {
+    (*response->mutable_rejected_by_code())[code] += static_cast<uint32_t>(count);
+  }
+  for (const auto& [code, count] : screened.rejected_by_code()) (*response->mutable_rejected_by_code())[code] += count;
+  for (v1::EventError& e : *screened.mutable_rejected()) {
+    if (static_cast<size_t>(response->rejected_size()) >= max_detailed) break;
+    *response->add_rejected() = std::move(e);
+  }
+  if (batches.empty()) return fail(absl::OkStatus());
+
   auto pending = std::make_shared<PendingRaw>();
   pending->reactor = reactor;
   pending->response = response;
-  pending->remaining = (total + per_batch - 1) / per_batch;
-  std::vector<std::shared_ptr<v1::EventBatch>> batches;
-  for (size_t start = 0; start < total; start += per_batch) {
-    auto batch = std::make_shared<v1::EventBatch>();
-    batch->set_sequence(request->sequence());
-    batch->set_want_scores(request->want_scores());
-    for (size_t i = start; i < total && i < start + per_batch; ++i) *batch->add_events() = std::move(translated->events[i]);
-    batches.push_back(std::move(batch));
-  }
-  for (size_t b = 0; b < batches.size(); ++b) {
-    const uint32_t offset = static_cast<uint32_t>(b * per_batch);
-    queue_->Submit(batches[b], [pending, offset](absl::StatusOr<v1::BatchAck> ack) {
-      absl::MutexLock lock(&pending->mu);
-      if (ack.ok()) {
-        pending->acks.emplace_back(offset, std::move(*ack));
-      } else if (pending->failure.ok()) {
-        pending->failure = ack.status();
-      }
-      if (--pending->remaining > 0) return;
-      // Every batch is committed (or one failed): merge and answer.
-      v1::BatchAck* out = pending->response;
-      for (auto& [first, a] : pending->acks) {
-        out->set_accepted(out->accepted() + a.accepted());
-        out->set_duplicates(out->duplicates() + a.duplicates());
-        for (v1::EventError& e : *a.mutable_rejected()) {
-          e.set_index(e.index() + first);
-          *out->add_rejected() = std::move(e);
-        }
-        for (v1::TicketScore& s : *a.mutable_ticket_scores()) *out->add_ticket_scores() = std::move(s);
-      }
-      pending->reactor->Finish(ToGrpc(pending->failure));
+  pending->max_detailed = max_detailed;
+  pending->remaining = batches.size();
+  for (RawBatch& b : batches) {
+    queue_->Submit(std::move(b.batch), [pending, positions = std::move(b.positions)](
+                                           absl::StatusOr<v1::BatchAck> ack) mutable {
+      OnBatchDone(pending, std::move(positions), std::move(ack));
     });
   }
   return reactor;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "base/log.h"
 #include "event/event.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "rapport/internal/state.pb.h"
 #include "store/keys.h"
 #include "ticket/ticket.h"
@@ -33,14 +33,23 @@ bool SortsBefore(const Pending& a, const Pending& b) {
   return a.arrival < b.arrival;
 }
 
-v1::EventError MakeError(uint32_t index, const v1::TicketEvent& event, const char* code,
-                         std::string message) {
-  v1::EventError error;
-  error.set_index(index);
-  error.set_event_id(event.event_id());
-  error.set_code(code);
-  error.set_message(std::move(message));
-  return error;
+// Counts a rejection by its code; lists it in detail while the ack holds
+// fewer than `max_detailed`, so an ack stays small however much is refused.
+// `detail` makes the error only when it is listed.
+template <typename MakeDetail>
+void AddRejection(const char* code, size_t max_detailed, v1::BatchAck* ack, MakeDetail detail) {
+  (*ack->mutable_rejected_by_code())[code]++;
+  if (static_cast<size_t>(ack->rejected_size()) < max_detailed) *ack->add_rejected() = detail();
+}
+
+// Whether a duplicate says the same as the first write of its event_id.
+// Equal bytes almost always decide; a map field (attributes) serializes in
+// no fixed order, so differing bytes are compared as messages before the
+// duplicate is called a conflict.
+bool SameContent(const std::string& first_bytes, const std::string& again_bytes, const v1::TicketEvent& again) {
+  if (first_bytes == again_bytes) return true;
+  v1::TicketEvent first;
+  return first.ParseFromString(first_bytes) && google::protobuf::util::MessageDifferencer::Equals(first, again);
 }
 
 // What Ingestor::Prepare made for one event, found by the event's address.
@@ -186,13 +195,12 @@ class BatchContext final : public StageContext {
 // The ack's feedback for a batch that set want_scores: every ticket of its
 // valid events (duplicates too, so a re-sent batch gets its answer again) as
 // it stands after the group, with the findings the group raised on it.
-absl::Status AddTicketScores(const v1::EventBatch& batch, BatchContext& context, v1::BatchAck* ack) {
+absl::Status AddTicketScores(const v1::EventBatch& batch, const absl::flat_hash_set<const v1::TicketEvent*>& valid,
+                             BatchContext& context, v1::BatchAck* ack) {
   absl::flat_hash_set<std::pair<std::string, std::string>> seen;
-  std::unordered_set<uint32_t> rejected;
-  for (const v1::EventError& e : ack->rejected()) rejected.insert(e.index());
   for (int i = 0; i < batch.events_size(); ++i) {
     const v1::TicketEvent& event = batch.events(i);
-    if (rejected.count(static_cast<uint32_t>(i)) || !seen.insert({event.tenant(), event.ticket_id()}).second) continue;
+    if (!valid.contains(&event) || !seen.insert({event.tenant(), event.ticket_id()}).second) continue;
     auto state = context.LoadTicket(event.tenant(), event.ticket_id());
     if (!state.ok()) return state.status();
     const internal::TicketScoreRecord& rec = (*state)->score().counted();
@@ -287,16 +295,21 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       const v1::TicketEvent& event = batch.events(i);
       uint32_t index = static_cast<uint32_t>(i);
       if (static_cast<size_t>(i) >= options_.limits.max_batch_events) {
-        *ack.add_rejected() = MakeError(
-            index, event, "TOO_LARGE",
-            absl::StrFormat("the batch holds %d events; at most %d are taken per batch, send the "
-                            "rest in another batch",
-                            batch.events_size(), options_.limits.max_batch_events));
+        AddRejection("TOO_LARGE", options_.limits.max_ack_errors, &ack, [&] {
+          v1::EventError error;
+          error.set_index(index);
+          error.set_event_id(EchoableEventId(event.event_id()));
+          error.set_code("TOO_LARGE");
+          error.set_message(absl::StrFormat("the batch holds %d events; at most %d are taken per batch, send "
+                                            "the rest in another batch",
+                                            batch.events_size(), options_.limits.max_batch_events));
+          return error;
+        });
         continue;
       }
-      if (auto error = ValidateEvent(event, now, options_.limits)) {
+      if (auto error = options_.validate ? ValidateEvent(event, now, options_.limits) : std::nullopt) {
         error->set_index(index);
-        *ack.add_rejected() = std::move(*error);
+        AddRejection(error->code().c_str(), options_.limits.max_ack_errors, &ack, [&] { return std::move(*error); });
         continue;
       }
       valid.push_back({b, &event});
@@ -310,27 +323,34 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   if (absl::Status s = store_->MultiGet(Family::kDedupe, dedupe_keys, &existing, &found); !s.ok()) {
     return s;
   }
-  absl::flat_hash_set<absl::string_view> in_group;
+  // Dedupe key -> the group's first event with it.
+  absl::flat_hash_map<absl::string_view, const v1::TicketEvent*> in_group;
   std::vector<Pending> accepted;
   accepted.reserve(valid.size());
   uint64_t duplicates = 0, conflicting = 0;
   for (size_t k = 0; k < valid.size(); ++k) {
     const v1::TicketEvent& event = *valid[k].event;
     v1::BatchAck& ack = acks[valid[k].batch];
+    auto conflict = [&] {
+      ++conflicting;
+      ack.set_conflicts(ack.conflicts() + 1);
+      Log(LogLevel::kWarning, "conflicting duplicate: first write wins",
+          {{"tenant", event.tenant()}, {"event_id", event.event_id()}});
+    };
     if (found[k]) {
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
       std::string stored;
-      if (store_->Get(Family::kEvents, existing[k], &stored).ok() && stored != stored_bytes(event)) {
-        ++conflicting;
-        Log(LogLevel::kWarning, "conflicting duplicate: first write wins",
-            {{"tenant", event.tenant()}, {"event_id", event.event_id()}});
+      if (store_->Get(Family::kEvents, existing[k], &stored).ok() && !SameContent(stored, stored_bytes(event), event)) {
+        conflict();
       }
       continue;
     }
-    if (!in_group.insert(dedupe_keys[k]).second) {
+    if (auto [first, inserted] = in_group.try_emplace(dedupe_keys[k], &event); !inserted) {
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
+      const std::string first_bytes = stored_bytes(*first->second);
+      if (!SameContent(first_bytes, stored_bytes(event), event)) conflict();
       continue;
     }
     ack.set_accepted(ack.accepted() + 1);
@@ -446,9 +466,11 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     }
   }
   if (want_scores) {
+    absl::flat_hash_set<const v1::TicketEvent*> valid_events;
+    for (const Candidate& c : valid) valid_events.insert(c.event);
     for (size_t b = 0; b < batches.size(); ++b) {
       if (!batches[b]->want_scores()) continue;
-      if (absl::Status s = AddTicketScores(*batches[b], context, &acks[b]); !s.ok()) return s;
+      if (absl::Status s = AddTicketScores(*batches[b], valid_events, context, &acks[b]); !s.ok()) return s;
     }
   }
   if (!accepted.empty()) {
@@ -467,7 +489,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   counters_.conflicting_duplicates += conflicting;
   counters_.rebuilds += rebuilds;
   for (const v1::BatchAck& ack : acks) {
-    for (const v1::EventError& e : ack.rejected()) counters_.rejected_by_code[e.code()]++;
+    for (const auto& [code, count] : ack.rejected_by_code()) counters_.rejected_by_code[code] += count;
   }
   return acks;
 }

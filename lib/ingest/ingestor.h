@@ -8,7 +8,9 @@
 //      wrote -> commit -> the BatchAck.
 //
 // The ack is built only after the commit returned, so an acked event is in the
-// WAL. Not thread-safe: the server runs every batch on one writer thread,
+// WAL. It lists at most Limits::max_ack_errors rejections and counts every one
+// by code; a duplicate whose content differs from the first write of its
+// event_id (stored before, or earlier in the group) also counts as a conflict. Not thread-safe: the server runs every batch on one writer thread,
 // which also keeps read-modify-write of ticket states free of races.
 #ifndef RAPPORT_INGEST_INGESTOR_H_
 #define RAPPORT_INGEST_INGESTOR_H_
@@ -47,6 +49,10 @@ class Ingestor {
     std::function<int64_t()> now_micros;
     // Derived-data steps, run in order; not owned, must outlive the ingestor.
     std::vector<TicketStage*> stages;
+    // Off for a rebuild: stored events were accepted under the rules of their
+    // day and are replayed as they are, so no stored event is ever dropped
+    // when the rules tighten (the stages guard themselves against any value).
+    bool validate = true;
   };
 
   // `store` must outlive the ingestor.

@@ -66,7 +66,10 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
     fresh_options.create_if_missing = true;
     std::unique_ptr<Store> fresh;
     if (absl::Status s = Store::Open(fresh_options, &fresh); !s.ok()) return s;
-    auto ingestor = Ingestor::Create(fresh.get(), ingest_options);
+    Ingestor::Options replay = ingest_options;
+    replay.validate = false;
+    replay.limits.max_batch_events = kBatchEvents;
+    auto ingestor = Ingestor::Create(fresh.get(), replay);
     if (!ingestor.ok()) return ingestor.status();
 
     for (size_t start = 0; start < order.size(); start += kBatchEvents) {
@@ -84,9 +87,10 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
       }
       auto ack = (*ingestor)->Apply(batch);
       if (!ack.ok()) return ack.status();
-      if (ack->rejected_size() > 0) {
+      if (!ack->rejected_by_code().empty()) {
         return absl::FailedPreconditionError(
-            absl::StrCat("a stored event no longer passes validation (", ack->rejected(0).message(),
+            absl::StrCat("a stored event could not be replayed (",
+                         ack->rejected_size() > 0 ? ack->rejected(0).message() : ack->rejected_by_code().begin()->first,
                          "); nothing was changed"));
       }
       stats->events += ack->accepted() + ack->duplicates();

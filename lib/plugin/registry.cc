@@ -77,23 +77,34 @@ v1::TicketEvent ToProto(const rapport_event* e) {
 struct HostContext {
   Translation* out;
   const std::string* tenant;
+  size_t max_rejected;
+  const AdapterHandle::EventSink* sink;  // null: events go to out->events
 };
 
 int Emit(void* context, const rapport_event* event) {
   auto* host = static_cast<HostContext*>(context);
   if (event == nullptr || event->struct_size < offsetof(rapport_event, attributes)) return 1;
-  host->out->events.push_back(ToProto(event));
+  v1::TicketEvent proto = ToProto(event);
   // A payload speaks for the tenant it was sent for, whatever a plugin (or a
   // canonical event in it) says.
-  host->out->events.back().set_tenant(*host->tenant);
+  proto.set_tenant(*host->tenant);
+  if (host->sink != nullptr && *host->sink) {
+    (*host->sink)(std::move(proto));
+  } else {
+    host->out->events.push_back(std::move(proto));
+  }
   return 0;
 }
 
 void Reject(void* context, uint64_t record, const char* code, const char* message) {
   auto* host = static_cast<HostContext*>(context);
+  const char* kind = code ? code : "INVALID_VALUE";
+  host->out->rejected_by_code[kind]++;
+  // Counted, not kept: a payload of bad records must not cost memory per record.
+  if (host->out->rejected.size() >= host->max_rejected) return;
   v1::EventError error;
   error.set_index(static_cast<uint32_t>(record));
-  error.set_code(code ? code : "INVALID_VALUE");
+  error.set_code(kind);
   error.set_message(message ? message : "");
   host->out->rejected.push_back(std::move(error));
 }
@@ -214,9 +225,10 @@ AdapterHandle::~AdapterHandle() { api_->destroy(instance_); }
 
 absl::StatusOr<Translation> AdapterHandle::Translate(const std::string& tenant, const std::string& body,
                                                      const std::string& content_type,
-                                                     const std::vector<std::pair<std::string, std::string>>& headers) {
+                                                     const std::vector<std::pair<std::string, std::string>>& headers,
+                                                     size_t max_rejected, const EventSink& sink) {
   Translation out;
-  HostContext context{&out, &tenant};
+  HostContext context{&out, &tenant, max_rejected, &sink};
   std::vector<rapport_pair> pairs;
   for (const auto& [k, v] : headers) pairs.push_back({{k.data(), k.size()}, {v.data(), v.size()}});
   rapport_payload payload{sizeof(rapport_payload), {tenant.data(), tenant.size()}, {body.data(), body.size()},

@@ -18,6 +18,8 @@
 #ifndef RAPPORT_PLUGIN_REGISTRY_H_
 #define RAPPORT_PLUGIN_REGISTRY_H_
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,10 +43,12 @@ struct PluginDescription {
 };
 
 // What one payload translated to: events in the order the adapter emitted
-// them, and the records it could not translate (index = record number).
+// them, and the records it could not translate (index = record number): the
+// first ones in detail, every one counted by code.
 struct Translation {
   std::vector<v1::TicketEvent> events;
   std::vector<v1::EventError> rejected;
+  std::map<std::string, uint64_t> rejected_by_code;
 };
 
 class AdapterHandle {
@@ -55,10 +59,16 @@ class AdapterHandle {
 
   // InvalidArgument for a permanent error (a malformed payload: do not
   // retry), Unavailable for a retryable one, Internal for a plugin bug; the
-  // message is the plugin's. Every event gets `tenant`.
+  // message is the plugin's. Every event gets `tenant`. At most
+  // `max_rejected` rejections are kept in detail; all are counted. With a
+  // `sink`, each event goes to it as the adapter emits it, not into
+  // Translation::events, so a caller can screen and batch events without
+  // holding all of them.
+  using EventSink = std::function<void(v1::TicketEvent)>;
   absl::StatusOr<Translation> Translate(const std::string& tenant, const std::string& body,
                                         const std::string& content_type = "",
-                                        const std::vector<std::pair<std::string, std::string>>& headers = {});
+                                        const std::vector<std::pair<std::string, std::string>>& headers = {},
+                                        size_t max_rejected = SIZE_MAX, const EventSink& sink = nullptr);
 
   const std::string& name() const { return name_; }
 

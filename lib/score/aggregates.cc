@@ -1,5 +1,6 @@
 #include "score/aggregates.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,14 @@ constexpr char kSep = '\0';
 constexpr uint64_t kDayBias = uint64_t{1} << 40;  // days before 1970 still sort
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
-int64_t Micro(double v) { return std::llround(v * kMicro); }
+// Millionths, saturated: a finite value this large is already nonsense, and
+// llround of a value beyond int64 (or of NaN) is undefined. ScoreTicket keeps
+// every value finite and within ±100 times the weight; this is the last guard.
+int64_t Micro(double v) {
+  constexpr double kLimit = 1e15;  // ±1e9 in units, far from int64 even summed over many tickets
+  if (std::isnan(v)) return 0;
+  return std::llround(std::clamp(v * kMicro, -kLimit, kLimit));
+}
 
 void AppendDay(std::string* out, int64_t day) { keys::PutBigEndian64(out, static_cast<uint64_t>(day) + kDayBias); }
 
@@ -125,7 +133,7 @@ internal::TicketScoreRecord MakeRecord(const internal::TicketState& s, const Tic
     sums[kComponentWeightBase + c] = Micro(w);
     sums[kComponentSumBase + c] = Micro(w * score.components[c]);
   }
-  if (s.score().inputs().has_survey()) {
+  if (s.score().inputs().has_survey() && std::isfinite(s.score().inputs().survey_0_to_10())) {
     double answer = s.score().inputs().survey_0_to_10();
     sums[kSurveys] = 1;
     sums[kSurveyTop] = answer >= options.survey_top_band ? 1 : 0;

@@ -1,6 +1,7 @@
 #include "score/score_stage.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,11 +76,14 @@ void ScoreStage::OnEvent(const v1::TicketEvent& event, const ticket::Transition&
                          internal::TicketState* state, StageContext& /*context*/) {
   if (event.kind() != v1::EVENT_KIND_SURVEY_RECEIVED) return;
   const v1::Survey& survey = event.survey();
-  double span = survey.scale_max() - survey.scale_min();
-  if (span <= 0) return;  // validation refuses these; never divide by zero
+  // Validation refuses empty, infinite and huge scales, but a stored event may
+  // predate a rule: never divide by zero, never keep a value that is not a number.
+  const double span = survey.scale_max() - survey.scale_min();
+  const double answer = 10.0 * (survey.score() - survey.scale_min()) / span;
+  if (!(span > 0) || !std::isfinite(span) || !std::isfinite(answer)) return;
   internal::ScoreState::Inputs* inputs = state->mutable_score()->mutable_inputs();
   inputs->set_has_survey(true);
-  inputs->set_survey_0_to_10(std::clamp(10.0 * (survey.score() - survey.scale_min()) / span, 0.0, 10.0));
+  inputs->set_survey_0_to_10(std::clamp(answer, 0.0, 10.0));
   inputs->set_survey_event(event.event_id());
 }
 

@@ -135,6 +135,17 @@ TicketScore ScoreTicket(const internal::TicketState& s, const detect::Thresholds
     out.components[kSurvey] = Clamp((s.score().inputs().survey_0_to_10() - 5.0) * 20.0);
   }
 
+  // A value that is not a number (a survey stored before validation refused
+  // its scale, a reading gone wrong) never reaches a score or an aggregate:
+  // its component does not apply.
+  for (int c = 0; c < kComponentCount; ++c) {
+    if (out.applicable[c] && !std::isfinite(out.components[c])) {
+      out.applicable[c] = false;
+      out.components[c] = 0;
+    }
+  }
+  if (!std::isfinite(out.intensity)) out.intensity = 0;
+
   double total_weight = 0;
   for (int c = 0; c < kComponentCount; ++c) {
     if (out.applicable[c]) total_weight += o.weights[c];

@@ -40,9 +40,16 @@ struct Rejections {
   size_t total = 0;
 
   void Add(const std::string& code, std::string message) {
-    auto& [count, examples] = by_code[code];
-    if (count++ < kExamples) examples.push_back(std::move(message));
-    ++total;
+    Example(code, std::move(message));
+    Count(code, 1);
+  }
+  void Example(const std::string& code, std::string message) {
+    auto& examples = by_code[code].second;
+    if (examples.size() < kExamples) examples.push_back(std::move(message));
+  }
+  void Count(const std::string& code, size_t n) {
+    by_code[code].first += n;
+    total += n;
   }
 };
 
@@ -423,11 +430,15 @@ int RunIngest(const std::vector<std::string>& argv) {
   options.on_ack = [&](size_t b, const v1::BatchAck& ack) {
     if (b == 0) first_ack = absl::Now() - start;
     const std::vector<size_t>& batch_lines = lines[b];
+    // The ack lists its first rejections in detail and counts every one.
     for (const v1::EventError& e : ack.rejected()) {
       const size_t line = e.index() < batch_lines.size() ? batch_lines[e.index()] : 0;
-      rejections.Add(e.code(), line > 0 ? absl::StrCat("line ", line, " (event ", e.event_id(), "): ", e.message())
-                                        : absl::StrCat("event ", e.event_id(), ": ", e.message()));
+      rejections.Example(e.code(), line > 0 ? absl::StrCat("line ", line, " (event ", e.event_id(), "): ", e.message())
+                                            : absl::StrCat("event ", e.event_id(), ": ", e.message()));
     }
+    std::map<std::string, uint64_t> counts;
+    client::CountRejections(ack, &counts);
+    for (const auto& [code, n] : counts) rejections.Count(code, n);
     lines.erase(b);
   };
 
@@ -462,6 +473,7 @@ int RunIngest(const std::vector<std::string>& argv) {
   if (args.json()) {
     std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << reader.events_read()
               << ", \"accepted\": " << t.accepted << ", \"duplicates\": " << t.duplicates
+              << ", \"conflicts\": " << t.conflicts
               << ", \"rejected\": " << rejected << ", \"reconnects\": " << t.reconnects
               << ", \"seconds\": " << absl::StrFormat("%.3f", seconds) << ", \"seconds_to_first_ack\": "
               << absl::StrFormat("%.3f", absl::ToDoubleSeconds(first_ack)) << ", \"rejected_by_code\": {";
@@ -475,8 +487,9 @@ int RunIngest(const std::vector<std::string>& argv) {
   }
   std::cout << "Ingested " << path << (args.Has("adapter") ? absl::StrCat(" (adapter ", args.Get("adapter"), ")") : "")
             << " into " << options.target << "\n";
-  std::cout << absl::StrFormat("  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  rejected      %8d\n",
-                               reader.events_read(), t.accepted, t.duplicates, rejected);
+  std::cout << absl::StrFormat(
+      "  events read   %8d\n  accepted      %8d\n  duplicates    %8d\n  conflicts     %8d\n  rejected      %8d\n",
+      reader.events_read(), t.accepted, t.duplicates, t.conflicts, rejected);
   for (const auto& [code, list] : rejections.by_code) {
     const auto& [count, examples] = list;
     std::cout << absl::StrFormat("    %-14s %d\n", code, count);

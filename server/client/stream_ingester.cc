@@ -105,7 +105,10 @@ absl::StatusOr<IngestProgress> StreamIngester::Run(const NextEvents& next) {
       totals.events_acked += p.batch.events_size();
       totals.accepted += ack.accepted();
       totals.duplicates += ack.duplicates();
-      totals.rejected += ack.rejected_size();
+      totals.conflicts += ack.conflicts();
+      std::map<std::string, uint64_t> rejected;
+      CountRejections(ack, &rejected);
+      for (const auto& [code, n] : rejected) totals.rejected += n;
       if (options_.on_ack) options_.on_ack(p.number, ack);
       unacked.pop_front();
       last_progress = absl::Now();
@@ -139,6 +142,13 @@ absl::StatusOr<IngestProgress> StreamIngester::Run(const NextEvents& next) {
   return totals;
 }
 
+void CountRejections(const v1::BatchAck& ack, std::map<std::string, uint64_t>* by_code) {
+  for (const auto& [code, n] : ack.rejected_by_code()) (*by_code)[code] += n;
+  if (!ack.rejected_by_code().empty()) return;
+  // A server that does not count by code lists every rejection.
+  for (const v1::EventError& e : ack.rejected()) ++(*by_code)[e.code()];
+}
+
 absl::StatusOr<IngestResult> StreamIngester::Run(const std::vector<v1::TicketEvent>& events) {
   const size_t batch_size = options_.batch_size;
   IngestResult result;
@@ -155,6 +165,7 @@ absl::StatusOr<IngestResult> StreamIngester::Run(const std::vector<v1::TicketEve
       global.set_index(static_cast<uint32_t>(b * batch_size + e.index()));
       result.rejections.push_back(std::move(global));
     }
+    CountRejections(ack, &result.rejected_by_code);
     result.acks[b] = ack;
     if (options_.on_ack) options_.on_ack(b, ack);
   };

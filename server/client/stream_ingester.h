@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct IngestProgress {
   uint64_t events_acked = 0;
   uint64_t accepted = 0;
   uint64_t duplicates = 0;
+  uint64_t conflicts = 0;  // of the duplicates, those whose content differs from the first write
   uint64_t rejected = 0;
   uint64_t reconnects = 0;
   std::string last_error;  // why the last stream broke
@@ -41,9 +43,17 @@ struct IngestResult {
   // The ack each batch finally got, indexed by batch number. Batch b holds
   // events [b * batch_size, (b + 1) * batch_size).
   std::vector<v1::BatchAck> acks;
-  // Rejections with `index` rewritten to the event's position in the input.
+  // Rejections with `index` rewritten to the event's position in the input:
+  // the ones the acks list in detail (the server lists the first of each ack).
   std::vector<v1::EventError> rejections;
+  // Every rejection counted by code, also those past an ack's detail.
+  std::map<std::string, uint64_t> rejected_by_code;
 };
+
+// Every rejection of `ack` counted by code, added to `by_code`: from its
+// rejected_by_code (an ack lists only the first rejections in detail), or
+// from the list of a server that does not count.
+void CountRejections(const v1::BatchAck& ack, std::map<std::string, uint64_t>* by_code);
 
 class StreamIngester {
  public:

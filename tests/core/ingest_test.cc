@@ -97,11 +97,32 @@ TEST_F(IngestTest, DuplicateWithinABatchAndConflictingDuplicate) {
   EXPECT_EQ(ack.accepted(), 1u);
   EXPECT_EQ(ack.duplicates(), 1u);
   // Same id, other content: the first write wins and the conflict is counted.
+  EXPECT_EQ(ack.conflicts(), 0u) << "same content: a plain duplicate";
   auto conflicting = Status("T1", "e1", 4, v1::TICKET_STATUS_CLOSED);
   ack = Send({conflicting});
   EXPECT_EQ(ack.duplicates(), 1u);
+  EXPECT_EQ(ack.conflicts(), 1u) << "the client learns of it, not only the log";
   EXPECT_EQ(ingestor_->counters().conflicting_duplicates, 1u);
   EXPECT_EQ(ReadTicket(*store_, "acme", "T1")->status(), v1::TICKET_STATUS_NEW);
+}
+
+TEST_F(IngestTest, AConflictWithinOneBatchIsCounted) {
+  auto ack = Send({Created("T1", "e1", 0), Status("T1", "e1", 4, v1::TICKET_STATUS_CLOSED), Created("T2", "e2", 0),
+                   Created("T2", "e2", 0)});
+  EXPECT_EQ(ack.accepted(), 2u);
+  EXPECT_EQ(ack.duplicates(), 2u);
+  EXPECT_EQ(ack.conflicts(), 1u) << ack.ShortDebugString();
+  EXPECT_EQ(ingestor_->counters().conflicting_duplicates, 1u);
+  EXPECT_EQ(ReadTicket(*store_, "acme", "T1")->status(), v1::TICKET_STATUS_NEW) << "the first write wins";
+  // Attributes serialize in no fixed order: the same map is never a conflict.
+  auto a = Created("T3", "e3", 0), b = a;
+  for (int i = 0; i < 20; ++i) (*a.mutable_attributes())["k" + std::to_string(i)] = "v";
+  for (int i = 19; i >= 0; --i) (*b.mutable_attributes())["k" + std::to_string(i)] = "v";
+  ack = Send({a, b});
+  EXPECT_EQ(ack.duplicates(), 1u);
+  EXPECT_EQ(ack.conflicts(), 0u);
+  ack = Send({b});
+  EXPECT_EQ(ack.conflicts(), 0u);
 }
 
 TEST_F(IngestTest, TenantsAreSeparate) {
@@ -122,6 +143,35 @@ TEST_F(IngestTest, EventsPastTheBatchLimitAreRejectedNotDropped) {
   ASSERT_EQ(ack.rejected_size(), 1);
   EXPECT_EQ(ack.rejected(0).index(), 2u);
   EXPECT_EQ(ack.rejected(0).code(), "TOO_LARGE");
+}
+
+// A batch far past every limit: the ack lists max_ack_errors rejections and
+// counts all of them, so its size does not grow with the batch.
+TEST_F(IngestTest, AnAckListsTheFirstErrorsAndCountsAll) {
+  std::vector<v1::TicketEvent> events;
+  for (int i = 0; i < 5000; ++i) {
+    auto e = Created("T" + std::to_string(i), "e" + std::to_string(i), 0);
+    if (i % 5 == 0) e.clear_ticket_id();  // 200 of the first 1000 are invalid
+    events.push_back(std::move(e));
+  }
+  auto ack = Send(events);
+  EXPECT_EQ(ack.accepted(), 800u);
+  EXPECT_EQ(ack.rejected_size(), 100) << "the default max_ack_errors";
+  EXPECT_EQ(ack.rejected(0).index(), 0u);
+  EXPECT_EQ(ack.rejected(0).code(), "MISSING_FIELD");
+  ASSERT_EQ(ack.rejected_by_code().size(), 2u) << ack.ShortDebugString().substr(0, 500);
+  EXPECT_EQ(ack.rejected_by_code().at("MISSING_FIELD"), 200u);
+  EXPECT_EQ(ack.rejected_by_code().at("TOO_LARGE"), 4000u);
+  EXPECT_LT(ack.ByteSizeLong(), 20'000u);
+  EXPECT_EQ(ingestor_->counters().rejected_by_code.at("TOO_LARGE"), 4000u);
+  EXPECT_EQ(ReadTenant(*store_, "acme")->events(), 800u);
+
+  Limits limits;
+  limits.max_ack_errors = 3;
+  Open(limits);
+  ack = Send({Created("", "x1", 0), Created("", "x2", 0), Created("", "x3", 0), Created("", "x4", 0)}, 2);
+  EXPECT_EQ(ack.rejected_size(), 3);
+  EXPECT_EQ(ack.rejected_by_code().at("MISSING_FIELD"), 4u);
 }
 
 std::vector<v1::TicketEvent> Timeline() {

@@ -216,6 +216,67 @@ TEST_F(ServiceTest, TheClientLibraryNamesTheBatchTheServerCannotParse) {
   EXPECT_TRUE(StoredOnDisk("acme", "v4"));
 }
 
+// 100,000 events in one batch: the first 1,000 are stored, the rest refused.
+// The ack used to list every refusal, 12 MB, more than a default client
+// reads, so the client never learned that 1,000 events were stored.
+TEST_F(ServiceTest, AHugeBatchGetsAnAckAClientCanRead) {
+  v1::EventBatch batch;
+  batch.set_sequence(1);
+  for (int i = 0; i < 100'000; ++i) {
+    v1::TicketEvent* e = batch.add_events();
+    e->set_tenant("acme");
+    e->set_ticket_id("T");
+    e->set_event_id("e" + std::to_string(i));
+    e->mutable_occurred_at()->set_seconds(testing::At(i % 60) / 1'000'000);
+    e->set_kind(v1::EVENT_KIND_TICKET_CREATED);
+  }
+  ASSERT_LT(batch.ByteSizeLong(), 4u << 20) << "fits the server's message limit";
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  ASSERT_TRUE(stream->Write(batch));
+  v1::BatchAck ack;
+  ASSERT_TRUE(stream->Read(&ack)) << "the ack is readable by a default client";
+  EXPECT_EQ(ack.accepted(), 1000u);
+  EXPECT_EQ(ack.rejected_size(), 100);
+  EXPECT_EQ(ack.rejected_by_code().at("TOO_LARGE"), 99'000u);
+  EXPECT_LT(ack.ByteSizeLong(), 64u << 10);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_TRUE(StoredOnDisk("acme", "e999"));
+  EXPECT_FALSE(StoredOnDisk("acme", "e1000"));
+}
+
+// A conflicting duplicate reaches the client in the ack, in one batch and
+// across batches.
+TEST_F(ServiceTest, ConflictsAreCountedInTheAck) {
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  std::vector<std::vector<v1::TicketEvent>> batches = {
+      {Created("T1", "c1", 0), Status("T1", "c1", 5, v1::TICKET_STATUS_CLOSED), Created("T1", "c2", 1)},
+      {Status("T1", "c2", 9, v1::TICKET_STATUS_RESOLVED), Created("T1", "c1", 0)}};
+  std::vector<v1::BatchAck> acks;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    v1::EventBatch batch;
+    batch.set_sequence(b + 1);
+    for (const auto& e : batches[b]) *batch.add_events() = e;
+    ASSERT_TRUE(stream->Write(batch));
+    ASSERT_TRUE(stream->Read(&acks.emplace_back()));
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(acks[0].accepted(), 2u);
+  EXPECT_EQ(acks[0].duplicates(), 1u);
+  EXPECT_EQ(acks[0].conflicts(), 1u) << "in one batch";
+  EXPECT_EQ(acks[1].duplicates(), 2u);
+  EXPECT_EQ(acks[1].conflicts(), 1u) << "across batches; the exact re-send of c1 is no conflict";
+  v1::GetStatsResponse stats;
+  grpc::ClientContext stats_context;
+  ASSERT_TRUE(v1::AdminService::NewStub(channel_)->GetStats(&stats_context, v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.events_conflicting_duplicate(), 2u);
+}
+
 TEST_F(ServiceTest, ClientReplaysAndGetTicketReadsTheTimeline) {
   std::vector<v1::TicketEvent> events = {Created("T1", "e1", 0), Status("T1", "e3", 20, v1::TICKET_STATUS_RESOLVED),
                                          Status("T1", "e2", 10, v1::TICKET_STATUS_IN_PROGRESS),

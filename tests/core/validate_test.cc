@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "absl/strings/escaping.h"
+
 #include "core/test_util.h"
 #include "event/event.h"
 #include "event/json.h"
@@ -122,6 +126,158 @@ TEST(Validate, TextLimits) {
   e.mutable_resolution()->set_notes(std::string(11, 'n'));
   EXPECT_EQ(CodeOf(e, limits), "TOO_LARGE");
   EXPECT_EQ(CodeOf(e), "OK");
+}
+
+// Every name-like field: bounded, and free of control characters, because
+// names become scope ids, key parts and report labels.
+TEST(Validate, EveryNameIsBoundedAndPrintable) {
+  using Setter = void (*)(v1::TicketEvent*, const std::string&);
+  const std::pair<const char*, Setter> fields[] = {
+      {"source", [](v1::TicketEvent* e, const std::string& v) { e->set_source(v); }},
+      {"service", [](v1::TicketEvent* e, const std::string& v) { e->set_service(v); }},
+      {"category", [](v1::TicketEvent* e, const std::string& v) { e->set_category(v); }},
+      {"status_reason", [](v1::TicketEvent* e, const std::string& v) { e->set_status_reason(v); }},
+      {"actor.team", [](v1::TicketEvent* e, const std::string& v) { e->mutable_actor()->set_team(v); }},
+      {"assignee.team", [](v1::TicketEvent* e, const std::string& v) { e->mutable_assignee()->set_team(v); }},
+      {"requester.department",
+       [](v1::TicketEvent* e, const std::string& v) { e->mutable_requester()->set_department(v); }},
+      {"resolution.code", [](v1::TicketEvent* e, const std::string& v) { e->mutable_resolution()->set_code(v); }},
+      {"assignee.agent_id", [](v1::TicketEvent* e, const std::string& v) { e->mutable_assignee()->set_agent_id(v); }},
+      {"requester.id", [](v1::TicketEvent* e, const std::string& v) { e->mutable_requester()->set_id(v); }},
+  };
+  for (const auto& [field, set] : fields) {
+    SCOPED_TRACE(field);
+    auto e = Created("T1", "e1", 0);
+    set(&e, std::string(256, 'n'));
+    EXPECT_EQ(CodeOf(e), "OK");
+    set(&e, std::string(257, 'n'));
+    EXPECT_EQ(CodeOf(e), "TOO_LARGE");
+    EXPECT_NE(MessageOf(e).find(field), std::string::npos) << MessageOf(e);
+    EXPECT_NE(MessageOf(e).find("256"), std::string::npos) << "names the limit: " << MessageOf(e);
+    set(&e, std::string(2 << 20, 'n'));
+    EXPECT_EQ(CodeOf(e), "TOO_LARGE") << "megabytes";
+    for (const std::string& bad : {std::string("Service\0Desk", 12), std::string("Service\x01"), std::string("a\tb"),
+                                  std::string("line\nbreak"), std::string("c1 \xc2\x85 control")}) {
+      set(&e, bad);
+      EXPECT_EQ(CodeOf(e), "INVALID_VALUE") << absl::CHexEscape(bad);
+      EXPECT_NE(MessageOf(e).find(field), std::string::npos) << MessageOf(e);
+    }
+    set(&e, "Équipe réseau – niveau 2 ✓");
+    EXPECT_EQ(CodeOf(e), "OK") << "any printable Unicode";
+  }
+}
+
+TEST(Validate, StringsMustBeValidUtf8) {
+  for (const std::string& bad : {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+                                std::string("caf\xc3"), std::string("\xe2\x82"), std::string("\xf4\x90\x80\x80")}) {
+    SCOPED_TRACE(absl::CHexEscape(bad));
+    auto e = testing::Comment("T1", "e1", 0, v1::ACTOR_ROLE_AGENT, "ok " + bad);
+    EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+    EXPECT_NE(MessageOf(e).find("comment.text is not valid UTF-8"), std::string::npos) << MessageOf(e);
+    e = Created("T1", "e1", 0);
+    e.set_service(bad);
+    EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+    e = Created("T1", "e1", 0);
+    e.set_event_id(bad);
+    ASSERT_EQ(CodeOf(e), "INVALID_VALUE");
+    // The ack carries the id back; an id that is not UTF-8 would make the
+    // whole ack unreadable, so it comes back escaped.
+    v1::EventError error = *ValidateEvent(e, kNow, Limits());
+    v1::EventError parsed;
+    ASSERT_TRUE(parsed.ParseFromString(error.SerializeAsString())) << "the error itself is readable";
+    EXPECT_NE(parsed.event_id(), bad);
+  }
+  EXPECT_EQ(CodeOf(testing::Comment("T1", "e1", 0, v1::ACTOR_ROLE_AGENT, "Grüße 👋 — 你好")), "OK");
+}
+
+TEST(Validate, TextKeepsLineBreaksAndTabsButNoOtherControls) {
+  auto e = testing::Comment("T1", "e1", 0, v1::ACTOR_ROLE_AGENT, "Hello,\r\n\tthe VPN works again.\n");
+  EXPECT_EQ(CodeOf(e), "OK");
+  e.mutable_comment()->set_text(std::string("nul\0inside", 10));
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  EXPECT_NE(MessageOf(e).find("U+0000"), std::string::npos) << MessageOf(e);
+  e.mutable_comment()->set_text("bell\x07");
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  e = Created("T1", "e1", 0);
+  e.mutable_survey()->set_text("escape \x1b[31m");
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  EXPECT_NE(MessageOf(e).find("survey.text"), std::string::npos);
+}
+
+TEST(Validate, AttributesAreBoundedInNumberKeyAndValue) {
+  auto e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())["sys_class_name"] = "incident\nline two\tok";
+  EXPECT_EQ(CodeOf(e), "OK");
+  e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())[std::string(129, 'k')] = "v";
+  EXPECT_EQ(CodeOf(e), "TOO_LARGE");
+  EXPECT_NE(MessageOf(e).find("attributes key"), std::string::npos) << MessageOf(e);
+  EXPECT_NE(MessageOf(e).find("128"), std::string::npos) << MessageOf(e);
+  EXPECT_LT(MessageOf(e).size(), 200u) << "the key is cut in the message";
+  e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())[std::string("k\0ey", 4)] = "v";
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())[""] = "v";
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())["note"] = std::string(4097, 'v');
+  EXPECT_EQ(CodeOf(e), "TOO_LARGE");
+  EXPECT_NE(MessageOf(e).find("attributes[\"note\"]"), std::string::npos) << MessageOf(e);
+  EXPECT_NE(MessageOf(e).find("4096"), std::string::npos) << MessageOf(e);
+  e = Created("T1", "e1", 0);
+  (*e.mutable_attributes())["note"] = "\xff";
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  e = Created("T1", "e1", 0);
+  for (int i = 0; i < 65; ++i) (*e.mutable_attributes())["k" + std::to_string(i)] = "v";
+  EXPECT_EQ(CodeOf(e), "TOO_LARGE");
+  EXPECT_NE(MessageOf(e).find("65 entries"), std::string::npos) << MessageOf(e);
+}
+
+TEST(Validate, SurveyNumbersAreFiniteAndBounded) {
+  auto survey = [](double min, double max, double score) {
+    auto e = testing::Comment("T1", "e1", 0, v1::ACTOR_ROLE_REQUESTER, "x");
+    e.set_kind(v1::EVENT_KIND_SURVEY_RECEIVED);
+    e.mutable_survey()->set_scale_min(min);
+    e.mutable_survey()->set_scale_max(max);
+    e.mutable_survey()->set_score(score);
+    return e;
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(CodeOf(survey(-inf, inf, 4)), "INVALID_VALUE");
+  EXPECT_NE(MessageOf(survey(-inf, inf, 4)).find("survey.scale_min is -inf"), std::string::npos)
+      << MessageOf(survey(-inf, inf, 4));
+  EXPECT_EQ(CodeOf(survey(1, 5, nan)), "INVALID_VALUE");
+  EXPECT_EQ(CodeOf(survey(nan, 5, 3)), "INVALID_VALUE");
+  EXPECT_EQ(CodeOf(survey(-1e308, 1e308, 4)), "OUT_OF_RANGE");
+  EXPECT_NE(MessageOf(survey(-1e308, 1e308, 4)).find("1e+06"), std::string::npos)
+      << "names the bound: " << MessageOf(survey(-1e308, 1e308, 4));
+  EXPECT_EQ(CodeOf(survey(-1e6, 1e6, 0)), "OK") << "the bound itself";
+  EXPECT_EQ(CodeOf(survey(0, 100, 73.5)), "OK");
+  EXPECT_EQ(CodeOf(survey(0, 10, 10)), "OK");
+  // A survey riding on another kind of event is checked too.
+  auto e = Created("T1", "e1", 0);
+  e.mutable_survey()->set_score(inf);
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+}
+
+TEST(Validate, HugeTimestampsAreRefusedWithoutOverflow) {
+  auto e = Created("T1", "e1", 0);
+  e.mutable_occurred_at()->set_seconds(int64_t{1} << 62);
+  EXPECT_EQ(CodeOf(e), "OUT_OF_RANGE");
+  EXPECT_EQ(MessageOf(e).find("1970"), std::string::npos) << MessageOf(e);
+  e.mutable_occurred_at()->set_seconds(-(int64_t{1} << 62));
+  EXPECT_EQ(CodeOf(e), "OUT_OF_RANGE");
+}
+
+TEST(Validate, RefusedIdsComeBackShortInTheError) {
+  auto e = Created("T1", std::string(1 << 20, 'x'), 0);
+  auto error = ValidateEvent(e, kNow, Limits());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->code(), "TOO_LARGE");
+  EXPECT_LE(error->event_id().size(), 100u);
+  EXPECT_EQ(EchoableEventId("INC0010042"), "INC0010042");
 }
 
 TEST(Json, AcceptsPrefixedAndShortEnumNamesInAnyCase) {

@@ -206,5 +206,48 @@ TEST(DerivedData, AStoreOfAnOlderVersionIsRebuiltAtStartup) {
   EXPECT_TRUE(*current);
 }
 
+// Tighter rules never cost a stored event: a rebuild (as after an upgrade)
+// replays what was accepted under the rules of its day.
+TEST(DerivedData, ARebuildKeepsEventsTodaysRulesWouldRefuse) {
+  testing::TempDir dir;
+  server::ServerOptions options;
+  options.listen = "";
+  options.data_dir = dir.path();
+  options.limits.max_name_bytes = 1024;  // an older, laxer rule
+  v1::TicketEvent event = testing::Created("LONG-1", "long-1", 0);
+  event.set_service(std::string(300, 's'));
+  {
+    std::unique_ptr<server::RapportServer> server;
+    ASSERT_TRUE(server::RapportServer::Start(options, &server).ok());
+    v1::EventBatch batch;
+    batch.set_sequence(1);
+    *batch.add_events() = event;
+    auto stub = v1::IngestService::NewStub(server->InProcessChannel());
+    grpc::ClientContext context;
+    auto stream = stub->StreamEvents(&context);
+    ASSERT_TRUE(stream->Write(batch));
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    ASSERT_EQ(ack.accepted(), 1u);
+    stream->WritesDone();
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+  options.limits = Limits();  // today's rule: 256 bytes
+  options.rebuild = true;
+  std::unique_ptr<server::RapportServer> server;
+  absl::Status started = server::RapportServer::Start(options, &server);
+  ASSERT_TRUE(started.ok()) << started;
+  std::string stored;
+  EXPECT_TRUE(server->store().Get(Family::kDedupe, keys::Dedupe("acme", "long-1"), &stored).ok());
+  grpc::ClientContext context;
+  v1::GetTicketRequest request;
+  request.set_tenant("acme");
+  request.set_ticket_id("LONG-1");
+  v1::GetTicketResponse ticket;
+  auto status = v1::ExperienceService::NewStub(server->InProcessChannel())->GetTicket(&context, request, &ticket);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ticket.timeline_size(), 1);
+}
+
 }  // namespace
 }  // namespace rapport

@@ -1,6 +1,9 @@
 // Scores fed back in acks, over real gRPC (in-process channel).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
 #include "rapport/v1/experience.grpc.pb.h"
@@ -99,6 +102,71 @@ TEST_F(ScoreServiceTest, AcksCarryTheScoreThatGetScoreReturns) {
   EXPECT_EQ(ack.ticket_scores_size(), 0);
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// A survey whose scale is infinite, or so wide that its span overflows, used
+// to be accepted: the ticket's score became NaN and the tenant's and team's
+// -4.6e12. Now it is refused, and no score anywhere stops being a number.
+TEST_F(ScoreServiceTest, NoSurveyCanPoisonAScore) {
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case {
+    double min, max, score;
+    const char* code;
+  };
+  const Case cases[] = {{-inf, inf, 4, "INVALID_VALUE"},
+                        {-1e308, 1e308, 4, "OUT_OF_RANGE"},
+                        {0, inf, 4, "INVALID_VALUE"},
+                        {1, 5, std::numeric_limits<double>::quiet_NaN(), "INVALID_VALUE"},
+                        {-1e7, 1e7, 4, "OUT_OF_RANGE"}};
+  v1::EventBatch batch;
+  batch.set_sequence(1);
+  for (const auto& e : {Created("A", "a1", 0), Comment("A", "a2", 5, v1::ACTOR_ROLE_REQUESTER, "Outlook crashes."),
+                        Comment("A", "a3", 20, v1::ACTOR_ROLE_AGENT, "I repaired the install, please retry."),
+                        Status("A", "a4", 30, v1::TICKET_STATUS_RESOLVED)}) {
+    *batch.add_events() = e;
+  }
+  int n = 0;
+  for (const Case& c : cases) {
+    ++n;
+    v1::TicketEvent survey = Status("A", "s" + std::to_string(n), 40 + n, v1::TICKET_STATUS_RESOLVED);
+    survey.set_kind(v1::EVENT_KIND_SURVEY_RECEIVED);
+    survey.clear_status();
+    survey.mutable_survey()->set_scale_min(c.min);
+    survey.mutable_survey()->set_scale_max(c.max);
+    survey.mutable_survey()->set_score(c.score);
+    *batch.add_events() = survey;
+  }
+  auto stub = v1::IngestService::NewStub(channel_);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  ASSERT_TRUE(stream->Write(batch));
+  v1::BatchAck ack;
+  ASSERT_TRUE(stream->Read(&ack));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(ack.accepted(), 4u);
+  ASSERT_EQ(ack.rejected_size(), 5) << ack.ShortDebugString();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ack.rejected(i).code(), cases[i].code) << ack.rejected(i).message();
+    EXPECT_NE(ack.rejected(i).message().find("survey."), std::string::npos) << ack.rejected(i).message();
+  }
+
+  auto stub2 = v1::ExperienceService::NewStub(channel_);
+  for (auto [kind, id] : {std::pair{v1::SCOPE_KIND_TENANT, ""}, std::pair{v1::SCOPE_KIND_TEAM, "Service Desk"},
+                          std::pair{v1::SCOPE_KIND_TICKET, "A"}}) {
+    v1::GetScoreRequest request;
+    request.set_tenant("acme");
+    request.mutable_scope()->set_kind(kind);
+    request.mutable_scope()->set_id(id);
+    v1::ScoreReport report;
+    grpc::ClientContext score_context;
+    ASSERT_TRUE(stub2->GetScore(&score_context, request, &report).ok()) << id;
+    EXPECT_TRUE(report.scored()) << id;
+    EXPECT_TRUE(std::isfinite(report.score())) << id << ": " << report.score();
+    EXPECT_GE(report.score(), -100) << id;
+    EXPECT_LE(report.score(), 100) << id;
+    for (const auto& c : report.components()) EXPECT_TRUE(std::isfinite(c.score())) << id << " " << c.component();
+  }
 }
 
 }  // namespace

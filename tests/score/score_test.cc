@@ -4,12 +4,14 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "event/event.h"
 #include "event/json.h"
 #include "ingest/rebuild.h"
 #include "score/aggregates.h"
 #include "score_fixture.h"
+#include "store/keys.h"
 #include "store/sums.h"
 
 namespace rapport {
@@ -35,6 +37,55 @@ TEST(TicketScoreTest, TimeCurveAndQuadrants) {
   EXPECT_EQ(score::Quadrant(true, 5, true, -1), v1::RELATIONSHIP_COMMUNICATION_GAP);
   EXPECT_EQ(score::Quadrant(true, -5, true, -1), v1::RELATIONSHIP_BROKEN);
   EXPECT_EQ(score::Quadrant(true, -5, false, 0), v1::RELATIONSHIP_SERVICE_GAP) << "no text: communications unjudged";
+}
+
+// The worst numbers a stored ticket could carry (from a survey stored before
+// validation refused its scale, or any reading gone wrong) never make a
+// score, a component or an aggregate sum that is not a number.
+TEST(ScoreGuardTest, NoInputMakesAScoreOrASumThatIsNotANumber) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double worst[] = {std::numeric_limits<double>::quiet_NaN(), inf, -inf, 1e308, -1e308,
+                          std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
+  detect::Thresholds thresholds;
+  score::ScoreOptions options;
+  for (double v : worst) {
+    SCOPED_TRACE(v);
+    internal::TicketState s;
+    s.set_tenant("acme");
+    s.set_ticket_id("T");
+    s.set_event_count(5);
+    s.set_created_at_us(At(0));
+    s.set_status(v1::TICKET_STATUS_RESOLVED);
+    s.set_resolved_at_us(At(60));
+    s.mutable_assignee()->set_team("Apps");
+    s.mutable_score()->mutable_inputs()->set_has_survey(true);
+    s.mutable_score()->mutable_inputs()->set_survey_0_to_10(v);
+    internal::DetectorState* d = s.mutable_detect();
+    d->set_agent_toned_messages(1);
+    d->set_agent_tone_points(v);
+    d->set_requester_messages(2);
+    d->set_requester_first_compound(v);
+    d->set_requester_last_compound(v);
+    d->set_requester_min_compound(v);
+    score::TicketScore score = score::ScoreTicket(s, thresholds, options);
+    ASSERT_TRUE(score.scored) << "resolution integrity still applies";
+    EXPECT_TRUE(std::isfinite(score.score)) << score.score;
+    EXPECT_TRUE(std::isfinite(score.weight));
+    EXPECT_TRUE(std::isfinite(score.services));
+    EXPECT_TRUE(std::isfinite(score.communications));
+    for (int c = 0; c < score::kComponentCount; ++c) {
+      EXPECT_TRUE(std::isfinite(score.shares[c])) << score::ComponentName(c);
+      if (score.applicable[c]) {
+        EXPECT_TRUE(std::isfinite(score.components[c])) << score::ComponentName(c);
+      }
+    }
+    internal::TicketScoreRecord record = score::MakeRecord(s, score, options);
+    SumVector sums{};
+    ASSERT_TRUE(AddEncodedSums(record.sums(), &sums).ok());
+    for (int64_t slot : sums) {
+      EXPECT_LE(std::abs(slot), int64_t{1'000'000'000}) << "at most ±1000 (in millionths) for one ticket";
+    }
+  }
 }
 
 TEST(SumsTest, MergeAddsAndRefusesGarbage) {
@@ -125,6 +176,46 @@ TEST_F(ScoreTest, SurveyMapsToTheRangeAndFeedsHappiness) {
   EXPECT_EQ(team.surveys(), 2u);
   EXPECT_DOUBLE_EQ(team.survey_happiness(), 0) << "one top (10), one bottom (0)";
   EXPECT_DOUBLE_EQ(team.expectation_gap(), team.survey_happiness() - team.score());
+}
+
+// A poisoned survey already in the store (written before validation refused
+// its scale) reaches the score stage when a late event refolds its ticket:
+// the stage drops it, and every aggregate stays a number.
+TEST_F(ScoreTest, APoisonedStoredSurveyCannotReachAnAggregate) {
+  Send(Handled("A", 0, "kim", "Apps", 10, 60));
+  Send(Handled("B", 0, "kim", "Apps", 10, 60));
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::pair<double, double> scales[] = {{-inf, inf}, {-1e308, 1e308}, {1, 1}};
+  Store::Batch batch(*store_);
+  uint64_t arrival = uint64_t{1} << 40;
+  for (const auto& [min, max] : scales) {
+    v1::TicketEvent survey = Status("A", "poison-" + std::to_string(arrival), 120, v1::TICKET_STATUS_RESOLVED);
+    survey.set_kind(v1::EVENT_KIND_SURVEY_RECEIVED);
+    survey.clear_status();
+    survey.mutable_survey()->set_scale_min(min);
+    survey.mutable_survey()->set_scale_max(max);
+    survey.mutable_survey()->set_score(4);
+    const std::string key = keys::Event("acme", "A", ToMicros(survey.occurred_at()), arrival++);
+    batch.Put(Family::kEvents, key, survey.SerializeAsString());
+    batch.Put(Family::kDedupe, keys::Dedupe("acme", survey.event_id()), key);
+  }
+  ASSERT_TRUE(store_->Commit(&batch).ok());
+  // Late: refolds A from its stored events, the poisoned surveys included.
+  Send({Comment("A", "A-late", 30, v1::ACTOR_ROLE_REQUESTER, "Thanks, it works now!")});
+
+  for (auto [kind, id] : {std::pair{v1::SCOPE_KIND_TENANT, ""}, std::pair{v1::SCOPE_KIND_TEAM, "Apps"},
+                          std::pair{v1::SCOPE_KIND_AGENT, "kim"}, std::pair{v1::SCOPE_KIND_TICKET, "A"}}) {
+    v1::ScoreReport report = Score(kind, id);
+    ASSERT_TRUE(report.scored()) << id;
+    EXPECT_TRUE(std::isfinite(report.score())) << id << ": " << report.score();
+    EXPECT_GE(report.score(), -100) << id;
+    EXPECT_LE(report.score(), 100) << id;
+  }
+  for (const auto& [key, value] : Dump(*store_, Family::kAggregates)) {
+    SumVector sums{};
+    ASSERT_TRUE(AddEncodedSums(value, &sums).ok());
+    for (int64_t slot : sums) EXPECT_LE(std::abs(slot), int64_t{10'000'000'000}) << "two tickets at most";
+  }
 }
 
 // Two teams with the same four component profiles; in "Upset" the badly
