@@ -59,11 +59,9 @@ std::string CharacterProblem(absl::string_view value, Chars chars) {
       return absl::StrFormat("is not valid UTF-8 (at offset %d)", i);
     }
     if (IsControl(cp) && !(chars == Chars::kText && (cp == '\t' || cp == '\n' || cp == '\r'))) {
-      return absl::StrFormat(chars == Chars::kText
-                                 ? "contains the control character U+%04X at offset %d; text may hold tab, "
-                                   "line feed and carriage return, no other"
-                                 : "contains the control character U+%04X at offset %d; none is allowed here",
-                             cp, i);
+      return absl::StrCat(absl::StrFormat("contains the control character U+%04X at offset %d; ", cp, i),
+                          chars == Chars::kText ? "text may hold tab, line feed and carriage return, no other"
+                                                : "none is allowed here");
     }
     i += length;
   }
