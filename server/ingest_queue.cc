@@ -1,12 +1,9 @@
 #include "server/ingest_queue.h"
 
-#include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <utility>
+
+#include "base/thread.h"
 
 namespace rapport::server {
 namespace {
@@ -14,9 +11,8 @@ namespace {
 // Names the calling thread (so operators' top -H and perf tell the writer's
 // CPU from the rest) and lowers its scheduling priority below gRPC's threads.
 void BecomeBackgroundThread(const char* name) {
-  pthread_setname_np(pthread_self(), name);
-  // Per thread on Linux: setpriority with a thread id.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), IngestQueue::kBackgroundNice);
+  NameThisThread(name);
+  LowerThisThreadPriority(IngestQueue::kBackgroundNice);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 // stream reads alike, on a couple of threads; Prepare there put a query
 // behind the tone of every batch read before it (seconds with many streams
 // of large batches). So Submit only queues, and the preparing threads and
-// the writer run at a lower scheduling priority (nice kBackgroundNice): when
+// the writer run kBackgroundNice nice levels below the process: when
 // the cores are saturated a query's thread is scheduled first, and ingest
 // takes what queries leave.
 //

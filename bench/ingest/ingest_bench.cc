@@ -21,8 +21,6 @@
 // prepared batches, the thread CPU time of the writer's part per event. On a
 // loaded machine it is steadier than throughput, and it is what bounds (c).
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,8 +42,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "base/net.h"
+#include "base/thread.h"
 #include "event/event.h"
 #include "score/score_stage.h"
 #include "detect/detectors.h"
@@ -78,6 +78,9 @@ ABSL_FLAG(bool, reads, false,
 ABSL_FLAG(int, load_streams, 20, "with --reads: streams of ~1 MB batches");
 ABSL_FLAG(int, load_batches, 4, "with --reads: ~1 MB batches each of those streams sends");
 ABSL_FLAG(int, probes, 3000, "with --reads: GetScore calls of the idle measurement");
+ABSL_FLAG(std::string, probe, "", "internal: call GetScore on this address until a byte arrives on standard input");
+ABSL_FLAG(int64_t, probe_calls, 1000000, "internal: with --probe, at most this many calls");
+ABSL_FLAG(std::string, probe_out, "", "internal: with --probe, the file each call's latency in ms is written to");
 
 namespace rapport {
 namespace {
@@ -449,48 +452,73 @@ int RunWriterBench(const std::vector<v1::TicketEvent>& events, int rounds) {
 // GetScore calls on a fixed schedule, one every kProbeInterval, rotating
 // through tenant, agent, team and department scopes (all time), until `stop`
 // is set or `max_calls` or `max_time` is reached; each call's latency in ms
-// (-1 for a failed call). A call that starts late because the one before it
-// was slow counts from its scheduled time, so a second's stall also counts
-// the calls that could not start behind it (back-to-back calls would record
-// one slow call and thousands of fast ones).
+// (-1 for a failed call). Open loop, as independent users would call: a call
+// starts at its scheduled time whether or not the ones before it have
+// answered, and its latency counts from that time, so a stall of a second
+// counts every call scheduled during it, not one slow call among thousands of
+// fast ones; and a call that takes longer than the interval does not delay
+// the next (a sequential client would pile every such call's excess onto all
+// the later ones, measuring its own queue rather than the server).
 constexpr absl::Duration kProbeInterval = absl::Milliseconds(2);
+
+v1::GetScoreRequest ProbeRequest(size_t i) {
+  v1::GetScoreRequest request;
+  request.set_tenant("bench");
+  switch (i % 4) {
+    case 0: request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT); break;
+    case 1:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+      request.mutable_scope()->set_id(absl::StrCat("agent.", i % 20));
+      break;
+    case 2:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
+      request.mutable_scope()->set_id("Service Desk");
+      break;
+    default:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_DEPARTMENT);
+      request.mutable_scope()->set_id("Finance");
+  }
+  return request;
+}
 
 std::vector<double> Probe(const std::string& target, const std::atomic<bool>& stop, size_t max_calls,
                           absl::Duration max_time) {
   auto stub = v1::ExperienceService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
-  std::vector<double> ms;
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetScoreRequest request;
+    v1::ScoreReport report;
+    absl::Time scheduled;
+    double ms = -1;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  absl::Mutex mu;
+  size_t outstanding = 0;
   const absl::Time start = absl::Now(), until = start + max_time;
   for (size_t i = 0; i < max_calls && !stop.load() && absl::Now() < until; ++i) {
-    // Behind schedule because the last call was slow: count from the
-    // scheduled time. Ahead of it: sleep, and count from the actual send,
-    // since oversleeping is this client's noise, not the server's latency.
-    absl::Time from = start + kProbeInterval * static_cast<int64_t>(i);
-    if (absl::Now() < from) {
-      absl::SleepFor(from - absl::Now());
-      from = absl::Now();
+    auto call = std::make_unique<Call>();
+    call->scheduled = start + kProbeInterval * static_cast<int64_t>(i);
+    if (absl::Now() < call->scheduled) absl::SleepFor(call->scheduled - absl::Now());
+    call->request = ProbeRequest(i);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    {
+      absl::MutexLock lock(&mu);
+      ++outstanding;
     }
-    v1::GetScoreRequest request;
-    request.set_tenant("bench");
-    switch (i % 4) {
-      case 0: request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT); break;
-      case 1:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
-        request.mutable_scope()->set_id(absl::StrCat("agent.", i % 20));
-        break;
-      case 2:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
-        request.mutable_scope()->set_id("Service Desk");
-        break;
-      default:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_DEPARTMENT);
-        request.mutable_scope()->set_id("Finance");
-    }
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    v1::ScoreReport report;
-    grpc::Status status = stub->GetScore(&context, request, &report);
-    ms.push_back(status.ok() ? absl::ToDoubleMilliseconds(absl::Now() - from) : -1);
+    Call* c = call.get();
+    stub->async()->GetScore(&c->context, &c->request, &c->report, [c, &mu, &outstanding](grpc::Status status) {
+      absl::MutexLock lock(&mu);
+      if (status.ok()) c->ms = absl::ToDoubleMilliseconds(absl::Now() - c->scheduled);
+      --outstanding;
+    });
+    calls.push_back(std::move(call));
   }
+  // Every call has a deadline, so this wait ends.
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(+[](size_t* n) { return *n == 0; }, &outstanding));
+  std::vector<double> ms;
+  ms.reserve(calls.size());
+  for (const auto& call : calls) ms.push_back(call->ms);
   return ms;
 }
 
@@ -532,17 +560,73 @@ std::vector<v1::TicketEvent> HeavyEvents(int stream, size_t count) {
   return events;
 }
 
-// Runs `load` (which returns the events it stored) while probing GetScore.
-ReadFigures UnderLoad(const std::string& name, const std::string& target,
-                      const std::function<absl::StatusOr<size_t>()>& load) {
+// The probe runs in a process of its own, as a desk lead's client would: in
+// the load's process, gRPC's pollers serve every channel's connection from
+// whichever thread is polling, so the probe's thread ended up writing the load's
+// megabytes and its latency measured this client, not the server.
+int RunProbeChild(const std::string& target, size_t max_calls, const std::string& out_path) {
   std::atomic<bool> stop{false};
-  std::vector<double> ms;
-  std::thread prober([&] { ms = Probe(target, stop, 1'000'000, absl::Minutes(10)); });
+  // A byte on standard input stops the probe; end of input alone does not.
+  std::thread([&stop] {
+    char byte;
+    if (read(STDIN_FILENO, &byte, 1) == 1) stop = true;
+  }).detach();
+  std::vector<double> ms = Probe(target, stop, max_calls, absl::Minutes(10));
+  std::ofstream out(out_path);
+  for (double v : ms) out << v << "\n";
+  out.close();
+  return out ? 0 : 1;
+}
+
+class ProbeProcess {
+ public:
+  ProbeProcess(const char* self, const std::string& target, size_t max_calls, const std::string& out_path)
+      : out_path_(out_path) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[0], STDIN_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      execl(self, self, ("--probe=" + target).c_str(), absl::StrCat("--probe_calls=", max_calls).c_str(),
+            ("--probe_out=" + out_path).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[0]);
+    stop_fd_ = fds[1];
+  }
+
+  // Stops the probe (now, or after its calls when `stop_now` is false) and
+  // returns each call's latency; empty when the probe failed.
+  std::vector<double> Finish(bool stop_now) {
+    std::vector<double> ms;
+    if (pid_ <= 0) return ms;
+    if (stop_now && write(stop_fd_, "x", 1) != 1) std::cerr << "bench_ingest: could not stop the probe\n";
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    close(stop_fd_);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return ms;
+    std::ifstream in(out_path_);
+    for (double v; in >> v;) ms.push_back(v);
+    std::filesystem::remove(out_path_);
+    return ms;
+  }
+
+ private:
+  std::string out_path_;
+  pid_t pid_ = -1;
+  int stop_fd_ = -1;
+};
+
+// Runs `load` (which returns the events it stored) while probing GetScore.
+ReadFigures UnderLoad(const char* self, const std::string& dir, const std::string& name, const std::string& target,
+                      const std::function<absl::StatusOr<size_t>()>& load) {
+  ProbeProcess prober(self, target, 1'000'000, dir + "/probe.txt");
   const absl::Time start = absl::Now();
   auto stored = load();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  stop = true;
-  prober.join();
+  std::vector<double> ms = prober.Finish(/*stop_now=*/true);
   if (!stored.ok()) std::cerr << "bench_ingest: " << name << ": " << stored.status() << "\n";
   return Summarize(name, std::move(ms), stored.ok() ? static_cast<double>(*stored) / seconds : 0);
 }
@@ -572,9 +656,9 @@ int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
   const size_t warm = events.size() / 5;
   auto stream = [&](const std::vector<v1::TicketEvent>& part, size_t batch_size,
                     const std::string& channel_name) -> absl::StatusOr<size_t> {
-    // The load stands in for remote clients: at a lower priority than the
-    // probe, so the probe's latency is the server's, not this process's.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    // The load stands in for remote clients, which would not share the
+    // server's cores: at a lower priority than the server and the probe.
+    LowerThisThreadPriority(10);
     client::StreamIngester::Options options;
     options.batch_size = batch_size;
     options.in_flight = 16;
@@ -593,9 +677,9 @@ int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
     stop_server();
     return 1;
   }
-  std::atomic<bool> never{false};
-  rows.push_back(Summarize("idle", Probe(target, never, absl::GetFlag(FLAGS_probes), absl::Minutes(5)), 0));
-  rows.push_back(UnderLoad("1 stream, full speed (batches of 100)", target, [&] {
+  rows.push_back(Summarize(
+      "idle", ProbeProcess(self, target, absl::GetFlag(FLAGS_probes), dir + "/probe.txt").Finish(false), 0));
+  rows.push_back(UnderLoad(self, dir, "1 stream, full speed (batches of 100)", target, [&] {
     return stream({events.begin() + warm, events.end()}, 100, "full-speed");
   }));
   const int streams = std::max(1, absl::GetFlag(FLAGS_load_streams));
@@ -608,7 +692,7 @@ int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
   }
   const std::string heavy_name = absl::StrFormat("%d streams of %.1f MB batches", streams,
                                                  heavy_bytes / (static_cast<double>(streams) * per_stream / 1000) / 1e6);
-  rows.push_back(UnderLoad(heavy_name, target, [&]() -> absl::StatusOr<size_t> {
+  rows.push_back(UnderLoad(self, dir, heavy_name, target, [&]() -> absl::StatusOr<size_t> {
     std::vector<absl::StatusOr<size_t>> results(streams, size_t{0});
     std::vector<std::thread> threads;
     for (int i = 0; i < streams; ++i) {
@@ -650,6 +734,10 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_serve).empty()) {
     return rapport::Serve(absl::GetFlag(FLAGS_serve), absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_data_dir));
+  }
+  if (!absl::GetFlag(FLAGS_probe).empty()) {
+    return rapport::RunProbeChild(absl::GetFlag(FLAGS_probe), static_cast<size_t>(absl::GetFlag(FLAGS_probe_calls)),
+                                  absl::GetFlag(FLAGS_probe_out));
   }
   const size_t count = static_cast<size_t>(absl::GetFlag(FLAGS_events));
   auto events = rapport::MakeEvents(count);
