@@ -5,6 +5,7 @@
 #include "rapport/internal/state.pb.h"
 #include "server/status.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rapport::server {
 
@@ -40,20 +41,21 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext
 
   std::string prefix(keys::kTenantMetaPrefix);
   if (!request->tenant().empty()) prefix = keys::TenantMeta(request->tenant());
+  absl::Status unreadable;
   absl::Status scan = store_->Scan(Family::kMeta, prefix, [&](absl::string_view key, absl::string_view value) {
     internal::TenantState tenant;
-    if (!tenant.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    unreadable = records::ParseTenantState(value, keys::TenantOfMeta(key), &tenant);
+    if (!unreadable.ok()) return false;
     if (!request->tenant().empty() && tenant.tenant() != request->tenant()) return true;
     v1::TenantStats* out = response->add_tenants();
     out->set_tenant(tenant.tenant());
     out->set_events(tenant.events());
     out->set_tickets(tenant.tickets());
     *out->mutable_watermark() = FromMicros(tenant.watermark_us());
-    (void)key;
     return true;
   });
-  if (!scan.ok()) {
-    reactor->Finish(ToGrpc(scan));
+  if (!scan.ok() || !unreadable.ok()) {
+    reactor->Finish(ToGrpc(scan.ok() ? unreadable : scan));
     return reactor;
   }
   for (int i = 0; i < kFamilyCount; ++i) {

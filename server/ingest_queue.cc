@@ -1,8 +1,10 @@
 #include "server/ingest_queue.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
+#include "base/log.h"
 #include "base/thread.h"
 
 namespace rapport::server {
@@ -140,11 +142,20 @@ void IngestQueue::Run() {
       prepared.push_back(item.prepared.get());
     }
     auto acks = apply_(batches, prepared);
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (acks.ok()) {
-        group[i].done(std::move((*acks)[i]));
-      } else {
-        group[i].done(acks.status());
+    if (acks.ok()) {
+      for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move((*acks)[i]));
+    } else {
+      // Nothing of the group was stored. One batch's unreadable record must
+      // not refuse the others (often other streams'): each is tried alone.
+      for (size_t i = 0; i < group.size(); ++i) {
+        auto alone = group.size() == 1 ? std::move(acks) : apply_({batches[i]}, {prepared[i]});
+        if (alone.ok()) {
+          group[i].done(std::move(alone->front()));
+          continue;
+        }
+        Log(LogLevel::kError, "an event batch was refused; nothing of it was stored",
+            {{"sequence", std::to_string(batches[i]->sequence())}, {"error", alone.status().ToString()}});
+        group[i].done(alone.status());
       }
     }
     std::vector<std::function<void()>> wake;

@@ -40,7 +40,9 @@ class IngestQueue {
   using Done = std::function<void(absl::StatusOr<v1::BatchAck>)>;
   // Stores one batch and returns its ack; runs on the writer thread only.
   using ApplyFn = std::function<absl::StatusOr<v1::BatchAck>(const v1::EventBatch&)>;
-  // Stores several queued batches in one commit.
+  // Stores several queued batches in one commit. When the group fails (an
+  // unreadable stored record, a failed commit), each batch is retried alone,
+  // so only a batch that fails by itself is refused; that is logged once.
   using GroupApplyFn = std::function<absl::StatusOr<std::vector<v1::BatchAck>>(
       const std::vector<const v1::EventBatch*>&, const std::vector<const PreparedBatch*>&)>;
   // Most batches one commit takes when streams outpace the writer.

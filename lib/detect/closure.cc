@@ -15,7 +15,6 @@ namespace {
 
 class ClosureDetector final : public Detector {
  public:
-  const char* name() const override { return "closure"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (e.IsPublicComment() && e.role() == v1::ACTOR_ROLE_REQUESTER) WroteBackNotFixed(e, s);

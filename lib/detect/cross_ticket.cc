@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -18,21 +19,10 @@
 namespace rapport::detect {
 namespace {
 
-constexpr absl::string_view kSep("\0", 1);
-
-std::string Prefix(absl::string_view kind, absl::string_view tenant, absl::string_view match) {
-  return absl::StrCat(kind, kSep, tenant, kSep, match, kSep);
-}
-
-std::string Key(const std::string& prefix, int64_t at, absl::string_view ticket) {
-  std::string key = prefix;
-  keys::PutBigEndian64(&key, static_cast<uint64_t>(at));
-  absl::StrAppend(&key, ticket);
-  return key;
-}
+using keys::CrossTicketPrefix;
 
 std::string RequesterService(const internal::TicketState& s) {
-  return absl::StrCat(s.requester().id(), kSep, s.service());
+  return keys::RequesterService(s.requester().id(), s.service());
 }
 
 }  // namespace
@@ -66,9 +56,9 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, i
   if (limit == 0 || (from > to && from < 0)) return entries;
   if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
   auto visit = [&](absl::string_view key, absl::string_view) {
-    int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
-    if (from <= to ? at > to : at < to) return false;
-    entries.push_back({std::string(key.substr(prefix.size() + 8)), at});
+    const keys::Timed entry = keys::ParseTimedEntry(key, prefix);
+    if (from <= to ? entry.at_us > to : entry.at_us < to) return false;
+    entries.push_back({std::string(entry.ticket), entry.at_us});
     return entries.size() < limit;
   };
   if (!tails_.Has(prefix)) {
@@ -77,8 +67,8 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, i
     // and a forward scan (cheaper than a backward one) reads them whole.
     std::vector<Entry> newest;
     auto collect = [&](absl::string_view key, absl::string_view) {
-      newest.push_back({std::string(key.substr(prefix.size() + 8)),
-                        static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)))});
+      const keys::Timed entry = keys::ParseTimedEntry(key, prefix);
+      newest.push_back({std::string(entry.ticket), entry.at_us});
       return newest.size() <= IndexTails::kTailEntries;
     };
     absl::Status read = cursor_->ScanFrom(prefix, prefix, collect);
@@ -87,23 +77,18 @@ std::vector<CrossTicket::Entry> CrossTicket::Stored(const std::string& prefix, i
       std::reverse(newest.begin(), newest.end());
     } else if (read.ok()) {
       newest.clear();
-      read = cursor_->ScanBackFrom(prefix, absl::StrCat(prefix, "\xff"), collect);
+      read = cursor_->ScanBackFrom(prefix, keys::TimedEnd(prefix, std::numeric_limits<int64_t>::max()), collect);
     }
     // A tail outlives the batch: one from a failed read would mislead later ones.
+    if (!read.ok() && read_error_.ok()) read_error_ = read;
     if (read.ok()) {
       tails_.Fill(prefix, newest, whole);
       if (auto cached = tails_.Find(prefix, from, to, limit)) return std::move(*cached);
     }
   }
-  std::string start = prefix;
-  if (from <= to) {
-    keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, from)));
-    (void)cursor_->ScanFrom(prefix, start, visit);
-  } else {
-    keys::PutBigEndian64(&start, static_cast<uint64_t>(from));
-    start.append(1, '\xff');  // after every ticket id at `from`
-    (void)cursor_->ScanBackFrom(prefix, start, visit);
-  }
+  absl::Status read = from <= to ? cursor_->ScanFrom(prefix, keys::TimedStart(prefix, std::max<int64_t>(0, from)), visit)
+                                  : cursor_->ScanBackFrom(prefix, keys::TimedEnd(prefix, from), visit);
+  if (!read.ok() && read_error_.ok()) read_error_ = read;
   return entries;
 }
 
@@ -221,7 +206,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   const std::string& actor = d.last_resolved_by();
   if (!actor.empty()) {
     const size_t cap = 2 * th.mass_closure_count;
-    size_t run = RunAround(tenant, Prefix("mc", tenant, actor), t, th.mass_closure_window, cap);
+    size_t run = RunAround(tenant, CrossTicketPrefix(keys::kMassClosureIndex, tenant, actor), t, th.mass_closure_window, cap);
     if (run >= th.mass_closure_count) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_MASS_CLOSURE, "mass_closure", t,
                              run >= 2 * th.mass_closure_count ? v1::SEVERITY_CRITICAL : v1::SEVERITY_HIGH,
@@ -233,7 +218,7 @@ void CrossTicket::CheckResolution(internal::TicketState* s, const Thresholds& th
   }
   if (d.resolution_has_notes()) {
     const size_t cap = 2 * th.boilerplate_count;
-    size_t run = RunAround(tenant, Prefix("bp", tenant, d.resolution_notes_key()), t,
+    size_t run = RunAround(tenant, CrossTicketPrefix(keys::kBoilerplateIndex, tenant, d.resolution_notes_key()), t,
                            th.boilerplate_window, cap);
     if (run >= th.boilerplate_count) {
       std::string text = d.resolution_notes().empty() ? "empty resolution notes"
@@ -261,7 +246,7 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th) 
     if (!previous || std::tie(e.at, e.ticket) > std::tie(previous->at, previous->ticket)) previous = e;
   };
   // A ticket's own resolutions are few, so a handful of entries finds another's.
-  const std::string resolved = Prefix("rr", s->tenant(), match);
+  const std::string resolved = CrossTicketPrefix(keys::kResolvedIndex, s->tenant(), match);
   for (const Entry& e : Stored(resolved, t - 1, t - th.reopen_as_new_window, 4)) {
     consider(e);
   }
@@ -277,7 +262,7 @@ void CrossTicket::CheckCreation(internal::TicketState* s, const Thresholds& th) 
 
 void CrossTicket::Index(StageContext& context, const std::string& tenant, const std::string& prefix, int64_t at,
                         const std::string& ticket) {
-  context.writes().Put(Family::kIndex, Key(prefix, at, ticket), "");
+  context.writes().Put(Family::kIndex, keys::TimedEntry(prefix, at, ticket), "");
   std::vector<Entry>& entries = batched_[tenant][prefix];
   for (const Entry& e : entries) {
     if (e.at == at && e.ticket == ticket) return;  // a refold repeats its ticket's entries
@@ -295,14 +280,14 @@ void CrossTicket::OnResolved(const v1::TicketEvent& event, internal::TicketState
                               (!event.resolution().notes().empty() || d->conversation()));
   d->set_resolution_notes_key(event.has_resolution() ? NotesKey(event.resolution().notes()) : "");
   d->set_resolution_notes(event.resolution().notes().substr(0, 200));
-  if (!actor.empty()) Index(context, tenant, Prefix("mc", tenant, actor), t, s->ticket_id());
+  if (!actor.empty()) Index(context, tenant, CrossTicketPrefix(keys::kMassClosureIndex, tenant, actor), t, s->ticket_id());
   if (d->resolution_has_notes()) {
-    Index(context, tenant, Prefix("bp", tenant, d->resolution_notes_key()), t, s->ticket_id());
+    Index(context, tenant, CrossTicketPrefix(keys::kBoilerplateIndex, tenant, d->resolution_notes_key()), t, s->ticket_id());
   }
-  if (!s->requester().id().empty()) Index(context, tenant, Prefix("rr", tenant, RequesterService(*s)), t, s->ticket_id());
+  if (!s->requester().id().empty()) Index(context, tenant, CrossTicketPrefix(keys::kResolvedIndex, tenant, RequesterService(*s)), t, s->ticket_id());
   if (!actor.empty()) {
-    context.writes().Put(Family::kIndex, Key(absl::StrCat("er", kSep, tenant, kSep), t, s->ticket_id()),
-                         absl::StrCat(actor, kSep, s->assignee().team(), kSep, d->last_resolve_at_edge() ? "1" : "0"));
+    context.writes().Put(Family::kIndex, keys::TimedEntry(keys::EdgeResolutionsPrefix(tenant), t, s->ticket_id()),
+                         keys::EdgeResolutionValue(actor, s->assignee().team(), d->last_resolve_at_edge()));
   }
   batch_[tenant].push_back({s->ticket_id(), actor, d->resolution_has_notes() ? d->resolution_notes_key() : "",
                             s->requester().id(), s->service(), t, true, s->assignee().team(),
@@ -314,7 +299,7 @@ void CrossTicket::OnCreated(const v1::TicketEvent& event, internal::TicketState*
   if (s->requester().id().empty()) return;
   const int64_t t = ToMicros(event.occurred_at());
   const std::string match = RequesterService(*s);
-  Index(context, s->tenant(), Prefix("rc", s->tenant(), match), t, s->ticket_id());
+  Index(context, s->tenant(), CrossTicketPrefix(keys::kCreatedIndex, s->tenant(), match), t, s->ticket_id());
   batch_[s->tenant()].push_back({s->ticket_id(), "", "", s->requester().id(), s->service(), t, false, "", false});
 }
 
@@ -334,6 +319,7 @@ absl::Status CrossTicket::Flush(const std::string& tenant, int64_t stored_until,
     ~Release() {
       self->cursor_ = nullptr;
       self->runs_.clear();
+      self->read_error_ = absl::OkStatus();
     }
   } release{this};
   // Tickets whose finding this batch may have completed: this batch's own,
@@ -344,20 +330,20 @@ absl::Status CrossTicket::Flush(const std::string& tenant, int64_t stored_until,
     recheck.insert(s.ticket);
     if (!s.resolution) continue;
     if (!s.actor.empty()) {
-      AddUnsettled(tenant, Prefix("mc", tenant, s.actor), s.at, th.mass_closure_window,
+      AddUnsettled(tenant, CrossTicketPrefix(keys::kMassClosureIndex, tenant, s.actor), s.at, th.mass_closure_window,
                    2 * th.mass_closure_count, &recheck);
     }
     if (!s.notes_key.empty()) {
-      AddUnsettled(tenant, Prefix("bp", tenant, s.notes_key), s.at, th.boilerplate_window,
+      AddUnsettled(tenant, CrossTicketPrefix(keys::kBoilerplateIndex, tenant, s.notes_key), s.at, th.boilerplate_window,
                    2 * th.boilerplate_count, &recheck);
     }
     if (s.at > stored_until) continue;  // no stored creation after it
-    const std::string match = absl::StrCat(s.requester, kSep, s.service);
-    const std::string resolved = Prefix("rr", tenant, match);
+    const std::string match = keys::RequesterService(s.requester, s.service);
+    const std::string resolved = CrossTicketPrefix(keys::kResolvedIndex, tenant, match);
     int64_t until = s.at + th.reopen_as_new_window;
     for (const Entry& e : Stored(resolved, s.at + 1, until, 1)) until = std::min(until, e.at);
     for (const Entry& e : Batched(tenant, resolved, s.at + 1, until)) until = std::min(until, e.at);
-    for (const Entry& e : Stored(Prefix("rc", tenant, match), s.at + 1, until, SIZE_MAX)) {
+    for (const Entry& e : Stored(CrossTicketPrefix(keys::kCreatedIndex, tenant, match), s.at + 1, until, SIZE_MAX)) {
       recheck.insert(e.ticket);
     }
   }
@@ -365,10 +351,12 @@ absl::Status CrossTicket::Flush(const std::string& tenant, int64_t stored_until,
   std::sort(ordered.begin(), ordered.end());
   for (const std::string& ticket : ordered) {
     auto state = context.MutableTicket(tenant, ticket);
-    if (!state.ok()) continue;
+    if (absl::IsNotFound(state.status())) continue;  // no such ticket: nothing to check
+    if (!state.ok()) return state.status();
     CheckResolution(*state, th);
     CheckCreation(*state, th);
   }
+  if (!read_error_.ok()) return read_error_;
   batch_.erase(tenant);
   return absl::OkStatus();
 }
@@ -420,20 +408,18 @@ absl::Status CrossTicket::ReviewDay(const std::string& tenant, int64_t day, cons
     int64_t last_edge_at = 0;
   };
   std::map<std::string, std::map<std::string, Agent>> teams;  // team -> agent -> counts
-  const std::string prefix = absl::StrCat("er", kSep, tenant, kSep);
-  std::string start = prefix;
-  keys::PutBigEndian64(&start, static_cast<uint64_t>(std::max<int64_t>(0, day - th.agent_rate_window)));
+  const std::string prefix = keys::EdgeResolutionsPrefix(tenant);
+  const std::string start = keys::TimedStart(prefix, std::max<int64_t>(0, day - th.agent_rate_window));
   // (time, ticket) -> agent, team, at the edge: the store's entries, then
   // this batch's (a refold repeats a ticket's entries; the key merges them).
   std::map<std::pair<int64_t, std::string>, std::tuple<std::string, std::string, bool>> resolutions;
   absl::Status scan = context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key,
                                                                                   absl::string_view value) {
-    int64_t at = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
-    if (at >= day) return false;
-    std::vector<absl::string_view> parts = absl::StrSplit(value, kSep);
-    if (parts.size() != 3) return true;
-    resolutions[{at, std::string(key.substr(prefix.size() + 8))}] = {std::string(parts[0]), std::string(parts[1]),
-                                                                     parts[2] == "1"};
+    const keys::Timed entry = keys::ParseTimedEntry(key, prefix);
+    if (entry.at_us >= day) return false;
+    keys::EdgeResolution r;
+    if (!keys::ParseEdgeResolutionValue(value, &r)) return true;
+    resolutions[{entry.at_us, std::string(entry.ticket)}] = {std::string(r.agent), std::string(r.team), r.at_edge};
     return true;
   });
   if (!scan.ok()) return scan;
@@ -467,7 +453,8 @@ absl::Status CrossTicket::ReviewDay(const std::string& tenant, int64_t day, cons
       double rate = double(a.edges) / a.resolutions;
       if (rate <= 2 * median) continue;
       auto state = context.MutableTicket(tenant, a.last_edge_ticket);
-      if (!state.ok()) continue;
+      if (absl::IsNotFound(state.status())) continue;
+      if (!state.ok()) return state.status();
       v1::Finding* f = Raise(*state, v1::FINDING_KIND_SLA_EDGE_CLOSURE, absl::StrCat("edge_rate:", name),
                              a.last_edge_at, v1::SEVERITY_HIGH,
                              absl::StrFormat("%s closed %d of %d tickets in the last minutes before the target over 30 "

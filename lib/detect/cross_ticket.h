@@ -73,7 +73,7 @@ class CrossTicket {
   // Up to `limit` stored entries under `prefix` from time `from` towards
   // `to` (descending when to < from), in that order; from the key's tail
   // when it can tell, else read through cursor_, so only while Flush runs
-  // (the only caller of every check).
+  // (the only caller of every check). A scan error goes to read_error_.
   std::vector<Entry> Stored(const std::string& prefix, int64_t from, int64_t to, size_t limit) const;
   // This batch's entries under `prefix` within [from, to].
   std::vector<Entry> Batched(const std::string& tenant, const std::string& prefix, int64_t from, int64_t to) const;
@@ -104,6 +104,9 @@ class CrossTicket {
 
   absl::flat_hash_map<std::string, std::vector<Seen>> batch_;  // by tenant
   Store::Cursor* cursor_ = nullptr;  // Flush's reader of the index, while it runs
+  // The first error of a scan by Stored during this Flush: a check that read
+  // less than the store holds may be wrong, so Flush fails the batch with it.
+  mutable absl::Status read_error_;
   // Runs around (key prefix, time) already counted by this Flush.
   absl::flat_hash_map<std::pair<std::string, int64_t>, size_t> runs_;
   // This batch's index entries, by tenant and key prefix; they join the

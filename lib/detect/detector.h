@@ -74,7 +74,6 @@ class EventContext {
 class Detector {
  public:
   virtual ~Detector() = default;
-  virtual const char* name() const = 0;
   // Event time: checks `e.event`, just folded into `s`, and updates the
   // state this detector keeps.
   virtual void OnEvent(EventContext& e, internal::TicketState* s) = 0;

@@ -168,13 +168,12 @@ absl::Status DetectorStage::OnWatermark(const std::string& tenant, int64_t befor
   // (and re-indexed later or dropped), so the scan starts after it and never
   // walks the tombstones those entries left behind.
   const std::string prefix = keys::DeadlinePrefix(tenant);
-  std::string start = prefix;
-  keys::PutBigEndian64(&start, static_cast<uint64_t>(before_us) + 1);
+  const std::string start = keys::TimedStart(prefix, before_us + 1);
   std::vector<std::string> due;
   absl::Status scan = context.store().ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
-    int64_t deadline = static_cast<int64_t>(keys::GetBigEndian64(key.substr(prefix.size(), 8)));
-    if (deadline > after_us) return false;
-    due.emplace_back(key.substr(prefix.size() + 8));
+    const keys::Timed entry = keys::ParseTimedEntry(key, prefix);
+    if (entry.at_us > after_us) return false;
+    due.emplace_back(entry.ticket);
     return true;
   });
   if (!scan.ok()) return scan;

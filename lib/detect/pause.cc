@@ -13,7 +13,6 @@ namespace {
 
 class PauseDetector final : public Detector {
  public:
-  const char* name() const override { return "pause"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (!e.StatusChanged(*s)) return;

@@ -8,7 +8,6 @@ namespace {
 
 class PingPongDetector final : public Detector {
  public:
-  const char* name() const override { return "ping_pong"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     const v1::EventKind kind = e.event.kind();

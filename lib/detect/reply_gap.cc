@@ -11,7 +11,6 @@ namespace {
 
 class ReplyGapDetector final : public Detector {
  public:
-  const char* name() const override { return "reply_gap"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (!e.IsPublicComment()) return;

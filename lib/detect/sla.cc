@@ -22,7 +22,6 @@ bool ClockRuns(v1::TicketStatus status, bool suspect_pause) {
 
 class SlaDetector final : public Detector {
  public:
-  const char* name() const override { return "sla"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     CloseClockInterval(e, s);

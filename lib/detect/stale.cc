@@ -19,7 +19,6 @@ int64_t LastActivity(const internal::TicketState& s) {
 
 class StaleDetector final : public Detector {
  public:
-  const char* name() const override { return "stale"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (!IsActivity(e, *s)) return;

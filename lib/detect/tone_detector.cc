@@ -51,7 +51,6 @@ std::string QuotedCues(absl::string_view text, const std::vector<tone::Cue>& cue
 
 class ToneDetector final : public Detector {
  public:
-  const char* name() const override { return "tone"; }
 
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (!e.IsPublicComment()) return;

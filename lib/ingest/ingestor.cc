@@ -16,6 +16,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "rapport/internal/state.pb.h"
 #include "store/keys.h"
+#include "store/records.h"
 #include "ticket/ticket.h"
 
 namespace rapport {
@@ -45,11 +46,13 @@ void AddRejection(const char* code, size_t max_detailed, v1::BatchAck* ack, Make
 // Whether a duplicate says the same as the first write of its event_id.
 // Equal bytes almost always decide; a map field (attributes) serializes in
 // no fixed order, so differing bytes are compared as messages before the
-// duplicate is called a conflict.
-bool SameContent(const std::string& first_bytes, const std::string& again_bytes, const v1::TicketEvent& again) {
+// duplicate is called a conflict. DATA_LOSS when the first write is unreadable.
+absl::StatusOr<bool> SameContent(const std::string& first_bytes, const std::string& again_bytes,
+                                 const v1::TicketEvent& again) {
   if (first_bytes == again_bytes) return true;
   v1::TicketEvent first;
-  return first.ParseFromString(first_bytes) && google::protobuf::util::MessageDifferencer::Equals(first, again);
+  if (absl::Status s = records::ParseEvent(first_bytes, again.tenant(), again.ticket_id(), &first); !s.ok()) return s;
+  return google::protobuf::util::MessageDifferencer::Equals(first, again);
 }
 
 // What Ingestor::Prepare made for one event, found by the event's address.
@@ -103,16 +106,10 @@ class BatchContext final : public StageContext {
     std::string key = keys::Ticket(tenant, ticket_id);
     auto it = tickets_.find(key);
     if (it != tickets_.end()) return &it->second;
+    auto stored = records::ReadTicketState(*store_, tenant, ticket_id);
+    if (!stored.ok()) return stored.status();
     internal::TicketState state;
-    std::string bytes;
-    absl::Status got = store_->Get(Family::kTickets, key, &bytes);
-    if (got.ok()) {
-      if (!state.ParseFromString(bytes)) {
-        return absl::DataLossError(absl::StrCat("the stored state of ticket ", ticket_id, " is unreadable"));
-      }
-    } else if (!absl::IsNotFound(got)) {
-      return got;
-    }
+    if (stored->has_value()) state = std::move(**stored);
     if (state.findings_size() > 0) {
       auto& loaded = findings_at_load_[key];
       for (const v1::Finding& f : state.findings()) loaded[f.id()] = f.SerializeAsString();
@@ -124,14 +121,10 @@ class BatchContext final : public StageContext {
   absl::StatusOr<internal::TenantState*> LoadTenant(const std::string& tenant) {
     auto it = tenants_.find(tenant);
     if (it != tenants_.end()) return &it->second;
+    auto stored = records::ReadTenantState(*store_, tenant);
+    if (!stored.ok()) return stored.status();
     internal::TenantState state;
-    std::string bytes;
-    absl::Status got = store_->Get(Family::kMeta, keys::TenantMeta(tenant), &bytes);
-    if (got.ok()) {
-      if (!state.ParseFromString(bytes)) return absl::DataLossError("a tenant record is unreadable");
-    } else if (!absl::IsNotFound(got)) {
-      return got;
-    }
+    if (stored->has_value()) state = std::move(**stored);
     state.set_tenant(tenant);
     tenant_order_.push_back(tenant);
     return &tenants_.emplace(tenant, std::move(state)).first->second;
@@ -340,9 +333,15 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     if (found[k]) {
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
+      // A read error, or a first write that no longer parses, abandons the
+      // group: judged by a missing answer, a conflict would go unreported.
       std::string stored;
-      if (store_->Get(Family::kEvents, existing[k], &stored).ok() && !SameContent(stored, stored_bytes(event), event)) {
-        conflict();
+      absl::Status got = store_->Get(Family::kEvents, existing[k], &stored);
+      if (!got.ok() && !absl::IsNotFound(got)) return got;
+      if (got.ok()) {
+        auto same = SameContent(stored, stored_bytes(event), event);
+        if (!same.ok()) return same.status();
+        if (!*same) conflict();
       }
       continue;
     }
@@ -350,7 +349,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       ++duplicates;
       ack.set_duplicates(ack.duplicates() + 1);
       const std::string first_bytes = stored_bytes(*first->second);
-      if (!SameContent(first_bytes, stored_bytes(event), event)) conflict();
+      auto same = SameContent(first_bytes, stored_bytes(event), event);
+      if (!same.ok()) return same.status();
+      if (!*same) conflict();
       continue;
     }
     ack.set_accepted(ack.accepted() + 1);
@@ -407,21 +408,18 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       // A late event: refold the whole ticket from its stored events.
       ++rebuilds;
       std::vector<Pending> all;
-      bool corrupt = false;
+      absl::Status unreadable;
       absl::Status scan = store_->Scan(
           Family::kEvents, keys::TicketEventsPrefix(key.first, key.second),
           [&](absl::string_view k, absl::string_view v) {
             stored.emplace_back();
-            if (!stored.back().ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-              corrupt = true;
-              return false;
-            }
-            // The arrival number is the key's last 8 bytes.
-            all.push_back({nullptr, ToMicros(stored.back().occurred_at()), keys::GetBigEndian64(k.substr(k.size() - 8))});
+            unreadable = records::ParseEvent(v, key.first, key.second, &stored.back());
+            if (!unreadable.ok()) return false;
+            all.push_back({nullptr, ToMicros(stored.back().occurred_at()), keys::EventArrival(k)});
             return true;
           });
       if (!scan.ok()) return scan;
-      if (corrupt) return absl::DataLossError(absl::StrCat("a stored event of ticket ", key.second, " is unreadable"));
+      if (!unreadable.ok()) return unreadable;
       for (size_t i = 0; i < stored.size(); ++i) all[i].event = &stored[i];
       all.insert(all.end(), fresh.begin(), fresh.end());
       std::sort(all.begin(), all.end(), SortsBefore);

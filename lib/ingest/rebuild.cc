@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rapport {
 namespace {
@@ -55,7 +56,7 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
     // the stages exactly what they saw the first time.
     std::vector<std::pair<uint64_t, std::string>> order;
     absl::Status scan = source->Scan(Family::kEvents, "", [&](absl::string_view key, absl::string_view) {
-      order.emplace_back(keys::GetBigEndian64(key.substr(key.size() - 8)), std::string(key));
+      order.emplace_back(keys::EventArrival(key), std::string(key));
       return true;
     });
     if (!scan.ok()) return scan;
@@ -81,8 +82,13 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
       v1::EventBatch batch;
       batch.set_sequence(start / kBatchEvents);
       for (size_t i = 0; i < values.size(); ++i) {
-        if (!found[i] || !batch.add_events()->ParseFromString(values[i])) {
-          return absl::DataLossError(absl::StrCat("stored event ", i + start, " is unreadable; nothing was changed"));
+        if (!found[i]) {
+          return absl::DataLossError(absl::StrCat("stored event ", i + start, " vanished while read; nothing was changed"));
+        }
+        const absl::string_view key = batch_keys[i], tenant = keys::TenantOfKey(key);
+        if (absl::Status s = records::ParseEvent(values[i], tenant, keys::TicketOfKey(key, tenant), batch.add_events());
+            !s.ok()) {
+          return absl::Status(s.code(), absl::StrCat(s.message(), "; nothing was changed"));
         }
       }
       auto ack = (*ingestor)->Apply(batch);

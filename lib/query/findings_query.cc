@@ -9,6 +9,7 @@
 #include "query/read_request.h"
 #include "rapport/internal/state.pb.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rapport {
 namespace {
@@ -47,15 +48,13 @@ absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const 
       request.scope().kind() == v1::SCOPE_KIND_DEPARTMENT || request.scope().kind() == v1::SCOPE_KIND_SERVICE;
   absl::flat_hash_map<std::string, bool> ticket_matches;
   std::string prefix = request.scope().kind() == v1::SCOPE_KIND_TICKET
-                           ? keys::TicketEventsPrefix(request.tenant(), request.scope().id())
+                           ? keys::TicketFindingsPrefix(request.tenant(), request.scope().id())
                            : keys::TenantPrefix(request.tenant());
-  bool corrupt = false;
-  absl::Status scan = store.Scan(Family::kFindings, prefix, [&](absl::string_view, absl::string_view value) {
+  absl::Status unreadable;
+  absl::Status scan = store.Scan(Family::kFindings, prefix, [&](absl::string_view key, absl::string_view value) {
     v1::Finding f;
-    if (!f.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      corrupt = true;
-      return false;
-    }
+    unreadable = records::ParseFinding(key, value, request.tenant(), &f);
+    if (!unreadable.ok()) return false;
     if (!request.kinds().empty() &&
         std::find(request.kinds().begin(), request.kinds().end(), f.kind()) == request.kinds().end()) {
       return true;
@@ -65,12 +64,14 @@ absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const 
     if (ticket_field_scope) {
       auto [it, fresh] = ticket_matches.try_emplace(f.ticket_id(), false);
       if (fresh) {
-        std::string bytes;
-        internal::TicketState t;
-        if (store.Get(Family::kTickets, keys::Ticket(request.tenant(), f.ticket_id()), &bytes).ok() &&
-            t.ParseFromString(bytes)) {
-          it->second = request.scope().kind() == v1::SCOPE_KIND_DEPARTMENT ? t.requester().department() == request.scope().id()
-                                                                            : t.service() == request.scope().id();
+        auto t = records::ReadTicketState(store, request.tenant(), f.ticket_id());
+        unreadable = t.status();
+        if (!unreadable.ok()) return false;
+        if (t->has_value()) {
+          const internal::TicketState& state = **t;
+          it->second = request.scope().kind() == v1::SCOPE_KIND_DEPARTMENT
+                           ? state.requester().department() == request.scope().id()
+                           : state.service() == request.scope().id();
         }
       }
       if (!it->second) return true;
@@ -81,7 +82,7 @@ absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const 
     return true;
   });
   if (!scan.ok()) return scan;
-  if (corrupt) return absl::DataLossError("a stored finding is unreadable");
+  if (!unreadable.ok()) return unreadable;
   std::stable_sort(matching.begin(), matching.end(), [](const v1::Finding& a, const v1::Finding& b) {
     int64_t ta = ToMicros(a.at()), tb = ToMicros(b.at());
     if (ta != tb) return ta > tb;

@@ -6,6 +6,7 @@
 #include "event/event.h"
 #include "event/validate.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rapport {
 namespace {
@@ -31,15 +32,10 @@ absl::StatusOr<int64_t> CheckTimestamp(absl::string_view field, const google::pr
 
 absl::StatusOr<internal::TenantState> ReadTenant(const Store& store, const std::string& tenant) {
   if (absl::Status s = CheckId("tenant", tenant); !s.ok()) return s;
-  std::string bytes;
-  absl::Status s = store.Get(Family::kMeta, keys::TenantMeta(tenant), &bytes);
-  if (absl::IsNotFound(s)) {
-    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no events"));
-  }
-  if (!s.ok()) return s;
-  internal::TenantState state;
-  if (!state.ParseFromString(bytes)) return absl::DataLossError("tenant record is unreadable");
-  return state;
+  auto state = records::ReadTenantState(store, tenant);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no events"));
+  return std::move(**state);
 }
 
 absl::Status CheckId(absl::string_view field, const std::string& value) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
 #include "store/keys.h"
+#include "store/records.h"
 #include "detect/detectors.h"
 #include "query/page.h"
 #include "ticket/ticket.h"
@@ -49,17 +50,15 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
   if (absl::Status s = CheckId("ticket_id", ticket_id); !s.ok()) return s;
   v1::GetTicketResponse response;
   internal::TicketState state;
-  bool corrupt = false;
+  absl::Status unreadable;
   const std::string prefix = keys::TicketEventsPrefix(tenant, ticket_id);
   absl::Status scan = store.Scan(
       Family::kEvents, prefix, [&](absl::string_view key, absl::string_view value) {
-        if (key.size() != prefix.size() + 16) return true;  // another ticket's: ids match exactly
+        if (!keys::IsEventOf(key, prefix)) return true;  // another ticket's: ids match exactly
         v1::TimelineEntry* entry = response.add_timeline();
-        if (!entry->mutable_event()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          corrupt = true;
-          return false;
-        }
-        uint64_t arrival = keys::GetBigEndian64(key.substr(key.size() - 8));
+        unreadable = records::ParseEvent(value, tenant, ticket_id, entry->mutable_event());
+        if (!unreadable.ok()) return false;
+        uint64_t arrival = keys::EventArrival(key);
         ticket::Transition t = ticket::Apply(entry->event(), arrival, &state);
         entry->set_transition(t.transition);
         const v1::TicketEvent& e = entry->event();
@@ -71,7 +70,7 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
         return true;
       });
   if (!scan.ok()) return scan;
-  if (corrupt) return absl::DataLossError(absl::StrCat("an event of ticket ", ticket_id, " is unreadable"));
+  if (!unreadable.ok()) return unreadable;
   if (response.timeline_size() == 0) {
     return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
   }
@@ -106,9 +105,10 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
 
   // Findings and the SLA ledger come from the stored state, which the
   // detectors keep; the refold above only rebuilds the base fields.
-  std::string bytes;
-  internal::TicketState stored;
-  if (store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes).ok() && stored.ParseFromString(bytes)) {
+  auto read = records::ReadTicketState(store, tenant, ticket_id);
+  if (!read.ok()) return read.status();
+  if (read->has_value()) {
+    const internal::TicketState& stored = **read;
     *response.mutable_findings() = stored.findings();
     // In the order they happened, as the timeline is.
     std::stable_sort(response.mutable_findings()->begin(), response.mutable_findings()->end(),
@@ -142,21 +142,19 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
     ticket::Clocks clocks;
   };
   std::vector<Row> rows;
-  bool corrupt = false;
+  absl::Status unreadable;
   absl::Status scan = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
-                                 [&](absl::string_view, absl::string_view value) {
+                                 [&](absl::string_view key, absl::string_view value) {
                                    Row row;
-                                   if (!row.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     corrupt = true;
-                                     return false;
-                                   }
+                                   unreadable = records::ParseTicketStateAt(key, value, request.tenant(), &row.state);
+                                   if (!unreadable.ok()) return false;
                                    if (request.open_only() && IsTerminal(row.state.status())) return true;
                                    row.clocks = ticket::ReadClocks(row.state, tenant->watermark_us());
                                    rows.push_back(std::move(row));
                                    return true;
                                  });
   if (!scan.ok()) return scan;
-  if (corrupt) return absl::DataLossError("a ticket record is unreadable");
+  if (!unreadable.ok()) return unreadable;
 
   auto key = [&](const Row& r) -> int64_t {
     switch (request.order()) {

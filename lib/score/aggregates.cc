@@ -4,13 +4,10 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "store/keys.h"
 
 namespace rapport::score {
 namespace {
 
-constexpr char kSep = '\0';
-constexpr uint64_t kDayBias = uint64_t{1} << 40;  // days before 1970 still sort
 constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 // Millionths, saturated: a finite value this large is already nonsense, and
@@ -21,8 +18,6 @@ int64_t Micro(double v) {
   if (std::isnan(v)) return 0;
   return std::llround(std::clamp(v * kMicro, -kLimit, kLimit));
 }
-
-void AppendDay(std::string* out, int64_t day) { keys::PutBigEndian64(out, static_cast<uint64_t>(day) + kDayBias); }
 
 }  // namespace
 
@@ -45,50 +40,6 @@ v1::ScopeKind ScopeTagKind(absl::string_view tag) {
 }
 
 absl::string_view ScopeTagId(absl::string_view tag) { return tag.empty() ? tag : tag.substr(1); }
-
-std::string AggregateScopePrefix(absl::string_view tenant, absl::string_view scope_tag) {
-  return absl::StrCat(tenant, absl::string_view(&kSep, 1), scope_tag, absl::string_view(&kSep, 1));
-}
-
-std::string AggregateKindPrefix(absl::string_view tenant, v1::ScopeKind kind) {
-  std::string prefix = absl::StrCat(tenant, absl::string_view(&kSep, 1));
-  prefix.push_back(static_cast<char>(kind));
-  return prefix;
-}
-
-std::string AggregateKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
-  std::string key = AggregateScopePrefix(tenant, scope_tag);
-  AppendDay(&key, day);
-  return key;
-}
-
-int64_t AggregateKeyDay(absl::string_view key) {
-  return static_cast<int64_t>(keys::GetBigEndian64(key.substr(key.size() - 8)) - kDayBias);
-}
-
-bool ParseAggregateKey(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day) {
-  // tenant ∅ tag ∅ be64(day): the tag ends at the separator 9 bytes from the end.
-  if (key.size() < tenant_size + 1 + 1 + 1 + 8 || key[key.size() - 9] != kSep) return false;
-  *scope_tag = std::string(key.substr(tenant_size + 1, key.size() - 9 - tenant_size - 1));
-  *day = static_cast<int64_t>(keys::GetBigEndian64(key.substr(key.size() - 8)) - kDayBias);
-  return true;
-}
-
-std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag) {
-  return absl::StrCat("sc", absl::string_view(&kSep, 1), tenant, absl::string_view(&kSep, 1), scope_tag,
-                      absl::string_view(&kSep, 1));
-}
-
-std::string ScopeIndexDayKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
-  std::string key = ScopeIndexPrefix(tenant, scope_tag);
-  AppendDay(&key, day);
-  return key;
-}
-
-std::string ScopeIndexKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day,
-                          absl::string_view ticket_id) {
-  return absl::StrCat(ScopeIndexDayKey(tenant, scope_tag, day), ticket_id);
-}
 
 internal::TicketScoreRecord MakeRecord(const internal::TicketState& s, const TicketScore& score,
                                        const ScoreOptions& options) {
@@ -140,7 +91,7 @@ internal::TicketScoreRecord MakeRecord(const internal::TicketState& s, const Tic
     sums[kSurveyBottom] = answer <= options.survey_bottom_band ? 1 : 0;
   }
   for (const v1::Finding& f : s.findings()) {
-    int slot = kFindingBase + static_cast<int>(f.kind());
+    int slot = FindingSlot(static_cast<int>(f.kind()));
     if (f.kind() > 0 && slot < kSumSlots) ++sums[slot];
   }
   r.set_sums(EncodeSums(sums));

@@ -1,10 +1,9 @@
 // The score aggregates: per scope, per creation day, exact integer sums
 // (store/sums.h) that GetScore and ListScores read instead of tickets.
 //
-//   aggregates  tenant ∅ kind scope_id ∅ be64(day)             -> sums
-//   index       "sc" ∅ tenant ∅ kind scope_id ∅ be64(day) ticket -> ""
-//
-// `kind` is one byte, the v1::ScopeKind; the tenant scope has an empty id.
+// Keys (store/keys.h): per scope-day in the aggregates family, and a scope
+// index of each day's tickets ("sc" in the index family). A scope is its tag:
+// one byte, the v1::ScopeKind, then the id (empty for the tenant scope).
 // A ticket counts on its creation day for the tenant, its requester,
 // department and service, and its final assignee and team. Weighted values
 // are stored in millionths, so sums are exact and order-independent.
@@ -37,8 +36,10 @@ enum Slot : int {
   kSurveys = 21,
   kSurveyTop = 22,
   kSurveyBottom = 23,
-  kFindingBase = 23,      // + finding kind (1..40): findings of that kind
+  kFirstFindingKind = 24,  // + finding kind - 1: findings of that kind (kinds 1..40)
 };
+// The slot of findings of `kind` (>= 1).
+constexpr int FindingSlot(int kind) { return kFirstFindingKind + kind - 1; }
 inline constexpr double kMicro = 1e6;
 
 int64_t DayOf(int64_t micros);
@@ -49,19 +50,8 @@ std::string ScopeTag(v1::ScopeKind kind, absl::string_view id);
 v1::ScopeKind ScopeTagKind(absl::string_view tag);
 absl::string_view ScopeTagId(absl::string_view tag);
 
-std::string AggregateKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day);
-// Prefix of every day of one scope, and of every scope of one kind.
-std::string AggregateScopePrefix(absl::string_view tenant, absl::string_view scope_tag);
-std::string AggregateKindPrefix(absl::string_view tenant, v1::ScopeKind kind);
-// The day of an aggregate key.
-int64_t AggregateKeyDay(absl::string_view key);
-// Parses an aggregate key of `tenant`: the scope tag and the day.
-bool ParseAggregateKey(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day);
-
-std::string ScopeIndexKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day,
-                          absl::string_view ticket_id);
-std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag);
-std::string ScopeIndexDayKey(absl::string_view tenant, absl::string_view scope_tag, int64_t day);
+// Their keys, and those of the scope index: store/keys.h (keys::Aggregate,
+// keys::ScopeIndex and the functions beside them).
 
 // The record of what `state` contributes, given its score.
 internal::TicketScoreRecord MakeRecord(const internal::TicketState& state, const TicketScore& score,

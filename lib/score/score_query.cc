@@ -14,11 +14,12 @@
 #include "query/read_request.h"
 #include "score/aggregates.h"
 #include "store/keys.h"
+#include "store/records.h"
 
 namespace rapport::score {
 namespace {
 
-constexpr int kFindingKinds = kSumSlots - kFindingBase;
+constexpr int kFindingKinds = kSumSlots - kFirstFindingKind + 1;  // kind 0 (unspecified) included
 
 // Decayed sums of one window.
 struct Accum {
@@ -43,7 +44,7 @@ struct Accum {
     surveys += static_cast<uint64_t>(s[kSurveys]);
     top += static_cast<uint64_t>(s[kSurveyTop]);
     bottom += static_cast<uint64_t>(s[kSurveyBottom]);
-    for (int k = 1; k < kFindingKinds; ++k) findings[k] += static_cast<uint64_t>(s[kFindingBase + k]);
+    for (int k = 1; k < kFindingKinds; ++k) findings[k] += static_cast<uint64_t>(s[FindingSlot(k)]);
   }
   // Below a millionth of a ticket the sums are rounding residue.
   bool scored() const { return weight > 1e-6; }
@@ -75,11 +76,11 @@ struct Plan {
 // The first day with a ticket of the tenant: the earliest per-day sum of its
 // TENANT scope. The watermark's day when it has none.
 absl::StatusOr<int64_t> FirstDataDay(const Store& store, const std::string& tenant, int64_t watermark) {
-  const std::string prefix = AggregateScopePrefix(tenant, ScopeTag(v1::SCOPE_KIND_TENANT, ""));
+  const std::string prefix = keys::AggregateScopePrefix(tenant, ScopeTag(v1::SCOPE_KIND_TENANT, ""));
   int64_t first = DayOf(watermark);
   absl::Status s = store.Scan(Family::kAggregates, prefix, [&](absl::string_view key, absl::string_view) {
-    if (key.size() != prefix.size() + 8) return true;
-    first = std::min(first, AggregateKeyDay(key));
+    if (!keys::IsAggregateDayOf(key, prefix)) return true;
+    first = std::min(first, keys::AggregateDay(key));
     return false;
   });
   if (!s.ok()) return s;
@@ -196,24 +197,21 @@ absl::StatusOr<internal::TenantState> CheckRequest(const Store& store, const v1:
 
 absl::StatusOr<internal::TicketState> LoadTicket(const Store& store, const std::string& tenant,
                                                  const std::string& ticket_id) {
-  std::string bytes;
-  absl::Status s = store.Get(Family::kTickets, keys::Ticket(tenant, ticket_id), &bytes);
-  if (absl::IsNotFound(s)) {
+  auto state = records::ReadTicketState(store, tenant, ticket_id);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) {
     return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
   }
-  if (!s.ok()) return s;
-  internal::TicketState state;
-  if (!state.ParseFromString(bytes)) return absl::DataLossError("a stored ticket state is unreadable");
-  return state;
+  return std::move(**state);
 }
 
 // A ticket's own report: its record, no decay, no trend.
-void FillTicket(const internal::TicketState& s, const ScoreOptions& o, v1::ScoreReport* r) {
+absl::Status FillTicket(const internal::TicketState& s, const ScoreOptions& o, v1::ScoreReport* r) {
   const internal::TicketScoreRecord& rec = s.score().counted();
   Sums sums;
   if (rec.scored()) {
     SumVector v{};
-    (void)AddEncodedSums(rec.sums(), &v);
+    if (absl::Status read = records::AddTicketScore(s, &v); !read.ok()) return read;
     sums.current.Add(v, 1.0);
   }
   Plan plan;
@@ -228,24 +226,24 @@ void FillTicket(const internal::TicketState& s, const ScoreOptions& o, v1::Score
     if (cs->applicable()) cs->set_score(rec.components(c));
     cs->set_weight(o.weights[c]);
   }
+  return absl::OkStatus();
 }
 
 absl::Status ScanScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
                        const ScoreOptions& o, Sums* sums) {
   absl::Status bad;
-  const std::string prefix = AggregateScopePrefix(tenant, tag);
+  const std::string prefix = keys::AggregateScopePrefix(tenant, tag);
   absl::Status s = store.Scan(Family::kAggregates, prefix,
                               [&](absl::string_view key, absl::string_view value) {
-                                if (key.size() != prefix.size() + 8) return true;
-                                const int64_t day = AggregateKeyDay(key);
+                                if (!keys::IsAggregateDayOf(key, prefix)) return true;
+                                const int64_t day = keys::AggregateDay(key);
                                 SumVector v{};
-                                if (bad = AddEncodedSums(value, &v); !bad.ok()) return false;
+                                if (bad = records::AddAggregate(key, value, tenant, &v); !bad.ok()) return false;
                                 AddDay(plan, day, v, o, sums);
                                 return true;
                               });
   if (!s.ok()) return s;
-  if (!bad.ok()) return absl::DataLossError(absl::StrCat("an aggregate record is unreadable: ", bad.message()));
-  return absl::OkStatus();
+  return bad;
 }
 
 }  // namespace
@@ -260,7 +258,7 @@ absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreR
   if (request.scope().kind() == v1::SCOPE_KIND_TICKET) {
     auto state = LoadTicket(store, request.tenant(), request.scope().id());
     if (!state.ok()) return state.status();
-    FillTicket(*state, o, &report);
+    if (absl::Status s = FillTicket(*state, o, &report); !s.ok()) return s;
     return report;
   }
   auto plan = MakePlan(store, *tenant, request.window(), o);
@@ -290,19 +288,17 @@ absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::
   if (request.kind() == v1::SCOPE_KIND_TICKET) {
     absl::Status bad;
     absl::Status s = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
-                                [&](absl::string_view, absl::string_view value) {
+                                [&](absl::string_view key, absl::string_view value) {
                                   internal::TicketState state;
-                                  if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                    bad = absl::DataLossError("a stored ticket state is unreadable");
-                                    return false;
-                                  }
+                                  bad = records::ParseTicketStateAt(key, value, request.tenant(), &state);
+                                  if (!bad.ok()) return false;
                                   const internal::TicketScoreRecord& rec = state.score().counted();
                                   if (!rec.scored() || !plan->current.Contains(rec.day())) return true;
                                   v1::ScoreReport r;
                                   r.set_tenant(request.tenant());
                                   r.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);
                                   r.mutable_scope()->set_id(state.ticket_id());
-                                  FillTicket(state, o, &r);
+                                  if (bad = FillTicket(state, o, &r); !bad.ok()) return false;
                                   all.push_back(std::move(r));
                                   return true;
                                 });
@@ -322,22 +318,22 @@ absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::
       if (r.scored()) all.push_back(std::move(r));
       sums = Sums();
     };
-    absl::Status s = store.Scan(Family::kAggregates, AggregateKindPrefix(request.tenant(), request.kind()),
+    absl::Status s = store.Scan(Family::kAggregates, keys::AggregateKindPrefix(request.tenant(), request.kind()),
                                 [&](absl::string_view key, absl::string_view value) {
                                   std::string key_tag;
                                   int64_t day;
-                                  if (!ParseAggregateKey(key, request.tenant().size(), &key_tag, &day)) return true;
+                                  if (!keys::ParseAggregate(key, request.tenant().size(), &key_tag, &day)) return true;
                                   if (key_tag != tag) {
                                     finish();
                                     tag = std::move(key_tag);
                                   }
                                   SumVector v{};
-                                  if (bad = AddEncodedSums(value, &v); !bad.ok()) return false;
+                                  if (bad = records::AddAggregate(key, value, request.tenant(), &v); !bad.ok()) return false;
                                   AddDay(*plan, day, v, o, &sums);
                                   return true;
                                 });
     if (!s.ok()) return s;
-    if (!bad.ok()) return absl::DataLossError(absl::StrCat("an aggregate record is unreadable: ", bad.message()));
+    if (!bad.ok()) return bad;
     finish();
   }
 
@@ -443,15 +439,15 @@ void AddEvidence(int component, const internal::TicketState& s, v1::Contribution
 absl::StatusOr<std::vector<internal::TicketState>> ScopeTickets(const Store& store, const std::string& tenant,
                                                                 const std::string& tag, const Range& range,
                                                                 size_t limit) {
-  std::string prefix = ScopeIndexPrefix(tenant, tag);
+  std::string prefix = keys::ScopeIndexPrefix(tenant, tag);
   std::string start = range.first_day > std::numeric_limits<int64_t>::min() / 4
-                          ? ScopeIndexDayKey(tenant, tag, range.first_day)
+                          ? keys::ScopeIndexDay(tenant, tag, range.first_day)
                           : prefix;
-  std::string stop = ScopeIndexDayKey(tenant, tag, range.last_day + 1);
+  std::string stop = keys::ScopeIndexDay(tenant, tag, range.last_day + 1);
   std::vector<std::string> ticket_keys;
   absl::Status s = store.ScanFrom(Family::kIndex, prefix, start, [&](absl::string_view key, absl::string_view) {
     if (key >= stop || ticket_keys.size() >= limit) return false;
-    ticket_keys.push_back(keys::Ticket(tenant, key.substr(prefix.size() + 8)));
+    ticket_keys.push_back(keys::Ticket(tenant, keys::ScopeIndexTicket(key, prefix)));
     return true;
   });
   if (!s.ok()) return s;
@@ -462,7 +458,8 @@ absl::StatusOr<std::vector<internal::TicketState>> ScopeTickets(const Store& sto
   for (size_t i = 0; i < values.size(); ++i) {
     if (!found[i]) continue;
     states.emplace_back();
-    if (!states.back().ParseFromString(values[i])) return absl::DataLossError("a stored ticket state is unreadable");
+    absl::Status parsed = records::ParseTicketStateAt(ticket_keys[i], values[i], tenant, &states.back());
+    if (!parsed.ok()) return parsed;
   }
   return states;
 }
@@ -484,7 +481,7 @@ absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::
   if (request.scope().kind() == v1::SCOPE_KIND_TICKET) {
     auto state = LoadTicket(store, request.tenant(), request.scope().id());
     if (!state.ok()) return state.status();
-    FillTicket(*state, o, report);
+    if (absl::Status s = FillTicket(*state, o, report); !s.ok()) return s;
     const internal::TicketScoreRecord& rec = state->score().counted();
     if (rec.scored()) points = Shares(rec, o);
     for (int c = 0; c < kComponentCount && c < rec.components_size(); ++c) {

@@ -9,6 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "score/aggregates.h"
+#include "store/keys.h"
+#include "store/records.h"
 #include "store/sums.h"
 
 namespace rapport::score {
@@ -32,7 +34,7 @@ class Deltas {
       it->second.fill(0);
       order_.push_back(it->first);
     }
-    (void)AddEncodedSums(sums, &it->second);
+    (void)AddEncodedSums(sums, &it->second);  // OnWatermark checked the stored sums; the new ones are ours
   }
   void Write(Store::Batch* writes) const {
     for (const std::string& key : order_) {
@@ -56,17 +58,17 @@ void WriteDelta(const std::string& tenant, const std::string& ticket_id, const i
   if (new_record.scored()) new_scopes.insert(new_record.scopes().begin(), new_record.scopes().end());
   const bool same_day = old_record.scored() && new_record.scored() && old_record.day() == new_record.day();
   for (const std::string& scope : old_scopes) {
-    deltas->Add(AggregateKey(tenant, scope, old_record.day()), NegatedSums(old_record.sums()));
+    deltas->Add(keys::Aggregate(tenant, scope, old_record.day()), NegatedSums(old_record.sums()));
     if (same_day && new_scopes.count(scope)) {
-      deltas->Add(AggregateKey(tenant, scope, new_record.day()), new_record.sums());
+      deltas->Add(keys::Aggregate(tenant, scope, new_record.day()), new_record.sums());
       continue;
     }
-    writes->Delete(Family::kIndex, ScopeIndexKey(tenant, scope, old_record.day(), ticket_id));
+    writes->Delete(Family::kIndex, keys::ScopeIndex(tenant, scope, old_record.day(), ticket_id));
   }
   for (const std::string& scope : new_scopes) {
     if (same_day && old_scopes.count(scope)) continue;
-    deltas->Add(AggregateKey(tenant, scope, new_record.day()), new_record.sums());
-    writes->Put(Family::kIndex, ScopeIndexKey(tenant, scope, new_record.day(), ticket_id), "");
+    deltas->Add(keys::Aggregate(tenant, scope, new_record.day()), new_record.sums());
+    writes->Put(Family::kIndex, keys::ScopeIndex(tenant, scope, new_record.day(), ticket_id), "");
   }
 }
 
@@ -98,14 +100,22 @@ absl::Status ScoreStage::OnWatermark(const std::string& tenant, int64_t /*before
                                      StageContext& context) {
   const detect::Thresholds& thresholds = thresholds_->For(tenant);
   Deltas deltas;
+  absl::Status unreadable;
   context.ForEachTicket(tenant, [&](internal::TicketState* state) {
+    if (!unreadable.ok()) return;
     internal::TicketScoreRecord record = MakeRecord(*state, ScoreTicket(*state, thresholds, options_), options_);
     const internal::TicketScoreRecord& old_record = state->score().counted();
     if (!SameContribution(old_record, record)) {
+      // The old record came from the store: taking back sums that do not
+      // decode would corrupt every scope the ticket counts in.
+      if (SumVector check{}; old_record.scored()) {
+        if (unreadable = records::AddTicketScore(*state, &check); !unreadable.ok()) return;
+      }
       WriteDelta(tenant, state->ticket_id(), old_record, record, &deltas, &context.writes());
     }
     *state->mutable_score()->mutable_counted() = std::move(record);
   });
+  if (!unreadable.ok()) return unreadable;
   deltas.Write(&context.writes());
   return absl::OkStatus();
 }

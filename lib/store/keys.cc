@@ -1,8 +1,202 @@
 #include "store/keys.h"
 
 #include "absl/strings/str_cat.h"
+#include <vector>
+
+#include "absl/strings/str_split.h"
 
 namespace rapport::keys {
+namespace {
+
+constexpr uint64_t kDayBias = uint64_t{1} << 40;  // days before 1970 still sort
+
+void AppendDay(std::string* out, int64_t day) { PutBigEndian64(out, static_cast<uint64_t>(day) + kDayBias); }
+
+int64_t DayAt(absl::string_view eight_bytes) {
+  return static_cast<int64_t>(GetBigEndian64(eight_bytes) - kDayBias);
+}
+
+// "name ∅ tenant ∅": the start of every key of one of the index family's indexes.
+std::string IndexPrefix(absl::string_view index, absl::string_view tenant) {
+  return absl::StrCat(index, kSep, tenant, kSep);
+}
+
+}  // namespace
+
+const Layout kLayouts[] = {
+    {"events", "", "tenant ∅ ticket ∅ be64(occurred) be64(arrival)"},
+    {"dedupe", "", "tenant ∅ event_id"},
+    {"tickets", "", "tenant ∅ ticket"},
+    {"findings", "", "tenant ∅ ticket ∅ finding_id"},
+    {"aggregates", "", "tenant ∅ kind scope_id ∅ be64(day)"},
+    {"default", kSchemaVersion, "\"schema_version\""},
+    {"default", kDerivedVersion, "\"derived_version\""},
+    {"default", kNextArrival, "\"next_arrival\""},
+    {"default", kTenantMetaPrefix, "\"tenant\" ∅ tenant"},
+    {"index", absl::string_view("dl\0", 3), "\"dl\" ∅ tenant ∅ be64(deadline) ticket"},
+    {"index", absl::string_view("sc\0", 3), "\"sc\" ∅ tenant ∅ kind scope_id ∅ be64(day) ticket"},
+    {"index", absl::string_view("mc\0", 3), "\"mc\" ∅ tenant ∅ agent ∅ be64(resolved) ticket"},
+    {"index", absl::string_view("bp\0", 3), "\"bp\" ∅ tenant ∅ notes_hash ∅ be64(resolved) ticket"},
+    {"index", absl::string_view("rr\0", 3), "\"rr\" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket"},
+    {"index", absl::string_view("rc\0", 3), "\"rc\" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket"},
+    {"index", absl::string_view("er\0", 3), "\"er\" ∅ tenant ∅ be64(resolved) ticket"},
+};
+const size_t kLayoutCount = sizeof(kLayouts) / sizeof(kLayouts[0]);
+
+// -- meta -------------------------------------------------------------------
+
+std::string TenantMeta(absl::string_view tenant) { return absl::StrCat(kTenantMetaPrefix, tenant); }
+
+absl::string_view TenantOfMeta(absl::string_view key) { return key.substr(kTenantMetaPrefix.size()); }
+
+// -- events, dedupe, tickets, findings --------------------------------------
+
+std::string TicketEventsPrefix(absl::string_view tenant, absl::string_view ticket) {
+  std::string key;
+  key.reserve(tenant.size() + ticket.size() + 2);
+  absl::StrAppend(&key, tenant, kSep, ticket, kSep);
+  return key;
+}
+
+std::string Event(absl::string_view tenant, absl::string_view ticket, int64_t occurred_us, uint64_t arrival) {
+  std::string key = TicketEventsPrefix(tenant, ticket);
+  PutBigEndian64(&key, static_cast<uint64_t>(occurred_us));
+  PutBigEndian64(&key, arrival);
+  return key;
+}
+
+bool IsEventOf(absl::string_view key, absl::string_view ticket_prefix) {
+  return key.size() == ticket_prefix.size() + 16;
+}
+
+uint64_t EventArrival(absl::string_view key) { return GetBigEndian64(key.substr(key.size() - 8)); }
+
+std::string Dedupe(absl::string_view tenant, absl::string_view event_id) {
+  return absl::StrCat(tenant, kSep, event_id);
+}
+
+std::string Ticket(absl::string_view tenant, absl::string_view ticket) { return absl::StrCat(tenant, kSep, ticket); }
+
+std::string TenantPrefix(absl::string_view tenant) { return absl::StrCat(tenant, kSep); }
+
+absl::string_view TenantOfKey(absl::string_view key) { return key.substr(0, key.find(kSep[0])); }
+
+absl::string_view TicketOfKey(absl::string_view key, absl::string_view tenant) {
+  if (key.size() <= tenant.size()) return absl::string_view();
+  absl::string_view rest = key.substr(tenant.size() + 1);
+  return rest.substr(0, rest.find(kSep[0]));
+}
+
+std::string TicketFindingsPrefix(absl::string_view tenant, absl::string_view ticket) {
+  return TicketEventsPrefix(tenant, ticket);  // the same shape in another family
+}
+
+std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id) {
+  return absl::StrCat(TicketFindingsPrefix(tenant, ticket), finding_id);
+}
+
+// -- aggregates and the scope index ------------------------------------------
+
+std::string AggregateScopePrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat(tenant, kSep, scope_tag, kSep);
+}
+
+std::string AggregateKindPrefix(absl::string_view tenant, int scope_kind) {
+  std::string prefix = absl::StrCat(tenant, kSep);
+  prefix.push_back(static_cast<char>(scope_kind));
+  return prefix;
+}
+
+std::string Aggregate(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
+  std::string key = AggregateScopePrefix(tenant, scope_tag);
+  AppendDay(&key, day);
+  return key;
+}
+
+bool IsAggregateDayOf(absl::string_view key, absl::string_view scope_prefix) {
+  return key.size() == scope_prefix.size() + 8;
+}
+
+int64_t AggregateDay(absl::string_view key) { return DayAt(key.substr(key.size() - 8)); }
+
+bool ParseAggregate(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day) {
+  // tenant ∅ tag ∅ be64(day): the tag ends at the separator 9 bytes from the end.
+  if (key.size() < tenant_size + 1 + 1 + 1 + 8 || key[key.size() - 9] != kSep[0]) return false;
+  *scope_tag = std::string(key.substr(tenant_size + 1, key.size() - 9 - tenant_size - 1));
+  *day = DayAt(key.substr(key.size() - 8));
+  return true;
+}
+
+std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat(IndexPrefix(kScopeIndex, tenant), scope_tag, kSep);
+}
+
+std::string ScopeIndexDay(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
+  std::string key = ScopeIndexPrefix(tenant, scope_tag);
+  AppendDay(&key, day);
+  return key;
+}
+
+std::string ScopeIndex(absl::string_view tenant, absl::string_view scope_tag, int64_t day, absl::string_view ticket) {
+  return absl::StrCat(ScopeIndexDay(tenant, scope_tag, day), ticket);
+}
+
+absl::string_view ScopeIndexTicket(absl::string_view key, absl::string_view prefix) {
+  return key.substr(prefix.size() + 8);
+}
+
+// -- index ------------------------------------------------------------------
+
+std::string DeadlinePrefix(absl::string_view tenant) { return IndexPrefix(kDeadlineIndex, tenant); }
+
+std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string_view ticket) {
+  return TimedEntry(DeadlinePrefix(tenant), deadline_us, ticket);
+}
+
+std::string CrossTicketPrefix(absl::string_view index, absl::string_view tenant, absl::string_view match) {
+  return absl::StrCat(IndexPrefix(index, tenant), match, kSep);
+}
+
+std::string RequesterService(absl::string_view requester, absl::string_view service) {
+  return absl::StrCat(requester, kSep, service);
+}
+
+std::string EdgeResolutionsPrefix(absl::string_view tenant) { return IndexPrefix(kEdgeResolutionIndex, tenant); }
+
+std::string EdgeResolutionValue(absl::string_view agent, absl::string_view team, bool at_edge) {
+  return absl::StrCat(agent, kSep, team, kSep, at_edge ? "1" : "0");
+}
+
+bool ParseEdgeResolutionValue(absl::string_view value, EdgeResolution* out) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, kSep);
+  if (parts.size() != 3) return false;
+  *out = {parts[0], parts[1], parts[2] == "1"};
+  return true;
+}
+
+std::string TimedStart(absl::string_view prefix, int64_t at_us) {
+  std::string key(prefix);
+  PutBigEndian64(&key, static_cast<uint64_t>(at_us));
+  return key;
+}
+
+std::string TimedEnd(absl::string_view prefix, int64_t at_us) {
+  std::string key = TimedStart(prefix, at_us);
+  key.push_back('\xff');  // after every ticket id at `at_us`: ids are printable
+  return key;
+}
+
+std::string TimedEntry(absl::string_view prefix, int64_t at_us, absl::string_view ticket) {
+  std::string key = TimedStart(prefix, at_us);
+  absl::StrAppend(&key, ticket);
+  return key;
+}
+
+Timed ParseTimedEntry(absl::string_view key, absl::string_view prefix) {
+  return {static_cast<int64_t>(GetBigEndian64(key.substr(prefix.size(), 8))), key.substr(prefix.size() + 8)};
+}
+
+// -- encoding ---------------------------------------------------------------
 
 void PutBigEndian64(std::string* out, uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((value >> shift) & 0xff));
@@ -15,52 +209,6 @@ uint64_t GetBigEndian64(absl::string_view bytes) {
   }
   return value;
 }
-
-std::string DeadlinePrefix(absl::string_view tenant) {
-  return absl::StrCat("dl", absl::string_view("\0", 1), tenant, absl::string_view("\0", 1));
-}
-
-std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string_view ticket) {
-  std::string key = DeadlinePrefix(tenant);
-  PutBigEndian64(&key, static_cast<uint64_t>(deadline_us));
-  absl::StrAppend(&key, ticket);
-  return key;
-}
-
-std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id) {
-  return absl::StrCat(TicketEventsPrefix(tenant, ticket), finding_id);
-}
-
-std::string TicketEventsPrefix(absl::string_view tenant, absl::string_view ticket) {
-  std::string key;
-  key.reserve(tenant.size() + ticket.size() + 2);
-  absl::StrAppend(&key, tenant, absl::string_view("\0", 1), ticket, absl::string_view("\0", 1));
-  return key;
-}
-
-std::string Event(absl::string_view tenant, absl::string_view ticket, int64_t occurred_us,
-                  uint64_t arrival) {
-  std::string key = TicketEventsPrefix(tenant, ticket);
-  // Validation keeps occurred_at after 1990, so the value is positive and the
-  // unsigned big-endian form sorts by time.
-  PutBigEndian64(&key, static_cast<uint64_t>(occurred_us));
-  PutBigEndian64(&key, arrival);
-  return key;
-}
-
-std::string Dedupe(absl::string_view tenant, absl::string_view event_id) {
-  return absl::StrCat(tenant, absl::string_view("\0", 1), event_id);
-}
-
-std::string Ticket(absl::string_view tenant, absl::string_view ticket) {
-  return absl::StrCat(tenant, absl::string_view("\0", 1), ticket);
-}
-
-std::string TenantPrefix(absl::string_view tenant) {
-  return absl::StrCat(tenant, absl::string_view("\0", 1));
-}
-
-std::string TenantMeta(absl::string_view tenant) { return absl::StrCat(kTenantMetaPrefix, tenant); }
 
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);

@@ -46,7 +46,7 @@ class UpToThirdSeparator final : public rocksdb::SliceTransform {
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     size_t seen = 0;
     for (size_t i = 0; i < key.size(); ++i) {
-      if (key[i] == '\0' && ++seen == 3) return rocksdb::Slice(key.data(), i + 1);
+      if (key[i] == keys::kSep[0] && ++seen == 3) return rocksdb::Slice(key.data(), i + 1);
     }
     return key;
   }

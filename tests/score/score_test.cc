@@ -112,7 +112,7 @@ TEST(SumsTest, MergeAddsAndRefusesGarbage) {
 TEST_F(ScoreTest, MalformedAggregateIsReportedNotMisread) {
   Send(Handled("A", 0, "kim", "Apps", 10, 60));
   Store::Batch batch(*store_);
-  batch.Merge(Family::kAggregates, score::AggregateKey("acme", score::ScopeTag(v1::SCOPE_KIND_TEAM, "Apps"), 0),
+  batch.Merge(Family::kAggregates, keys::Aggregate("acme", score::ScopeTag(v1::SCOPE_KIND_TEAM, "Apps"), 0),
               "garbage");
   ASSERT_TRUE(store_->Commit(&batch).ok());
   v1::GetScoreRequest request;
