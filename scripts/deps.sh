@@ -5,6 +5,7 @@ RAPPORT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev
+  python3-grpcio python3-grpc-tools
 )
 
 rapport_install_deps() {

@@ -11,14 +11,16 @@ namespace rapport::server {
 // the handlers only convert the status.
 
 // Point reads of a few keys answer in microseconds from the block cache, so
-// they run inline rather than on another thread.
+// they run inline rather than on another thread. A long ticket's page folds
+// its whole timeline (about a millisecond per thousand events) but tones only
+// the page's comments.
 grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerContext* context,
                                                            const v1::GetTicketRequest* request,
                                                            v1::GetTicketResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto ticket = ReadTicket(*store_, request->tenant(), request->ticket_id(), thresholds_);
-  if (ticket.ok()) {
-    *response = std::move(*ticket);
+  auto ticket = ReadTicket(*store_, *request, thresholds_);
+  if (ticket.ok()) *response = std::move(*ticket);
+  if (ticket.ok() && request->page_token().empty()) {  // the score: the first page only
     v1::GetScoreRequest score_request;
     score_request.set_tenant(request->tenant());
     score_request.mutable_scope()->set_kind(v1::SCOPE_KIND_TICKET);

@@ -33,7 +33,7 @@ absl::StatusOr<Page> Page::Open(const std::string& query, uint32_t page_size, co
   }
   if (keys::GetBigEndian64(absl::string_view(bytes).substr(1, 8)) != fingerprint) {
     return absl::InvalidArgumentError(
-        "page_token continues another query (tenant, scope, filters, window or order differ); "
+        "page_token continues another query (tenant, ticket, scope, filters, window or order differ); "
         "send the same request with it, or start again without it");
   }
   return Page(fingerprint, keys::GetBigEndian64(absl::string_view(bytes).substr(9, 8)), size);

@@ -1,5 +1,6 @@
 // Paging of a read's sorted result: the one home of page sizes and page
-// tokens for every paged RPC (ListTickets, ListFindings, ListScores).
+// tokens for every paged RPC (ListTickets, ListFindings, ListScores, and
+// GetTicket's timeline).
 //
 // A token is opaque (web-safe base64 of a version, a fingerprint and an
 // offset) and bound to the request it continues: the fingerprint covers the
@@ -38,6 +39,9 @@ class Page {
   size_t end(size_t total) const { return begin(total) + std::min(size_, total - begin(total)); }
   // The token of the page after this one; empty on the last page.
   std::string NextToken(size_t total) const;
+  // Cuts the page to its first `size` items, for a read that also bounds a
+  // page by bytes: end() and NextToken() then continue after the cut.
+  void Shorten(size_t size) { size_ = std::min(size_, size); }
 
  private:
   Page(uint64_t fingerprint, size_t offset, size_t size) : fingerprint_(fingerprint), offset_(offset), size_(size) {}

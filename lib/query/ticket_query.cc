@@ -1,6 +1,7 @@
 #include "query/ticket_query.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,13 @@
 namespace rapport {
 
 namespace {
+
+// Timeline entries per page when the request sets none, and the bytes a
+// page's entries may reach: 200 comments of 1 KB with their tone are about
+// 250 KB, and the cap keeps a page of the largest events ingest accepts
+// (64 KiB texts) near 512 KiB, well under a client's 4 MB default.
+constexpr uint32_t kTimelinePageSize = 200;
+constexpr size_t kTimelinePageBytes = 512 * 1024;
 
 void FillClocks(const ticket::Clocks& clocks, v1::TicketClocks* out) {
   *out->mutable_requester_wait() = DurationFromMicros(clocks.requester_wait_us);
@@ -40,61 +48,73 @@ void FillTone(const std::string& text, v1::MessageTone* out) {
   }
 }
 
-}  // namespace
-
-absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
-                                                 const std::string& ticket_id,
-                                                 const detect::TenantThresholds* thresholds) {
-  auto tenant_state = ReadTenant(store, tenant);
-  if (!tenant_state.ok()) return tenant_state.status();
-  if (absl::Status s = CheckId("ticket_id", ticket_id); !s.ok()) return s;
-  v1::GetTicketResponse response;
-  internal::TicketState state;
+// The whole timeline is folded (the header is the fold of every event), but
+// only the page's entries are kept and toned. The page ends early once its
+// entries would pass kTimelinePageBytes, keeping at least one. Returns the
+// number of entries in the whole timeline.
+absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenant, const std::string& ticket_id,
+                                    Page* page, internal::TicketState* state, v1::GetTicketResponse* response) {
+  const size_t first = page->begin(SIZE_MAX);
+  size_t last = page->end(SIZE_MAX);
+  size_t index = 0, bytes = 0;
   absl::Status unreadable;
+  v1::TicketEvent outside;  // an event before or after the page
   const std::string prefix = keys::TicketEventsPrefix(tenant, ticket_id);
   absl::Status scan = store.Scan(
       Family::kEvents, prefix, [&](absl::string_view key, absl::string_view value) {
         if (!keys::IsEventOf(key, prefix)) return true;  // another ticket's: ids match exactly
-        v1::TimelineEntry* entry = response.add_timeline();
-        unreadable = records::ParseEvent(value, tenant, ticket_id, entry->mutable_event());
+        const bool in_page = index >= first && index < last;
+        v1::TimelineEntry* entry = in_page ? response->add_timeline() : nullptr;
+        v1::TicketEvent* event = in_page ? entry->mutable_event() : &outside;
+        unreadable = records::ParseEvent(value, tenant, ticket_id, event);
         if (!unreadable.ok()) return false;
         uint64_t arrival = keys::EventArrival(key);
-        ticket::Transition t = ticket::Apply(entry->event(), arrival, &state);
-        entry->set_transition(t.transition);
-        const v1::TicketEvent& e = entry->event();
-        if (e.kind() == v1::EVENT_KIND_COMMENT_ADDED && e.comment().public_()) {
-          FillTone(e.comment().text(), entry->mutable_tone());
+        ticket::Transition t = ticket::Apply(*event, arrival, state);
+        if (in_page) {
+          entry->set_transition(t.transition);
+          if (event->kind() == v1::EVENT_KIND_COMMENT_ADDED && event->comment().public_()) {
+            FillTone(event->comment().text(), entry->mutable_tone());
+          }
+          entry->set_reopen(t.reopen);
+          entry->set_reassignment(t.reassignment);
+          const size_t size = entry->ByteSizeLong();
+          if (bytes + size > kTimelinePageBytes && response->timeline_size() > 1) {
+            response->mutable_timeline()->RemoveLast();
+            last = index;
+          } else {
+            bytes += size;
+          }
         }
-        entry->set_reopen(t.reopen);
-        entry->set_reassignment(t.reassignment);
+        ++index;
         return true;
       });
   if (!scan.ok()) return scan;
   if (!unreadable.ok()) return unreadable;
-  if (response.timeline_size() == 0) {
-    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
-  }
+  page->Shorten(last - first);
+  return index;
+}
 
-  const int64_t watermark = tenant_state->watermark_us();
-
-  response.set_tenant(tenant);
-  response.set_ticket_id(ticket_id);
-  response.set_status(state.status());
-  response.set_priority(state.priority());
-  *response.mutable_assignee() = state.assignee();
-  *response.mutable_requester() = state.requester();
-  response.set_service(state.service());
-  response.set_category(state.category());
-  response.set_reopen_count(state.reopen_count());
-  response.set_reassignment_count(state.reassignment_count());
+// The ticket's fields and clocks, from the fold of its whole timeline.
+void FillHeader(const std::string& tenant, const std::string& ticket_id, const internal::TicketState& state,
+                int64_t watermark, v1::GetTicketResponse* response) {
+  response->set_tenant(tenant);
+  response->set_ticket_id(ticket_id);
+  response->set_status(state.status());
+  response->set_priority(state.priority());
+  *response->mutable_assignee() = state.assignee();
+  *response->mutable_requester() = state.requester();
+  response->set_service(state.service());
+  response->set_category(state.category());
+  response->set_reopen_count(state.reopen_count());
+  response->set_reassignment_count(state.reassignment_count());
   int64_t created = state.created_at_us() != 0 ? state.created_at_us() : state.first_event_us();
-  *response.mutable_created_at() = FromMicros(created);
-  if (state.resolved_at_us() != 0) *response.mutable_resolved_at() = FromMicros(state.resolved_at_us());
-  if (state.closed_at_us() != 0) *response.mutable_closed_at() = FromMicros(state.closed_at_us());
-  *response.mutable_last_event_at() = FromMicros(state.last_event_us());
+  *response->mutable_created_at() = FromMicros(created);
+  if (state.resolved_at_us() != 0) *response->mutable_resolved_at() = FromMicros(state.resolved_at_us());
+  if (state.closed_at_us() != 0) *response->mutable_closed_at() = FromMicros(state.closed_at_us());
+  *response->mutable_last_event_at() = FromMicros(state.last_event_us());
 
   ticket::Clocks clocks = ticket::ReadClocks(state, watermark);
-  v1::TicketClocks* out = response.mutable_clocks();
+  v1::TicketClocks* out = response->mutable_clocks();
   for (size_t status = 1; status < clocks.time_in_status.size(); ++status) {
     if (clocks.time_in_status[status] == 0) continue;
     v1::StatusTime* st = out->add_time_in_status();
@@ -102,6 +122,32 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
     *st->mutable_duration() = DurationFromMicros(clocks.time_in_status[status]);
   }
   FillClocks(clocks, out);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const v1::GetTicketRequest& request,
+                                                 const detect::TenantThresholds* thresholds) {
+  const std::string& tenant = request.tenant();
+  const std::string& ticket_id = request.ticket_id();
+  auto tenant_state = ReadTenant(store, tenant);
+  if (!tenant_state.ok()) return tenant_state.status();
+  if (absl::Status s = CheckId("ticket_id", ticket_id); !s.ok()) return s;
+  auto page = Page::Of(request, kTimelinePageSize);
+  if (!page.ok()) return page.status();
+  v1::GetTicketResponse response;
+  internal::TicketState state;
+  auto total = ScanTimeline(store, tenant, ticket_id, &*page, &state, &response);
+  if (!total.ok()) return total.status();
+  if (*total == 0) {
+    return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
+  }
+  response.set_timeline_total(static_cast<uint32_t>(*total));
+  response.set_next_page_token(page->NextToken(*total));
+
+  const int64_t watermark = tenant_state->watermark_us();
+
+  FillHeader(tenant, ticket_id, state, watermark, &response);
 
   // Findings and the SLA ledger come from the stored state, which the
   // detectors keep; the refold above only rebuilds the base fields.
@@ -109,10 +155,12 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
   if (!read.ok()) return read.status();
   if (read->has_value()) {
     const internal::TicketState& stored = **read;
-    *response.mutable_findings() = stored.findings();
-    // In the order they happened, as the timeline is.
-    std::stable_sort(response.mutable_findings()->begin(), response.mutable_findings()->end(),
-                     [](const v1::Finding& a, const v1::Finding& b) { return ToMicros(a.at()) < ToMicros(b.at()); });
+    if (request.page_token().empty()) {  // findings: the first page only (GetTicketResponse)
+      *response.mutable_findings() = stored.findings();
+      // In the order they happened, as the timeline is.
+      std::stable_sort(response.mutable_findings()->begin(), response.mutable_findings()->end(),
+                       [](const v1::Finding& a, const v1::Finding& b) { return ToMicros(a.at()) < ToMicros(b.at()); });
+    }
     detect::SlaLedger ledger = detect::ReadLedger(
         stored, watermark, thresholds != nullptr ? thresholds->For(tenant) : detect::Thresholds());
     v1::SlaLedger* sla = response.mutable_sla();
@@ -127,6 +175,15 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
     sla->set_met_only_by_suspect_pause(ledger.met_only_by_suspect_pause);
   }
   return response;
+}
+
+absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
+                                                 const std::string& ticket_id,
+                                                 const detect::TenantThresholds* thresholds) {
+  v1::GetTicketRequest request;
+  request.set_tenant(tenant);
+  request.set_ticket_id(ticket_id);
+  return ReadTicket(store, request, thresholds);
 }
 
 absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
@@ -144,17 +201,19 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
   std::vector<Row> rows;
   absl::Status unreadable;
   absl::Status scan = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
-                                 [&](absl::string_view key, absl::string_view value) {
+                                 [&](absl::string_view, absl::string_view value) {
                                    Row row;
-                                   unreadable = records::ParseTicketStateAt(key, value, request.tenant(), &row.state);
-                                   if (!unreadable.ok()) return false;
+                                   if (!row.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                     corrupt = true;
+                                     return false;
+                                   }
                                    if (request.open_only() && IsTerminal(row.state.status())) return true;
                                    row.clocks = ticket::ReadClocks(row.state, tenant->watermark_us());
                                    rows.push_back(std::move(row));
                                    return true;
                                  });
   if (!scan.ok()) return scan;
-  if (!unreadable.ok()) return unreadable;
+  if (corrupt) return absl::DataLossError("a ticket record is unreadable");
 
   auto key = [&](const Row& r) -> int64_t {
     switch (request.order()) {

@@ -15,11 +15,16 @@
 
 namespace rapport {
 
-// The ticket's current fields, its timeline in (occurred_at, arrival) order
-// and its clocks at the tenant's watermark. InvalidArgument for a malformed
-// tenant or id (query/read_request.h); NotFound when the tenant has no event
-// yet or no such ticket.
+// One page of the ticket (see GetTicketRequest): its current fields, a page
+// of its timeline in (occurred_at, arrival) order, its clocks at the
+// tenant's watermark, and on the first page its findings. InvalidArgument
+// for a malformed tenant or id (query/read_request.h) or a page token of
+// another tenant or ticket (query/page.h); NotFound when the tenant has no
+// event yet or no such ticket.
 // `thresholds` (may be null: the defaults) sets the SLA ledger's targets.
+absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const v1::GetTicketRequest& request,
+                                                 const detect::TenantThresholds* thresholds = nullptr);
+// The first page, of the default size.
 absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::string& tenant,
                                                  const std::string& ticket_id,
                                                  const detect::TenantThresholds* thresholds = nullptr);

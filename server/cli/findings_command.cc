@@ -5,7 +5,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/time/time.h"
 #include "detect/findings.h"
 #include "event/event.h"
 #include "grpcpp/client_context.h"
@@ -13,6 +12,7 @@
 #include "server/cli/args.h"
 #include "server/cli/commands.h"
 #include "server/cli/output.h"
+#include "server/cli/window.h"
 
 namespace rapport::cli {
 namespace {
@@ -23,29 +23,17 @@ bool ParseKind(const std::string& name, v1::FindingKind* kind) {
   return v1::FindingKind_Parse(upper, kind) || v1::FindingKind_Parse("FINDING_KIND_" + upper, kind);
 }
 
-// "30d", "12h", "90m" before the end of the window.
-bool ParseWindow(const std::string& text, absl::Duration* out) {
-  if (text.size() < 2) return false;
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &n) || n <= 0) return false;
-  switch (text.back()) {
-    case 'd': *out = absl::Hours(24 * n); return true;
-    case 'h': *out = absl::Hours(n); return true;
-    case 'm': *out = absl::Minutes(n); return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 int RunFindings(const std::vector<std::string>& argv) {
   Args args;
   const char* usage =
-      "usage: rapport findings --tenant T [--kind K[,K...]] [--agent A | --team T | --requester R | --ticket ID |\n"
-      "       --department D | --service S] [--since 2026-09-01 | --window 30d] [--min-severity S] [--limit N] "
-      "[--summary]\n";
+      "usage: rapport findings --tenant T [--kind K[,K...]] [--min-severity S] [--agent A | --team T | --requester R |\n"
+      "       --ticket ID | --department D | --service S] [--window 30d | --window A..B | --since A [--until B]]\n"
+      "       [--limit N] [--summary]\n"
+      "  --window: back from the tenant's latest event (30d, 12h, 90m), or a range of dates or RFC 3339 times\n";
   if (absl::Status s = args.Parse(argv, {"kind", "agent", "team", "requester", "ticket", "department", "service",
-                                         "since", "window", "min-severity", "limit"},
+                                         "since", "until", "window", "min-severity", "limit"},
                                   {"summary"});
       !s.ok() || !args.Has("tenant")) {
     std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << usage;
@@ -77,23 +65,7 @@ int RunFindings(const std::vector<std::string>& argv) {
       start = comma + 1;
     }
   }
-  if (args.Has("since")) {
-    absl::Time since;
-    std::string error;
-    if (!absl::ParseTime("%Y-%m-%d", args.Get("since"), &since, &error)) {
-      std::cerr << "rapport findings: --since takes a date like 2026-09-01\n";
-      return 2;
-    }
-    *request.mutable_window()->mutable_start() = FromMicros(absl::ToUnixMicros(since));
-  }
-  if (args.Has("window")) {
-    absl::Duration window;
-    if (!ParseWindow(args.Get("window"), &window)) {
-      std::cerr << "rapport findings: --window takes a length like 30d, 12h or 90m (before now)\n";
-      return 2;
-    }
-    *request.mutable_window()->mutable_start() = FromMicros(absl::ToUnixMicros(absl::Now() - window));
-  }
+  if (int code = WindowFromArgs(args, "findings", request.mutable_window()); code != 0) return code;
   if (args.Has("min-severity")) {
     v1::Severity severity;
     std::string name = absl::AsciiStrToUpper(args.Get("min-severity"));

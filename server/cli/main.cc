@@ -24,15 +24,18 @@ const Command kCommands[] = {
      "tickets --tenant T [--order reopened|reassigned|requester-wait|agent-wait|recent] [--open] [--limit N]"},
     {"findings", rapport::cli::RunFindings,
      "findings --tenant T [--kind K[,K...]] [--agent A|--team T|--requester R|--ticket ID|--department D|--service S]\n"
-     "         [--since DATE | --window 30d] [--min-severity S] [--limit N] [--summary]   what the detectors found"},
+     "         [--window 30d|12h|90m|A..B | --since A [--until B]] [--min-severity S] [--limit N] [--summary]\n"
+     "         what the detectors found"},
     {"score", rapport::cli::RunScore,
      "score --tenant T [--agent A|--team T|--requester R|--department D|--service S|--ticket ID]\n"
-     "         [--window 30d | --since DATE [--until DATE]]   the support-experience score"},
+     "         [--window 30d|12h|90m|A..B | --since A [--until B]]   the support-experience score"},
     {"top", rapport::cli::RunTop,
-     "top agents|teams|requesters|departments|services|tickets --tenant T [--window 30d | --since DATE [--until DATE]]\n"
-     "         [--order worst|best|declined|improved] [--limit N]   rankings"},
+     "top agents|teams|requesters|departments|services|tickets --tenant T [--window 30d|12h|90m|A..B |\n"
+     "         --since A [--until B]]"
+     " [--order worst|best|declined|improved] [--limit N]   rankings"},
     {"explain", rapport::cli::RunExplain,
-     "explain --tenant T [--agent A|--team T|...] [--window 30d | --since DATE [--until DATE]]   what makes up a score"},
+     "explain --tenant T [--agent A|--team T|...] [--window 30d|12h|90m|A..B | --since A [--until B]]\n"
+     "         what makes up a score"},
     {"plugins", rapport::cli::RunPlugins, "plugins                                      adapters offered, modules refused"},
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},

@@ -8,7 +8,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/time.h"
 #include "detect/findings.h"
 #include "event/event.h"
 #include "grpcpp/client_context.h"
@@ -17,6 +16,7 @@
 #include "server/cli/args.h"
 #include "server/cli/commands.h"
 #include "server/cli/output.h"
+#include "server/cli/window.h"
 
 namespace rapport::cli {
 namespace {
@@ -25,8 +25,6 @@ const std::pair<const char*, v1::ScopeKind> kScopeFlags[] = {
     {"agent", v1::SCOPE_KIND_AGENT},           {"team", v1::SCOPE_KIND_TEAM},
     {"requester", v1::SCOPE_KIND_REQUESTER},   {"department", v1::SCOPE_KIND_DEPARTMENT},
     {"service", v1::SCOPE_KIND_SERVICE},       {"ticket", v1::SCOPE_KIND_TICKET}};
-
-const std::set<std::string> kWindowFlags = {"window", "since", "until"};
 
 std::string Signed(double v) { return absl::StrFormat("%+.1f", v); }
 
@@ -50,50 +48,6 @@ std::string TopFindings(const v1::ScoreReport& r, size_t n) {
                     counts[i].count());
   }
   return out.empty() ? "-" : out;
-}
-
-// --window 30d (ending at the tenant's latest event), or --since/--until
-// dates. Analysis runs on event time, so "the last 30 days" is the tenant's.
-bool ResolveWindow(const Args& args, const char* command, v1::Window* window) {
-  auto date = [&](const char* flag, google::protobuf::Timestamp* out) {
-    absl::Time t;
-    std::string error;
-    if (!absl::ParseTime("%Y-%m-%d", args.Get(flag), &t, &error)) {
-      std::cerr << "rapport " << command << ": --" << flag << " takes a date like 2026-09-01\n";
-      return false;
-    }
-    *out = FromMicros(absl::ToUnixMicros(t));
-    return true;
-  };
-  if (args.Has("since") && !date("since", window->mutable_start())) return false;
-  if (args.Has("until") && !date("until", window->mutable_end())) return false;
-  if (!args.Has("window")) return true;
-  const std::string text = args.Get("window");
-  int64_t days = 0;
-  if (text.size() < 2 || text.back() != 'd' || !absl::SimpleAtoi(text.substr(0, text.size() - 1), &days) || days <= 0) {
-    std::cerr << "rapport " << command << ": --window takes a number of days like 30d\n";
-    return false;
-  }
-  auto admin = v1::AdminService::NewStub(Connect(args.server()));
-  v1::GetStatsRequest request;
-  request.set_tenant(args.Get("tenant"));
-  v1::GetStatsResponse stats;
-  grpc::ClientContext context;
-  if (grpc::Status s = admin->GetStats(&context, request, &stats); !s.ok()) {
-    ReportRpcError(s, args.server());
-    return false;
-  }
-  if (stats.tenants_size() == 0) {
-    std::cerr << "rapport " << command << ": tenant '" << args.Get("tenant") << "' has no events\n";
-    return false;
-  }
-  // Whole days up to and including the latest event's day.
-  int64_t end = ToMicros(stats.tenants(0).watermark());
-  constexpr int64_t kDay = 86'400'000'000;
-  end = (end / kDay + 1) * kDay;
-  *window->mutable_end() = FromMicros(end);
-  *window->mutable_start() = FromMicros(end - days * kDay);
-  return true;
 }
 
 bool ParseScope(const Args& args, v1::Scope* scope) {
@@ -143,14 +97,14 @@ int ParseScoreRequest(const std::vector<std::string>& argv, const char* command,
   if (absl::Status s = args->Parse(argv, ScopeAndWindowFlags(), {}); !s.ok() || !args->Has("tenant")) {
     std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << "usage: rapport " << command
               << " --tenant T [--agent A | --team T | --requester R | --department D | --service S |\n"
-                 "       --ticket ID] [--window 30d | --since DATE [--until DATE]] [--json]\n";
+                 "       --ticket ID] [--window 30d | --window A..B | --since A [--until B]] [--json]\n"
+                 "  --window: back from the tenant's latest event (30d, 12h, 90m), or a range of dates or RFC 3339 "
+                 "times\n";
     return 2;
   }
   request->set_tenant(args->Get("tenant"));
   ParseScope(*args, request->mutable_scope());
-  if (!ResolveWindow(*args, command, request->mutable_window())) return 2;
-  if (!request->window().has_start() && !request->window().has_end()) request->clear_window();
-  return 0;
+  return WindowFromArgs(*args, command, request->mutable_window());
 }
 
 }  // namespace
@@ -175,7 +129,7 @@ int RunTop(const std::vector<std::string>& argv) {
   Args args;
   const char* usage =
       "usage: rapport top agents|teams|requesters|departments|services|tickets --tenant T [--window 30d |\n"
-      "       --since DATE [--until DATE]] [--order worst|best|declined|improved] [--limit N] [--json]\n";
+      "       --window A..B | --since A [--until B]] [--order worst|best|declined|improved] [--limit N] [--json]\n";
   std::set<std::string> flags = kWindowFlags;
   flags.insert({"order", "limit"});
   if (absl::Status s = args.Parse(argv, flags, {}); !s.ok() || !args.Has("tenant") || args.positionals().size() != 1) {
@@ -211,8 +165,7 @@ int RunTop(const std::vector<std::string>& argv) {
     return 2;
   }
   request.set_page_size(static_cast<uint32_t>(std::min(limit, 1000)));
-  if (!ResolveWindow(args, "top", request.mutable_window())) return 2;
-  if (!request.window().has_start() && !request.window().has_end()) request.clear_window();
+  if (int code = WindowFromArgs(args, "top", request.mutable_window()); code != 0) return code;
   auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
   v1::ListScoresResponse response;
   for (;;) {

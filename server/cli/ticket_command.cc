@@ -162,10 +162,24 @@ int RunTicket(const std::vector<std::string>& argv) {
   v1::GetTicketRequest request;
   request.set_tenant(args.Get("tenant"));
   request.set_ticket_id(args.positionals()[0]);
+  // The first page brings the header, findings and score; the later ones
+  // add their timeline entries to it.
   v1::GetTicketResponse response;
-  grpc::ClientContext context;
-  grpc::Status status = v1::ExperienceService::NewStub(Connect(args.server()))->GetTicket(&context, request, &response);
-  if (!status.ok()) return ReportRpcError(status, args.server());
+  auto stub = v1::ExperienceService::NewStub(Connect(args.server()));
+  for (bool first = true;; first = false) {
+    v1::GetTicketResponse page;
+    grpc::ClientContext context;
+    grpc::Status status = stub->GetTicket(&context, request, &page);
+    if (!status.ok()) return ReportRpcError(status, args.server());
+    if (first) {
+      response = std::move(page);
+    } else {
+      for (v1::TimelineEntry& entry : *page.mutable_timeline()) *response.add_timeline() = std::move(entry);
+      response.set_next_page_token(page.next_page_token());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
   if (args.json()) {
     std::cout << ToJson(response) << "\n";
   } else {

@@ -82,9 +82,33 @@ class ReadApiTest : public ::testing::Test {
     v1::GetTicketRequest request;
     request.set_tenant(tenant);
     request.set_ticket_id(id);
+    return GetTicket(request);
+  }
+  grpc::Status GetTicket(const v1::GetTicketRequest& request, v1::GetTicketResponse* out = nullptr) {
     v1::GetTicketResponse ignored;
     grpc::ClientContext context;
-    return stub_->GetTicket(&context, request, &ignored);
+    return stub_->GetTicket(&context, request, out != nullptr ? out : &ignored);
+  }
+  void Ingest(const std::vector<v1::TicketEvent>& events) {
+    client::StreamIngester::Options ingest;
+    ingest.make_channel = [this] { return channel_; };
+    auto result = client::StreamIngester(ingest).Run(events);
+    ASSERT_TRUE(result.ok()) << result.status();
+  }
+  // Every page of `request`'s timeline, following next_page_token (at most
+  // `max_pages`).
+  std::vector<v1::GetTicketResponse> TimelinePages(v1::GetTicketRequest request, int max_pages = 50) {
+    std::vector<v1::GetTicketResponse> pages;
+    while (static_cast<int>(pages.size()) < max_pages) {
+      v1::GetTicketResponse page;
+      grpc::Status status = GetTicket(request, &page);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      pages.push_back(page);
+      if (page.next_page_token().empty()) break;
+      request.set_page_token(page.next_page_token());
+    }
+    return pages;
   }
 
   static v1::GetScoreRequest ScoreRequest(v1::ScopeKind kind, const std::string& id, const v1::Window* window = nullptr) {
@@ -371,6 +395,125 @@ TEST_F(ReadApiTest, PageTokensAreOpaqueAndBoundToTheirQuery) {
   v1::ListScoresRequest findings_token = ranking;
   findings_token.set_page_token(finding_page.next_page_token());
   refused(ListScores(findings_token), "another query");
+}
+
+v1::GetTicketRequest TicketRequest(const std::string& tenant, const std::string& id, uint32_t page_size = 0) {
+  v1::GetTicketRequest request;
+  request.set_tenant(tenant);
+  request.set_ticket_id(id);
+  request.set_page_size(page_size);
+  return request;
+}
+
+// A ticket of one creation and `comments` comments of `bytes` bytes each,
+// one a minute; returns the event ids in timeline order.
+std::vector<std::string> LongTicket(const std::string& id, int comments, size_t bytes,
+                                    std::vector<v1::TicketEvent>* events) {
+  std::vector<std::string> ids = {id + "-c"};
+  events->push_back(Created(id, ids[0], 0));
+  for (int i = 0; i < comments; ++i) {
+    std::string text = "Comment " + std::to_string(i) + ": ";
+    while (text.size() < bytes) text += "the printer on floor two still jams. ";
+    text.resize(bytes);
+    ids.push_back(id + "-" + std::to_string(i));
+    events->push_back(testing::Comment(id, ids.back(), 1 + i, i % 2 ? v1::ACTOR_ROLE_AGENT : v1::ACTOR_ROLE_REQUESTER,
+                                       text));
+  }
+  return ids;
+}
+
+std::vector<std::string> EventIds(const std::vector<v1::GetTicketResponse>& pages) {
+  std::vector<std::string> ids;
+  for (const v1::GetTicketResponse& page : pages) {
+    for (const v1::TimelineEntry& entry : page.timeline()) ids.push_back(entry.event().event_id());
+  }
+  return ids;
+}
+
+TEST_F(ReadApiTest, ATicketsTimelineIsPagedEveryEntryOnceInOrder) {
+  std::vector<v1::TicketEvent> events;
+  const std::vector<std::string> expected = LongTicket("LONG", 449, 100, &events);
+  Ingest(events);
+
+  // The default page: 200 entries, each page with the header and the total.
+  std::vector<v1::GetTicketResponse> pages = TimelinePages(TicketRequest("acme", "LONG"));
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0].timeline_size(), 200);
+  EXPECT_EQ(pages[2].timeline_size(), 50);
+  for (const v1::GetTicketResponse& page : pages) {
+    EXPECT_EQ(page.ticket_id(), "LONG");
+    EXPECT_EQ(page.timeline_total(), 450u);
+    EXPECT_TRUE(page.has_created_at());
+  }
+  EXPECT_EQ(EventIds(pages), expected);
+
+  // Another page size gives the same timeline; so does one above the maximum.
+  EXPECT_EQ(EventIds(TimelinePages(TicketRequest("acme", "LONG", 7), 100)), expected);
+  std::vector<v1::GetTicketResponse> one = TimelinePages(TicketRequest("acme", "LONG", 100000));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(EventIds(one), expected);
+
+  // Findings and the score are on the first page only; the header on every one.
+  std::vector<v1::GetTicketResponse> short_pages = TimelinePages(TicketRequest("acme", "T0", 1));
+  ASSERT_EQ(short_pages.size(), 3u);
+  EXPECT_GT(short_pages[0].findings_size(), 0);
+  EXPECT_TRUE(short_pages[0].has_score());
+  for (size_t i = 1; i < short_pages.size(); ++i) {
+    EXPECT_EQ(short_pages[i].findings_size(), 0);
+    EXPECT_FALSE(short_pages[i].has_score());
+    EXPECT_EQ(short_pages[i].status(), short_pages[0].status());
+    EXPECT_TRUE(short_pages[i].has_sla());
+  }
+}
+
+TEST_F(ReadApiTest, ATimelinePageTokenIsBoundToItsTenantAndTicket) {
+  v1::GetTicketRequest request = TicketRequest("acme", "T0", 1);
+  v1::GetTicketResponse first;
+  ASSERT_TRUE(GetTicket(request, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+  auto refused = [](const grpc::Status& status, const char* why) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find(why), std::string::npos) << status.error_message();
+  };
+  v1::GetTicketRequest other_ticket = TicketRequest("acme", "T1", 1);
+  other_ticket.set_page_token(first.next_page_token());
+  refused(GetTicket(other_ticket), "another query");
+  v1::GetTicketRequest other_tenant = TicketRequest("globex", "G1", 1);
+  other_tenant.set_page_token(first.next_page_token());
+  refused(GetTicket(other_tenant), "another query");
+  v1::GetTicketRequest forged = request;
+  forged.set_page_token("1");
+  refused(GetTicket(forged), "not one this server issued");
+  v1::ListTicketsRequest tickets;
+  tickets.set_tenant("acme");
+  tickets.set_page_size(1);
+  v1::ListTicketsResponse list;
+  ASSERT_TRUE(ListTickets(tickets, &list).ok());
+  v1::GetTicketRequest list_token = request;
+  list_token.set_page_token(list.next_page_token());
+  refused(GetTicket(list_token), "another query");
+  // The page size may change between pages.
+  v1::GetTicketRequest same = request;
+  same.set_page_size(5);
+  same.set_page_token(first.next_page_token());
+  v1::GetTicketResponse rest;
+  ASSERT_TRUE(GetTicket(same, &rest).ok());
+  EXPECT_EQ(rest.timeline_size(), 2);
+  EXPECT_TRUE(rest.next_page_token().empty());
+}
+
+TEST_F(ReadApiTest, ATimelinePageIsCappedByBytes) {
+  // 24 comments of 60 KB: 1.4 MB, asked for in one page of 1000.
+  std::vector<v1::TicketEvent> events;
+  const std::vector<std::string> expected = LongTicket("BIG", 24, 60'000, &events);
+  Ingest(events);
+  std::vector<v1::GetTicketResponse> pages = TimelinePages(TicketRequest("acme", "BIG", 1000));
+  EXPECT_GE(pages.size(), 3u);
+  for (const v1::GetTicketResponse& page : pages) {
+    EXPECT_GT(page.timeline_size(), 0);
+    EXPECT_LT(page.ByteSizeLong(), 600'000u) << page.timeline_size() << " entries";
+  }
+  EXPECT_EQ(EventIds(pages), expected);
 }
 
 }  // namespace
