@@ -12,6 +12,13 @@
 
 namespace rapport {
 
+// Event attributes by which a source states its own counters of a ticket
+// (a whole number each; ServiceNow reassignment_count and reopen_count,
+// Zendesk ticket metrics). lib/ticket reconciles a ticket's counts with them.
+inline constexpr const char* kSourceReopenCount = "rapport.source.reopen_count";
+inline constexpr const char* kSourceReassignmentCount = "rapport.source.reassignment_count";
+inline constexpr const char* kSourceTeamReassignmentCount = "rapport.source.team_reassignment_count";
+
 // Microseconds since the Unix epoch: the store's one time unit.
 int64_t ToMicros(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp FromMicros(int64_t micros);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -144,6 +145,13 @@ Problem CheckTexts(const v1::TicketEvent& event, const Limits& limits) {
     if (auto e = CheckString(event, key, field, Chars::kName, limits.max_attribute_key_bytes)) return e;
     const std::string value_field = absl::StrCat("attributes[\"", shown, "\"]");
     if (auto e = CheckString(event, value, value_field, Chars::kText, limits.max_attribute_value_bytes)) return e;
+    uint32_t count = 0;
+    if ((key == kSourceReopenCount || key == kSourceReassignmentCount || key == kSourceTeamReassignmentCount) &&
+        !absl::SimpleAtoi(value, &count)) {
+      return Error(event, "INVALID_VALUE",
+                   absl::StrCat(value_field, " is '", absl::CHexEscape(value.substr(0, 40)),
+                                "': the source's own counter is a whole number"));
+    }
   }
   return std::nullopt;
 }

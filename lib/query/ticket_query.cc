@@ -105,8 +105,11 @@ void FillHeader(const std::string& tenant, const std::string& ticket_id, const i
   *response->mutable_requester() = state.requester();
   response->set_service(state.service());
   response->set_category(state.category());
-  response->set_reopen_count(state.reopen_count());
-  response->set_reassignment_count(state.reassignment_count());
+  const ticket::Counts counts = ticket::ReconciledCounts(state);
+  response->set_reopen_count(counts.reopen);
+  response->set_reassignment_count(counts.reassignment);
+  response->set_team_reassignment_count(counts.team_reassignment);
+  for (const std::string& name : counts.from_source) response->add_counts_from_source(name);
   int64_t created = state.created_at_us() != 0 ? state.created_at_us() : state.first_event_us();
   *response->mutable_created_at() = FromMicros(created);
   if (state.resolved_at_us() != 0) *response->mutable_resolved_at() = FromMicros(state.resolved_at_us());
@@ -201,24 +204,22 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
   std::vector<Row> rows;
   absl::Status unreadable;
   absl::Status scan = store.Scan(Family::kTickets, keys::TenantPrefix(request.tenant()),
-                                 [&](absl::string_view, absl::string_view value) {
+                                 [&](absl::string_view key, absl::string_view value) {
                                    Row row;
-                                   if (!row.state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     corrupt = true;
-                                     return false;
-                                   }
+                                   unreadable = records::ParseTicketStateAt(key, value, request.tenant(), &row.state);
+                                   if (!unreadable.ok()) return false;
                                    if (request.open_only() && IsTerminal(row.state.status())) return true;
                                    row.clocks = ticket::ReadClocks(row.state, tenant->watermark_us());
                                    rows.push_back(std::move(row));
                                    return true;
                                  });
   if (!scan.ok()) return scan;
-  if (corrupt) return absl::DataLossError("a ticket record is unreadable");
+  if (!unreadable.ok()) return unreadable;
 
   auto key = [&](const Row& r) -> int64_t {
     switch (request.order()) {
-      case v1::TICKET_ORDER_MOST_REOPENED: return r.state.reopen_count();
-      case v1::TICKET_ORDER_MOST_REASSIGNED: return r.state.reassignment_count();
+      case v1::TICKET_ORDER_MOST_REOPENED: return ticket::ReconciledCounts(r.state).reopen;
+      case v1::TICKET_ORDER_MOST_REASSIGNED: return ticket::ReconciledCounts(r.state).reassignment;
       case v1::TICKET_ORDER_LONGEST_REQUESTER_WAIT: return r.clocks.requester_wait_us;
       case v1::TICKET_ORDER_LONGEST_AGENT_WAIT: return r.clocks.agent_wait_us;
       default: return r.state.last_event_us();
@@ -241,8 +242,11 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
     *t->mutable_assignee() = s.assignee();
     *t->mutable_requester() = s.requester();
     t->set_service(s.service());
-    t->set_reopen_count(s.reopen_count());
-    t->set_reassignment_count(s.reassignment_count());
+    const ticket::Counts counts = ticket::ReconciledCounts(s);
+    t->set_reopen_count(counts.reopen);
+    t->set_reassignment_count(counts.reassignment);
+    t->set_team_reassignment_count(counts.team_reassignment);
+    for (const std::string& name : counts.from_source) t->add_counts_from_source(name);
     *t->mutable_created_at() = FromMicros(s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us());
     *t->mutable_last_event_at() = FromMicros(s.last_event_us());
     FillClocks(rows[i].clocks, t->mutable_clocks());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "event/event.h"
 
 namespace rapport::ticket {
@@ -25,14 +26,16 @@ void ChangeStatus(v1::TicketStatus next, int64_t at, internal::TicketState* stat
 }
 
 // Returns true when the assignee changed; sets *reassigned when the change
-// counts as a reassignment (see the header).
-bool ChangeAssignee(const v1::Assignee& next, internal::TicketState* state, bool* reassigned) {
+// counts as a reassignment and *team_reassigned when it moved the ticket to
+// another team (see the header).
+bool ChangeAssignee(const v1::Assignee& next, internal::TicketState* state, bool* reassigned, bool* team_reassigned) {
   const v1::Assignee& current = state->assignee();
   if (current.agent_id() == next.agent_id() && current.team() == next.team()) return false;
   bool team_moved = !current.team().empty() && !next.team().empty() && current.team() != next.team();
   bool agent_moved = !state->last_agent_id().empty() && !next.agent_id().empty() &&
                      state->last_agent_id() != next.agent_id();
   *reassigned = state->assigned() && (team_moved || agent_moved);
+  *team_reassigned = state->assigned() && team_moved;
   *state->mutable_assignee() = next;
   // The last agent is remembered within a team: once the ticket moves to
   // another team, that team's first agent fills an empty slot.
@@ -48,7 +51,41 @@ void TakeDescriptiveFields(const v1::TicketEvent& event, internal::TicketState* 
   if (state->source().empty()) state->set_source(event.source());
 }
 
+// The source counters an event states; a value that is not a number was
+// refused by validation, and is ignored here (a rebuild replays stored
+// events unvalidated).
+void TakeSourceCounts(const v1::TicketEvent& event, internal::TicketState* state) {
+  if (event.attributes().empty()) return;
+  auto take = [&](const char* key, uint32_t current, auto set) {
+    auto it = event.attributes().find(key);
+    uint32_t n = 0;
+    if (it != event.attributes().end() && absl::SimpleAtoi(it->second, &n) && n > current) set(n);
+  };
+  internal::SourceCounts* c = state->mutable_source_counts();
+  take(kSourceReopenCount, c->reopen_count(), [&](uint32_t n) { c->set_reopen_count(n); });
+  take(kSourceReassignmentCount, c->reassignment_count(), [&](uint32_t n) { c->set_reassignment_count(n); });
+  take(kSourceTeamReassignmentCount, c->team_reassignment_count(),
+       [&](uint32_t n) { c->set_team_reassignment_count(n); });
+  if (c->ByteSizeLong() == 0) state->clear_source_counts();
+}
+
 }  // namespace
+
+Counts ReconciledCounts(const internal::TicketState& state) {
+  Counts counts;
+  const internal::SourceCounts& source = state.source_counts();
+  auto pick = [&](uint32_t seen, uint32_t stated, const char* name) {
+    if (stated <= seen) return seen;
+    counts.from_source.push_back(name);
+    return stated;
+  };
+  counts.reopen = pick(state.reopen_count(), source.reopen_count(), "reopen_count");
+  counts.team_reassignment =
+      pick(state.team_reassignment_count(), source.team_reassignment_count(), "team_reassignment_count");
+  counts.reassignment = pick(state.reassignment_count(), std::max(source.reassignment_count(), counts.team_reassignment),
+                             "reassignment_count");
+  return counts;
+}
 
 bool IsInOrder(const internal::TicketState& state, int64_t occurred_us, uint64_t arrival) {
   if (state.event_count() == 0) return true;
@@ -69,14 +106,16 @@ Transition Apply(const v1::TicketEvent& event, uint64_t arrival, internal::Ticke
     EnsureStatusSlots(state);
   }
   TakeDescriptiveFields(event, state);
+  TakeSourceCounts(event, state);
 
   auto assign = [&] {
-    bool reassigned = false;
-    if (ChangeAssignee(event.assignee(), state, &reassigned)) result.transition = true;
+    bool reassigned = false, team_reassigned = false;
+    if (ChangeAssignee(event.assignee(), state, &reassigned, &team_reassigned)) result.transition = true;
     if (reassigned) {
       result.reassignment = true;
       state->set_reassignment_count(state->reassignment_count() + 1);
     }
+    if (team_reassigned) state->set_team_reassignment_count(state->team_reassignment_count() + 1);
   };
   v1::TicketStatus next_status = v1::TICKET_STATUS_UNSPECIFIED;
   switch (event.kind()) {

@@ -10,6 +10,14 @@
 // - A reassignment is a change of team, or from one agent to another, after
 //   the first assignment. Filling an empty slot (a team's ticket picked up by
 //   an agent, or the same agent taking back an unassigned ticket) is not.
+//   A team reassignment is a change from one team to another (ServiceNow's
+//   reassignment_count).
+// - A source that states its own counters on its records (attributes
+//   kSourceReopenCount and the others of lib/event/event.h) knows of changes Rapport may not have seen: a
+//   snapshot export misses what happened between two snapshots. The state
+//   keeps the highest figure stated beside the changes seen, and a ticket
+//   reads as the higher of the two (ReconciledCounts), saying which came
+//   from the source. Detectors judge the changes seen, with their evidence.
 // - Clocks run on event time until the ticket is resolved, closed or
 //   canceled, or up to the tenant's watermark while it is open.
 #ifndef RAPPORT_TICKET_TICKET_H_
@@ -33,6 +41,18 @@ struct Transition {
   v1::Priority previous_priority = v1::PRIORITY_UNSPECIFIED;
   std::string previous_team;
 };
+
+// A ticket's counts as reported: the changes seen, or the source's stated
+// figure where it is higher (named in from_source by their field names).
+// Every team reassignment is also a reassignment, so reassignment never
+// reads below team_reassignment.
+struct Counts {
+  uint32_t reopen = 0;
+  uint32_t reassignment = 0;
+  uint32_t team_reassignment = 0;
+  std::vector<std::string> from_source;  // "reopen_count", "reassignment_count", "team_reassignment_count"
+};
+Counts ReconciledCounts(const internal::TicketState& state);
 
 // Folds `event` (which sorts after every event already in `state`) into
 // `state`. `arrival` is the store's arrival sequence number of the event.

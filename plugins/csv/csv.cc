@@ -7,9 +7,14 @@
 // events come from the differences between consecutive rows — the first row
 // opens the ticket (id "<ticket>:created"), a later row yields a status,
 // assignment or priority change only where its value differs from the row
-// before (ids "<ticket>:<sequence>:<field>"). A row that cannot be read
-// (unknown status, unreadable time) is rejected with its line and the column;
-// the others go on. Sources without comments stamp rapport.conversation=false.
+// before (ids "<ticket>:<sequence>:<field>"). A time column may list several
+// formats, tried in order, so one mapping reads an export as published and as
+// re-saved by a spreadsheet. A row that cannot be read (unknown status,
+// unreadable time, a counter that is not a number) is rejected with its line
+// and the column; the others go on, also when no row of the payload could be
+// read. Mapped `attributes` columns travel on every event of their row (the
+// source's own counters among them: lib/ticket reconciles with them). Sources
+// without comments stamp rapport.conversation=false.
 //
 // Configuration (JSON): {"mapping": "<built-in name>"} or {"mapping": {…}}.
 #include <algorithm>
@@ -77,8 +82,18 @@ std::vector<std::vector<std::string>> ParseCsv(std::string_view text, std::vecto
   return rows;
 }
 
+// An event attribute taken from a column: text as it is, a boolean in any
+// case ("TRUE", "true", "1" -> "true"), or a count (digits only).
+struct AttributeColumn {
+  enum class Type { kText, kBool, kCount };
+  std::string name, column;
+  Type type = Type::kText;
+};
+
 struct Mapping {
-  std::string name, source, ticket, time, time_format, opened, opened_format, sequence;
+  std::string name, source, ticket, time, opened, sequence;
+  std::vector<std::string> time_formats, opened_formats;
+  std::vector<AttributeColumn> attributes;
   std::set<std::string> missing = {""};
   bool conversation = true;
   std::vector<std::string> status_columns;
@@ -96,6 +111,81 @@ int32_t RoleByName(const std::string& name) {
   return n == "requester" ? sdk::kRequester : n == "agent" ? sdk::kAgent : n == "system" ? sdk::kSystem : sdk::kOther;
 }
 
+// "format": one format or a list tried in order.
+bool ReadFormats(const Json& spec, std::vector<std::string>* formats) {
+  const Json* f = spec.contains("format") ? &spec["format"] : nullptr;
+  if (f == nullptr || f->is_null()) {
+    formats->push_back("");
+  } else if (f->is_string()) {
+    formats->push_back(f->get<std::string>());
+  } else if (f->is_array() && !f->empty()) {
+    for (const Json& one : *f) {
+      if (!one.is_string()) return false;
+      formats->push_back(one.get<std::string>());
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> ParseTimeAny(const std::string& text, const std::vector<std::string>& formats) {
+  for (const std::string& f : formats) {
+    if (auto at = ParseTime(text, f)) return at;
+  }
+  return std::nullopt;
+}
+
+// The value of an attribute column, or nullopt when the cell does not read
+// as its type.
+std::optional<std::string> AttributeValue(const AttributeColumn& a, const std::string& cell) {
+  switch (a.type) {
+    case AttributeColumn::Type::kText:
+      return cell;
+    case AttributeColumn::Type::kBool: {
+      const std::string v = Lower(cell);
+      if (v == "true" || v == "1" || v == "yes") return "true";
+      if (v == "false" || v == "0" || v == "no") return "false";
+      return std::nullopt;
+    }
+    case AttributeColumn::Type::kCount:
+      if (cell.empty() || cell.size() > 9 ||
+          !std::all_of(cell.begin(), cell.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+      }
+      return std::to_string(std::stol(cell));
+  }
+  return std::nullopt;
+}
+
+bool ReadAttributes(const Json& j, Mapping* m, std::string* error) {
+  if (!j.contains("attributes")) return true;
+  if (!j["attributes"].is_object()) {
+    *error = "mapping: 'attributes' is an object {attribute name: column or {column, type}}";
+    return false;
+  }
+  for (const auto& [name, spec] : j["attributes"].items()) {
+    AttributeColumn a;
+    a.name = name;
+    a.column = spec.is_string() ? spec.get<std::string>() : Text(spec, "column");
+    const std::string type = spec.is_object() ? Text(spec, "type") : "";
+    if (type == "bool") {
+      a.type = AttributeColumn::Type::kBool;
+    } else if (type == "count") {
+      a.type = AttributeColumn::Type::kCount;
+    } else if (!type.empty() && type != "text") {
+      *error = "mapping: attributes." + name + ".type is text, bool or count, not '" + type + "'";
+      return false;
+    }
+    if (name.empty() || a.column.empty()) {
+      *error = "mapping: attributes." + name + " names no column";
+      return false;
+    }
+    m->attributes.push_back(std::move(a));
+  }
+  return true;
+}
+
 bool ReadMapping(const Json& j, Mapping* m, std::string* error) {
   auto fail = [&](const std::string& what) {
     *error = "mapping: " + what;
@@ -110,10 +200,10 @@ bool ReadMapping(const Json& j, Mapping* m, std::string* error) {
     return fail("'time' {column, format} is required");
   }
   m->time = Text(j["time"], "column");
-  m->time_format = Text(j["time"], "format");
+  if (!ReadFormats(j["time"], &m->time_formats)) return fail("time.format is a format or a list of formats");
   if (j.contains("opened") && j["opened"].is_object()) {
     m->opened = Text(j["opened"], "column");
-    m->opened_format = Text(j["opened"], "format");
+    if (!ReadFormats(j["opened"], &m->opened_formats)) return fail("opened.format is a format or a list of formats");
   }
   m->sequence = Text(j, "sequence");
   if (j.contains("missing") && j["missing"].is_array()) {
@@ -159,7 +249,7 @@ bool ReadMapping(const Json& j, Mapping* m, std::string* error) {
   m->service = Text(j, "service");
   m->category = Text(j, "category");
   m->resolution_code = Text(j, "resolution_code");
-  return true;
+  return ReadAttributes(j, m, error);
 }
 
 class CsvAdapter final : public sdk::Adapter {
@@ -208,6 +298,7 @@ class CsvAdapter final : public sdk::Adapter {
                                  &m_.agent, &m_.team, &m_.requester, &m_.service, &m_.category, &m_.resolution_code}) {
       if (!c->empty()) needed.push_back(*c);
     }
+    for (const AttributeColumn& a : m_.attributes) needed.push_back(a.column);
     for (const std::string& c : needed) {
       if (!columns.count(c)) return Fail(error, "column '" + c + "' of mapping '" + m_.name + "' is not in the header");
     }
@@ -225,14 +316,12 @@ class CsvAdapter final : public sdk::Adapter {
       long long sequence;
       int32_t status;
       int32_t priority;
+      std::vector<std::pair<std::string, std::string>> attributes;
     };
     std::map<std::string, std::vector<Row>> tickets;
     std::vector<std::string> order;
-    uint64_t rejected = 0;
-    std::string first;
     auto reject = [&](size_t r, const std::string& code, const std::string& message) {
       std::string text = "line " + std::to_string(lines[r]) + ": " + message;
-      if (rejected++ == 0) first = text;
       out.Reject(r - 1, code, text);
     };
     for (size_t r = 1; r < rows.size(); ++r) {
@@ -242,13 +331,14 @@ class CsvAdapter final : public sdk::Adapter {
         reject(r, "MISSING_FIELD", "column '" + m_.ticket + "' (the ticket id) is empty");
         continue;
       }
-      auto at = ParseTime(cell(row, m_.time), m_.time_format);
+      auto at = ParseTimeAny(cell(row, m_.time), m_.time_formats);
       if (!at) {
-        reject(r, "INVALID_VALUE", "column '" + m_.time + "': '" + cell(row, m_.time) + "' is not a time");
+        reject(r, "INVALID_VALUE", "column '" + m_.time + "': '" + cell(row, m_.time) + "' is not a time (" +
+                                       FormatList(m_.time_formats) + ")");
         continue;
       }
       std::optional<int64_t> opened = at;
-      if (!m_.opened.empty()) opened = ParseTime(cell(row, m_.opened), m_.opened_format);
+      if (!m_.opened.empty()) opened = ParseTimeAny(cell(row, m_.opened), m_.opened_formats);
       std::string status_key;
       for (size_t i = 0; i < m_.status_columns.size(); ++i) {
         status_key += (i ? "/" : "") + cell(row, m_.status_columns[i]);
@@ -265,13 +355,30 @@ class CsvAdapter final : public sdk::Adapter {
       const std::string seq = cell(row, m_.sequence);
       long long sequence = std::strtoll(seq.c_str(), &end, 10);
       if (seq.empty() || *end != '\0') sequence = static_cast<long long>(r);
+      std::vector<std::pair<std::string, std::string>> attributes;
+      const AttributeColumn* unreadable = nullptr;
+      for (const AttributeColumn& a : m_.attributes) {
+        const std::string value = cell(row, a.column);
+        if (value.empty()) continue;
+        auto read = AttributeValue(a, value);
+        if (!read) {
+          unreadable = &a;
+          break;
+        }
+        attributes.emplace_back(a.name, std::move(*read));
+      }
+      if (unreadable != nullptr) {
+        reject(r, "INVALID_VALUE", "column '" + unreadable->column + "': '" + cell(row, unreadable->column) +
+                                       "' is not " + (unreadable->type == AttributeColumn::Type::kBool ? "a boolean"
+                                                                                                       : "a count"));
+        continue;
+      }
       auto [it, inserted] = tickets.try_emplace(ticket);
       if (inserted) order.push_back(ticket);
       it->second.push_back({r, *at, opened ? std::min(*opened, *at) : *at, sequence, status->second,
-                            priority == m_.priority_map.end() ? 0 : priority->second});
+                            priority == m_.priority_map.end() ? 0 : priority->second, std::move(attributes)});
     }
 
-    uint64_t emitted = 0;
     for (const std::string& ticket : order) {
       auto& list = tickets[ticket];
       std::stable_sort(list.begin(), list.end(), [](const Row& a, const Row& b) {
@@ -293,6 +400,7 @@ class CsvAdapter final : public sdk::Adapter {
           e.actor_role = m_.actor_role;
           e.actor_team = cell(row, m_.actor_team);
           if (!m_.conversation) e.attributes.emplace_back("rapport.conversation", "false");
+          for (const auto& a : row_info.attributes) e.attributes.push_back(a);
           return e;
         };
         const std::string agent = cell(row, m_.agent), team = cell(row, m_.team);
@@ -308,7 +416,6 @@ class CsvAdapter final : public sdk::Adapter {
             created.actor_role = m_.creator_role;
           }
           out.Emit(created);
-          ++emitted;
         }
         if ((previous == nullptr && (!agent.empty() || !team.empty())) ||
             (previous != nullptr && (agent != prev_agent || team != prev_team))) {
@@ -316,13 +423,11 @@ class CsvAdapter final : public sdk::Adapter {
           e.assignee_agent_id = agent;
           e.assignee_team = team;
           out.Emit(e);
-          ++emitted;
         }
         if (previous != nullptr && row_info.priority != 0 && row_info.priority != previous->priority) {
           sdk::Event e = base(seq + ":priority", sdk::kPriorityChanged, row_info.at);
           e.priority = row_info.priority;
           out.Emit(e);
-          ++emitted;
         }
         const int32_t before = previous == nullptr ? static_cast<int32_t>(sdk::kNew) : previous->status;
         if (row_info.status != before) {
@@ -334,18 +439,24 @@ class CsvAdapter final : public sdk::Adapter {
             e.resolution_code = code;
           }
           out.Emit(e);
-          ++emitted;
         }
         previous = &row_info;
         prev_agent = agent;
         prev_team = team;
       }
     }
-    if (emitted == 0 && rejected > 0) return Fail(error, first);
+    // Rows were refused one by one, each with its line: a payload whose
+    // every row is bad still answers per row, not as one error.
     return RAPPORT_OK;
   }
 
  private:
+  static std::string FormatList(const std::vector<std::string>& formats) {
+    std::string list;
+    for (const std::string& f : formats) list += (list.empty() ? "" : " or ") + (f.empty() ? "iso8601" : f);
+    return list;
+  }
+
   static rapport_status Fail(std::string* error, std::string message) {
     *error = std::move(message);
     return RAPPORT_ERR_PERMANENT;

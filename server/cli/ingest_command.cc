@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -126,11 +127,19 @@ std::vector<std::string> CsvCells(absl::string_view record) {
   return cells;
 }
 
+// One CSV record and the file line it starts on.
+struct CsvRecord {
+  std::string text;
+  size_t line = 0;
+};
+
 // The events of a file in input order, read as the stream asks for them.
 class EventReader {
  public:
   // Records per CSV chunk before the next cut between tickets.
   static constexpr size_t kCsvChunkRecords = 500;
+  // Records read to find the ticket column before the file is refused.
+  static constexpr size_t kCsvProbeRecords = 1000;
 
   absl::Status Open(const Args& args, const std::string& path, Rejections* rejections) {
     rejections_ = rejections;
@@ -227,7 +236,7 @@ class EventReader {
       case Format::kDocument:
         if (document_read_) return false;
         document_read_ = true;
-        Translate(file_.Rest(), "application/json", 0, 0);
+        Translate(file_.Rest(), "application/json", 0);
         return true;
     }
     return false;
@@ -240,14 +249,14 @@ class EventReader {
     if (text.empty() || text[0] == '#') return true;
     auto event = ParseEventJson(text);
     if (!event.ok()) {
-      Reject(file_.line(), "INVALID_JSON", event.status().message());
+      Reject(absl::StrCat("line ", file_.line(), ": "), "INVALID_JSON", event.status().message());
       return true;
     }
     if (!tenant_.empty()) {
       if (event->tenant().empty()) {
         event->set_tenant(tenant_);
       } else if (event->tenant() != tenant_) {
-        Reject(file_.line(), "INVALID_VALUE",
+        Reject(absl::StrCat("line ", file_.line(), ": "), "INVALID_VALUE",
                absl::StrCat("event names tenant '", event->tenant(), "' but --tenant is '", tenant_, "'"));
         return true;
       }
@@ -259,7 +268,7 @@ class EventReader {
   bool ReadPayloadLine() {
     std::string line;
     if (!file_.Line(&line)) return false;
-    if (!absl::StripAsciiWhitespace(line).empty()) Translate(line, "application/json", file_.line(), file_.line());
+    if (!absl::StripAsciiWhitespace(line).empty()) Translate(line, "application/json", file_.line());
     return true;
   }
 
@@ -268,95 +277,171 @@ class EventReader {
   // each ticket's rows must reach it in one payload.
   absl::StatusOr<bool> ReadCsvChunk() {
     if (csv_header_.empty()) {
-      if (!file_.Record(&csv_header_)) return false;
-      if (!file_.Record(&csv_pending_)) return false;
-      csv_pending_line_ = file_.line();
+      CsvRecord header;
+      if (!NextCsvRecord(&header)) return false;
+      csv_header_ = std::move(header.text);
       if (absl::Status s = FindTicketColumn(); !s.ok()) return s;
     }
-    if (csv_pending_.empty()) return false;
+    CsvRecord record;
+    if (!NextCsvRecord(&record)) return false;
     std::string chunk = absl::StrCat(csv_header_, "\n");
-    const size_t first_line = csv_pending_line_;
-    std::string ticket = TicketOf(csv_pending_);
-    size_t records = 0;
-    while (!csv_pending_.empty()) {
-      const std::string next_ticket = TicketOf(csv_pending_);
+    std::vector<size_t> lines;
+    std::string ticket = TicketOf(record.text);
+    do {
+      const std::string next_ticket = TicketOf(record.text);
       if (next_ticket != ticket) {
-        if (records >= kCsvChunkRecords) break;
+        if (lines.size() >= kCsvChunkRecords) {
+          csv_ahead_.push_front(std::move(record));
+          break;
+        }
         ticket = next_ticket;
       }
       if (next_ticket != last_ticket_ && !tickets_seen_.insert(std::hash<std::string>()(next_ticket)).second) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "line ", csv_pending_line_, ": ticket '", next_ticket, "' has rows earlier in the file, apart from "
+            "line ", record.line, ": ticket '", next_ticket, "' has rows earlier in the file, apart from "
             "these; the CSV is streamed a ticket at a time, so sort it by ticket first (the events before this line "
             "are sent)"));
       }
       last_ticket_ = next_ticket;
-      absl::StrAppend(&chunk, csv_pending_, "\n");
-      ++records;
-      if (!file_.Record(&csv_pending_)) csv_pending_.clear();
-      csv_pending_line_ = file_.line();
-    }
-    Translate(chunk, "text/csv", 0, first_line);
+      absl::StrAppend(&chunk, record.text, "\n");
+      lines.push_back(record.line);
+    } while (NextCsvRecord(&record));
+    TranslateCsv(chunk, lines);
     return true;
   }
 
+  // The next record not yet sent (blank ones skipped, as the adapter skips
+  // them); false at the end of the file.
+  bool NextCsvRecord(CsvRecord* record) {
+    if (!csv_ahead_.empty()) {
+      *record = std::move(csv_ahead_.front());
+      csv_ahead_.pop_front();
+      return true;
+    }
+    while (file_.Record(&record->text)) {
+      record->line = file_.line() - static_cast<size_t>(std::count(record->text.begin(), record->text.end(), '\n'));
+      if (!absl::StripAsciiWhitespace(record->text).empty()) return true;
+    }
+    return false;
+  }
+
   // The adapter's mapping names the ticket column; the CLI finds it as the
-  // column that holds the first event's ticket id.
+  // column that holds the ticket id of the first record the adapter makes an
+  // event of. Bad records before it are kept and sent, so each gets its own
+  // error; only a file of which no record among the first kCsvProbeRecords
+  // reads is refused whole.
   absl::Status FindTicketColumn() {
-    auto probe = adapter_->Translate(tenant_, absl::StrCat(csv_header_, "\n", csv_pending_, "\n"), "text/csv");
-    const std::vector<std::string> cells = CsvCells(csv_pending_);
-    if (probe.ok() && !probe->events.empty()) {
+    std::string first_error;
+    CsvRecord record;
+    bool ended = false;
+    while (csv_ahead_.size() < kCsvProbeRecords) {
+      if (!file_.Record(&record.text)) {
+        ended = true;
+        break;
+      }
+      record.line = file_.line() - static_cast<size_t>(std::count(record.text.begin(), record.text.end(), '\n'));
+      if (absl::StripAsciiWhitespace(record.text).empty()) continue;
+      csv_ahead_.push_back(record);
+      auto probe = adapter_->Translate(tenant_, absl::StrCat(csv_header_, "\n", record.text, "\n"), "text/csv",
+                                       {}, 1);
+      if (!probe.ok()) {  // the file as a whole does not fit the mapping
+        return absl::InvalidArgumentError(
+            absl::StrCat(probe.status().message(), "; check --mapping against the header"));
+      }
+      if (first_error.empty() && !probe->rejected.empty()) first_error = probe->rejected[0].message();
+      if (probe->events.empty()) continue;
+      const std::vector<std::string> cells = CsvCells(record.text);
       for (size_t i = 0; i < cells.size(); ++i) {
         if (cells[i] == probe->events[0].ticket_id()) {
           csv_ticket_column_ = i;
+          csv_ticket_column_known_ = true;
           return absl::OkStatus();
         }
       }
+      first_error = "no column holds the ticket id of its event";
+      break;
     }
+    // No record of a short file reads (or it has none): each is sent and
+    // refused with its own error.
+    if (ended) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
-        "line ", csv_pending_line_, ": the adapter makes no event of the first record (",
-        probe.ok() ? "no ticket id found" : probe.status().message(),
-        "), so the ticket column is unknown; check --mapping against the header"));
+        "line ", csv_ahead_.front().line, ": the adapter makes no event of the first ", csv_ahead_.size(),
+        " records (", StripLine(first_error), "), so the ticket column is unknown; check --mapping against the header"));
   }
 
+  // "" for every record while the ticket column is unknown (no record of
+  // the file reads): they go in one payload.
   std::string TicketOf(const std::string& record) const {
+    if (!csv_ticket_column_known_) return "";
     std::vector<std::string> cells = CsvCells(record);
     return csv_ticket_column_ < cells.size() ? cells[csv_ticket_column_] : "";
   }
 
-  // `line`: the line of every event (0: unknown); `first_line`: the file line
-  // of the payload's first record, for CSV messages ("line N" of the chunk).
-  void Translate(const std::string& body, const std::string& content_type, size_t line, size_t first_line) {
-    auto out = adapter_->Translate(tenant_, body, content_type);
+  // Translates a payload read whole or a line at a time; `line` names the
+  // line of a payload per line (0: the file is one payload).
+  void Translate(const std::string& body, const std::string& content_type, size_t line) {
+    auto out = adapter_->Translate(tenant_, body, content_type, {}, Rejections::kExamples);
+    const std::string where = line > 0 ? absl::StrCat("line ", line) : "the payload";
     if (!out.ok()) {
-      Reject(line > 0 ? line : first_line, "TRANSLATION", CsvLine(out.status().message(), first_line));
+      Reject(absl::StrCat(where, ": "), "TRANSLATION", out.status().message(), 1);
       return;
     }
-    for (v1::EventError& r : out->rejected) {
-      Reject(line > 0 ? line : first_line + r.index(), r.code(), CsvLine(r.message(), first_line));
-    }
+    TakeRejections(*out, [&](const v1::EventError& r) {
+      return line > 0 ? absl::StrCat(where, ": ") : absl::StrCat("record ", r.index(), " of the payload: ");
+    });
     for (v1::TicketEvent& e : out->events) {
       e.set_tenant(tenant_);
       ready_.push_back({std::move(e), line});
     }
   }
 
-  // "line N: ..." of a CSV chunk (line 1 its header) as a line of the file.
-  std::string CsvLine(absl::string_view message, size_t first_line) const {
-    size_t n = 0;
-    absl::string_view rest = message;
-    if (format_ != Format::kCsv || !absl::ConsumePrefix(&rest, "line ")) return std::string(message);
-    const size_t digits = rest.find(':');
-    if (digits == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, digits), &n) || n < 2) {
-      return std::string(message);
+  // A CSV chunk: `lines` holds the file line of each record after the header.
+  void TranslateCsv(const std::string& chunk, const std::vector<size_t>& lines) {
+    auto out = adapter_->Translate(tenant_, chunk, "text/csv", {}, Rejections::kExamples);
+    if (!out.ok()) {
+      Reject(absl::StrCat("line ", lines.empty() ? 0 : lines[0], ": "), "TRANSLATION", out.status().message(),
+             lines.size());
+      return;
     }
-    return absl::StrCat("line ", first_line + n - 2, rest.substr(digits));
+    TakeRejections(*out, [&](const v1::EventError& r) {
+      return absl::StrCat("line ", r.index() < lines.size() ? lines[r.index()] : 0, ": ");
+    });
+    for (v1::TicketEvent& e : out->events) {
+      e.set_tenant(tenant_);
+      ready_.push_back({std::move(e), 0});
+    }
   }
 
-  void Reject(size_t line, const std::string& code, absl::string_view message) {
-    ++local_rejects_;
-    rejections_->Add(code, absl::StartsWith(message, "line ") ? std::string(message)
-                                                               : absl::StrCat("line ", line, ": ", message));
+  // The adapter's refusals: the first few in detail, every one counted.
+  template <typename Where>
+  void TakeRejections(const Translation& out, const Where& where) {
+    uint64_t total = 0;
+    for (const auto& [code, n] : out.rejected_by_code) {
+      rejections_->Count(code, n);
+      total += n;
+    }
+    local_rejects_ += total;
+    for (const v1::EventError& r : out.rejected) {
+      rejections_->Example(r.code(), absl::StrCat(where(r), StripLine(r.message())));
+    }
+  }
+
+  // An adapter's message without its own "line N: " (a line of the payload,
+  // which the caller restates as a line of the file).
+  static absl::string_view StripLine(absl::string_view message) {
+    absl::string_view rest = message;
+    size_t n = 0;
+    if (!absl::ConsumePrefix(&rest, "line ")) return message;
+    const size_t colon = rest.find(": ");
+    if (colon == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(0, colon), &n)) return message;
+    return rest.substr(colon + 2);
+  }
+
+  // `count` records refused for one reason.
+  void Reject(const std::string& where, const std::string& code, absl::string_view message, size_t count = 1) {
+    local_rejects_ += count;
+    rejections_->Example(code, absl::StrCat(where, message));
+    rejections_->Count(code, count);
   }
 
   Format format_ = Format::kCanonical;
@@ -370,9 +455,10 @@ class EventReader {
   bool document_read_ = false;
   uint64_t read_ = 0;
   uint64_t local_rejects_ = 0;
-  std::string csv_header_, csv_pending_, last_ticket_;
-  size_t csv_pending_line_ = 0;
+  std::string csv_header_, last_ticket_;
+  std::deque<CsvRecord> csv_ahead_;  // read, not yet sent
   size_t csv_ticket_column_ = 0;
+  bool csv_ticket_column_known_ = false;
   // Every ticket of the chunks sent (hashes: 8 bytes a ticket, not a row).
   absl::flat_hash_set<uint64_t> tickets_seen_;
 };
@@ -469,6 +555,12 @@ int RunIngest(const std::vector<std::string>& argv) {
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const auto& t = *result;
   const size_t rejected = rejections.total;
+  // A run that stored nothing and refused something failed, whatever the
+  // summary says of it: scripts must not read it as success.
+  const int exit_code = t.accepted == 0 && rejected > 0 ? 1 : 0;
+  if (exit_code != 0) {
+    std::cerr << "rapport ingest: nothing accepted, " << rejected << " rejected (see the summary)\n";
+  }
 
   if (args.json()) {
     std::cout << "{\"file\": \"" << path << "\", \"events_read\": " << reader.events_read()
@@ -483,7 +575,7 @@ int RunIngest(const std::vector<std::string>& argv) {
       first = false;
     }
     std::cout << "}}\n";
-    return 0;
+    return exit_code;
   }
   std::cout << "Ingested " << path << (args.Has("adapter") ? absl::StrCat(" (adapter ", args.Get("adapter"), ")") : "")
             << " into " << options.target << "\n";
@@ -499,7 +591,7 @@ int RunIngest(const std::vector<std::string>& argv) {
   std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s), first ack after %.2f s\n",
                                batches, t.reconnects, seconds, seconds > 0 ? t.events_total / seconds : 0.0,
                                absl::ToDoubleSeconds(first_ack));
-  return 0;
+  return exit_code;
 }
 
 }  // namespace rapport::cli

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "server/cli/args.h"
 #include "server/cli/commands.h"
@@ -101,7 +102,13 @@ void PrintTicket(const v1::GetTicketResponse& t) {
   std::cout << "  opened     " << When(t.created_at());
   if (t.has_resolved_at()) std::cout << "   resolved " << When(t.resolved_at());
   if (t.has_closed_at()) std::cout << "   closed " << When(t.closed_at());
-  std::cout << "\n  reopened   " << t.reopen_count() << "x   reassigned " << t.reassignment_count() << "x\n";
+  std::cout << "\n  reopened   " << t.reopen_count() << "x   reassigned " << t.reassignment_count()
+            << "x (between teams " << t.team_reassignment_count() << "x)\n";
+  if (t.counts_from_source_size() > 0) {
+    // The source's own counters are higher than the changes the events show.
+    std::cout << "  from the source: " << absl::StrJoin(t.counts_from_source(), ", ")
+              << " (changes its export did not show)\n";
+  }
   const v1::TicketClocks& c = t.clocks();
   std::cout << "  clocks     requester waited " << FormatDuration(Micros(c.requester_wait()))
             << ", agent waited " << FormatDuration(Micros(c.agent_wait())) << ", paused "
@@ -225,10 +232,12 @@ int RunTickets(const std::vector<std::string>& argv) {
     std::cout << ToJson(response) << "\n";
     return 0;
   }
-  Table table({"ticket", "status", "priority", "assignee", "reopened", "reassigned", "requester waited", "agent waited"});
+  Table table({"ticket", "status", "priority", "assignee", "reopened", "reassigned", "between teams",
+               "requester waited", "agent waited"});
   for (const v1::TicketSummary& t : response.tickets()) {
     table.AddRow({t.ticket_id(), ShortName(t.status()), ShortName(t.priority()), AssigneeText(t.assignee()),
                   std::to_string(t.reopen_count()), std::to_string(t.reassignment_count()),
+                  std::to_string(t.team_reassignment_count()),
                   FormatDuration(Micros(t.clocks().requester_wait())), FormatDuration(Micros(t.clocks().agent_wait()))});
   }
   table.Print(std::cout);
