@@ -8,6 +8,7 @@
 #include "store/keys.h"
 #include "detect/detectors.h"
 #include "query/page.h"
+#include "ticket/revisions.h"
 #include "ticket/ticket.h"
 #include "tone/tone.h"
 
@@ -62,16 +63,22 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const std::
         uint64_t arrival = keys::GetBigEndian64(key.substr(key.size() - 8));
         ticket::Transition t = ticket::Apply(entry->event(), arrival, &state);
         entry->set_transition(t.transition);
-        const v1::TicketEvent& e = entry->event();
-        if (e.kind() == v1::EVENT_KIND_COMMENT_ADDED && e.comment().public_()) {
-          FillTone(e.comment().text(), entry->mutable_tone());
-        }
         entry->set_reopen(t.reopen);
         entry->set_reassignment(t.reassignment);
         return true;
       });
   if (!scan.ok()) return scan;
   if (corrupt) return absl::DataLossError(absl::StrCat("an event of ticket ", ticket_id, " is unreadable"));
+  // Tone reads each comment as its revisions leave it (ticket/revisions.h).
+  ticket::Revisions revisions;
+  for (const v1::TimelineEntry& entry : response.timeline()) revisions.Add(entry.event());
+  for (v1::TimelineEntry& entry : *response.mutable_timeline()) {
+    v1::TicketEvent scratch;
+    const v1::TicketEvent& e = revisions.Effective(entry.event(), &scratch);
+    entry.set_withdrawn(entry.event().kind() == v1::EVENT_KIND_COMMENT_ADDED && revisions.Withdrawn(entry.event().event_id()));
+    entry.set_edited(entry.event().kind() == v1::EVENT_KIND_COMMENT_ADDED && revisions.Edited(entry.event().event_id()));
+    if (e.kind() == v1::EVENT_KIND_COMMENT_ADDED && e.comment().public_()) FillTone(e.comment().text(), entry.mutable_tone());
+  }
   if (response.timeline_size() == 0) {
     return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' has no ticket '", ticket_id, "'"));
   }
