@@ -120,6 +120,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerConte
   if (!translated.ok()) return fail(translated.status());
 
   response->set_sequence(request->sequence());
+  if (!translated->note.empty()) response->add_notes(translated->note);
   for (v1::EventError& r : translated->rejected) {
     r.set_message(absl::StrCat("record ", r.index(), ": ", r.message()));
     *response->add_rejected() = std::move(r);

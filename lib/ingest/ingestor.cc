@@ -17,6 +17,7 @@
 #include "rapport/internal/state.pb.h"
 #include "store/keys.h"
 #include "store/records.h"
+#include "ticket/revisions.h"
 #include "ticket/ticket.h"
 
 namespace rapport {
@@ -386,10 +387,13 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   }
   absl::flat_hash_map<std::string, int64_t> watermark_before;
   uint64_t rebuilds = 0;
-  auto fold = [&](const Pending& p, internal::TicketState* state) {
-    for (TicketStage* stage : options_.stages) stage->BeforeEvent(*p.event, state, context);
-    ticket::Transition t = ticket::Apply(*p.event, p.arrival, state);
-    for (TicketStage* stage : options_.stages) stage->OnEvent(*p.event, t, state, context);
+  // Folds one event as the ticket's comment revisions make it read.
+  auto fold = [&](const Pending& p, const ticket::Revisions& revisions, internal::TicketState* state) {
+    v1::TicketEvent revised;
+    const v1::TicketEvent& event = revisions.Effective(*p.event, &revised);
+    for (TicketStage* stage : options_.stages) stage->BeforeEvent(event, state, context);
+    ticket::Transition t = ticket::Apply(event, p.arrival, state);
+    for (TicketStage* stage : options_.stages) stage->OnEvent(event, t, state, context);
   };
   for (const TicketKey& key : ticket_order) {
     std::vector<Pending>& fresh = by_ticket[key];
@@ -398,12 +402,16 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     if (!loaded.ok()) return loaded.status();
     internal::TicketState* state = *loaded;
     const bool was_new = state->event_count() == 0;
-    const bool rebuilt = !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
+    // A revision changes how an earlier comment reads: the ticket is
+    // refolded, like for a late event.
+    const bool revises = std::any_of(fresh.begin(), fresh.end(), [](const Pending& p) { return ticket::IsRevision(*p.event); });
+    const bool rebuilt = revises || !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
     std::optional<internal::TicketState> refolded_from;
 
     std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
     if (!rebuilt) {
-      for (const Pending& p : fresh) fold(p, state);
+      const ticket::Revisions none;
+      for (const Pending& p : fresh) fold(p, none, state);
     } else {
       // A late event: refold the whole ticket from its stored events.
       ++rebuilds;
@@ -425,7 +433,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       std::sort(all.begin(), all.end(), SortsBefore);
       refolded_from = std::move(*state);
       state->Clear();
-      for (const Pending& p : all) fold(p, state);
+      ticket::Revisions revisions;
+      for (const Pending& p : all) revisions.Add(*p.event);
+      for (const Pending& p : all) fold(p, revisions, state);
     }
 
     std::vector<const v1::TicketEvent*> new_events;

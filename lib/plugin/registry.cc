@@ -235,7 +235,13 @@ absl::StatusOr<Translation> AdapterHandle::Translate(const std::string& tenant, 
                           {content_type.data(), content_type.size()}, pairs.data(), pairs.size()};
   rapport_host host{sizeof(rapport_host), &context, &Emit, &Reject};
   int32_t code = api_->translate(instance_, &payload, &host);
-  if (code == RAPPORT_OK) return out;
+  if (code == RAPPORT_OK) {
+    if (api_->abi_minor >= 1) {  // a 1.0 plugin's last_error after success means nothing
+      const char* note = api_->last_error(instance_);
+      if (note != nullptr) out.note = note;
+    }
+    return out;
+  }
   const char* message = api_->last_error(instance_);
   std::string what = absl::StrCat(name_, ": ", message && *message ? message : "translation failed");
   switch (code) {

@@ -49,6 +49,9 @@ struct Translation {
   std::vector<v1::TicketEvent> events;
   std::vector<v1::EventError> rejected;
   std::map<std::string, uint64_t> rejected_by_code;
+  // The adapter's note about a payload it read (ABI 1.1), e.g. "zendesk:
+  // event type tags_changed: nothing to record"; "" when none.
+  std::string note;
 };
 
 class AdapterHandle {

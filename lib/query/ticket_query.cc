@@ -10,6 +10,7 @@
 #include "store/records.h"
 #include "detect/detectors.h"
 #include "query/page.h"
+#include "ticket/revisions.h"
 #include "ticket/ticket.h"
 #include "tone/tone.h"
 
@@ -50,7 +51,7 @@ void FillTone(const std::string& text, v1::MessageTone* out) {
 
 // The whole timeline is folded (the header is the fold of every event), but
 // only the page's entries are kept and toned. The page ends early once its
-// entries would pass kTimelinePageBytes, keeping at least one. Returns the
+// entries (before their tone) would pass kTimelinePageBytes, keeping at least one. Returns the
 // number of entries in the whole timeline.
 absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenant, const std::string& ticket_id,
                                     Page* page, internal::TicketState* state, v1::GetTicketResponse* response) {
@@ -59,6 +60,7 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
   size_t index = 0, bytes = 0;
   absl::Status unreadable;
   v1::TicketEvent outside;  // an event before or after the page
+  ticket::Revisions revisions;  // of the whole timeline: a later edit changes an earlier page
   const std::string prefix = keys::TicketEventsPrefix(tenant, ticket_id);
   absl::Status scan = store.Scan(
       Family::kEvents, prefix, [&](absl::string_view key, absl::string_view value) {
@@ -68,13 +70,11 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
         v1::TicketEvent* event = in_page ? entry->mutable_event() : &outside;
         unreadable = records::ParseEvent(value, tenant, ticket_id, event);
         if (!unreadable.ok()) return false;
+        revisions.Add(*event);
         uint64_t arrival = keys::EventArrival(key);
         ticket::Transition t = ticket::Apply(*event, arrival, state);
         if (in_page) {
           entry->set_transition(t.transition);
-          if (event->kind() == v1::EVENT_KIND_COMMENT_ADDED && event->comment().public_()) {
-            FillTone(event->comment().text(), entry->mutable_tone());
-          }
           entry->set_reopen(t.reopen);
           entry->set_reassignment(t.reassignment);
           const size_t size = entry->ByteSizeLong();
@@ -91,6 +91,15 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
   if (!scan.ok()) return scan;
   if (!unreadable.ok()) return unreadable;
   page->Shorten(last - first);
+  // Tone reads each comment as its revisions leave it (ticket/revisions.h).
+  for (v1::TimelineEntry& entry : *response->mutable_timeline()) {
+    const bool comment = entry.event().kind() == v1::EVENT_KIND_COMMENT_ADDED;
+    entry.set_withdrawn(comment && revisions.Withdrawn(entry.event().event_id()));
+    entry.set_edited(comment && revisions.Edited(entry.event().event_id()));
+    v1::TicketEvent scratch;
+    const v1::TicketEvent& e = revisions.Effective(entry.event(), &scratch);
+    if (e.kind() == v1::EVENT_KIND_COMMENT_ADDED && e.comment().public_()) FillTone(e.comment().text(), entry.mutable_tone());
+  }
   return index;
 }
 

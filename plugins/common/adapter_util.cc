@@ -341,4 +341,72 @@ std::string HtmlToText(std::string_view html) {
   return first == std::string::npos ? "" : compact.substr(first);
 }
 
+std::string Roles::Fold(std::string_view id) {
+  std::string out;
+  for (char c : id) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+bool Roles::Has(const std::vector<std::string>& set, const std::string& id) const {
+  if (id.empty()) return false;
+  const std::string lower = Lower(id);
+  const std::string folded = folded_ ? Fold(id) : "";
+  for (const std::string& s : set) {
+    if (s == lower) return true;
+    if (folded_ && !folded.empty() && Fold(s) == folded) return true;
+  }
+  return false;
+}
+
+void Roles::AddRequester(const std::string& id) {
+  if (!id.empty()) requester_.push_back(Lower(id));
+}
+void Roles::AddStaff(const std::string& id) {
+  if (!id.empty()) staff_.push_back(Lower(id));
+}
+void Roles::AddSystem(const std::string& id) {
+  if (!id.empty()) system_.push_back(Lower(id));
+}
+
+Roles::Verdict Roles::Of(const std::vector<std::string>& ids, const std::string& unknown) const {
+  bool any = false;
+  for (const std::string& id : ids) {
+    any = any || !id.empty();
+    if (Has(requester_, id)) return {sdk::kRequester, ""};
+  }
+  if (!any) return {sdk::kSystem, ""};
+  for (const std::string& id : ids) {
+    if (Has(system_, id)) return {sdk::kSystem, ""};
+  }
+  for (const std::string& id : ids) {
+    if (Has(staff_, id)) return {sdk::kAgent, ""};
+  }
+  return {sdk::kOther, unknown};
+}
+
+void SetRole(sdk::Event* e, const Roles::Verdict& v) {
+  e->actor_role = v.role;
+  if (v.role == sdk::kOther && !v.reason.empty()) e->attributes.emplace_back(kRoleReasonAttribute, v.reason);
+}
+
+int32_t PriorityByCommonName(std::string_view name) {
+  std::string n = Lower(name);
+  while (!n.empty() && n.back() == ' ') n.pop_back();
+  while (!n.empty() && n.front() == ' ') n.erase(0, 1);
+  static const std::map<std::string, int32_t> kNames = {
+      {"blocker", sdk::kCritical}, {"highest", sdk::kCritical}, {"urgent", sdk::kCritical},
+      {"critical", sdk::kHigh},    {"high", sdk::kHigh},         {"major", sdk::kHigh},
+      {"medium", sdk::kMedium},    {"normal", sdk::kMedium},     {"moderate", sdk::kMedium},
+      {"minor", sdk::kLow},        {"low", sdk::kLow},           {"lowest", sdk::kLow},
+      {"trivial", sdk::kLow},      {"planning", sdk::kLow}};
+  auto it = kNames.find(n);
+  if (it == kNames.end()) {
+    size_t cut = n.find_first_of(" (-:");
+    if (cut != std::string::npos) it = kNames.find(n.substr(0, cut));
+  }
+  return it == kNames.end() ? 0 : it->second;
+}
+
 }  // namespace rapport::adapters

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,68 @@ std::string HtmlToText(std::string_view html);
 
 // Parses `body` as JSON; on failure *error says where.
 std::optional<Json> ParseJson(std::string_view body, std::string* error);
+
+// The attribute that says why an actor's role is OTHER (shown with the
+// event in the ticket's timeline), and the one that keeps a person's name
+// beside the id a source gives (ServiceNow display values).
+inline constexpr const char* kRoleReasonAttribute = "rapport.role_reason";
+inline constexpr const char* kActorNameAttribute = "rapport.actor_name";
+// A revision of an earlier comment, on an EVENT_KIND_FIELDS_UPDATED event:
+// `rapport.edit_of` names the comment's event id and the event's comment is
+// its new text (the latest edit counts); `rapport.withdraws` names a comment
+// the source deleted (it leaves tone and findings). See docs/adapters.md.
+inline constexpr const char* kEditOfAttribute = "rapport.edit_of";
+inline constexpr const char* kWithdrawsAttribute = "rapport.withdraws";
+
+// Who is who on one ticket, from what the source itself states. The
+// requester is the person the source names as such (ServiceNow caller_id,
+// Jira reporter, Zendesk/Freshservice requester_id); staff are those the
+// source marks as staff (assignees, agent roles, is_staff, outgoing
+// replies). A person is known by every identifier the payload reveals for
+// them (sys_id, user name, display name, accountId, name/key, email, id),
+// compared case-insensitively. Precedence, in order: the requester (under
+// any of their identifiers) -> REQUESTER; a system identity -> SYSTEM;
+// staff -> AGENT; anyone else -> OTHER with the reason the caller gives.
+class Roles {
+ public:
+  struct Verdict {
+    int32_t role = 0;
+    std::string reason;  // set for OTHER: why the source could not tell
+  };
+
+  void AddRequester(const std::string& id);
+  void AddStaff(const std::string& id);
+  void AddSystem(const std::string& id);
+  // Also match identifiers through `Fold` ("Beth Anglin" = "beth.anglin"):
+  // for sources whose user names are derived from display names.
+  void MatchFolded(bool on) { folded_ = on; }
+
+  bool IsRequester(const std::string& id) const { return Has(requester_, id); }
+  bool IsStaff(const std::string& id) const { return Has(staff_, id); }
+  // The role of a person known by any of `ids` (empty ones are ignored);
+  // `unknown` is the reason given when nothing decides.
+  Verdict Of(const std::vector<std::string>& ids, const std::string& unknown) const;
+  Verdict Of(std::initializer_list<std::string> ids, const std::string& unknown) const {
+    return Of(std::vector<std::string>(ids), unknown);
+  }
+
+  // Lower-case letters and digits only: "Beth Anglin" and "beth.anglin" fold alike.
+  static std::string Fold(std::string_view id);
+
+ private:
+  bool Has(const std::vector<std::string>& set, const std::string& id) const;
+  std::vector<std::string> requester_, staff_, system_;
+  bool folded_ = false;
+};
+
+// Sets the event's actor role from `v`, with the reason for OTHER as an attribute.
+void SetRole(sdk::Event* e, const Roles::Verdict& v);
+
+// Priority names of every default Jira-style scheme and of the common tools:
+// Blocker, Highest, Urgent -> CRITICAL; Critical, High, Major -> HIGH;
+// Medium, Normal, Moderate -> MEDIUM; Minor, Low, Lowest, Trivial, Planning
+// -> LOW. A name with a suffix ("Trivial (Sev5)") is read by its first word.
+int32_t PriorityByCommonName(std::string_view name);
 
 }  // namespace rapport::adapters
 

@@ -1,13 +1,29 @@
-// freshservice: webhook JSON written by a Workflow Automator "Trigger
-// webhook" node from the template in docs/adapters.md -> canonical events.
+// freshservice: Freshservice (and Freshdesk) ticket JSON -> canonical events.
+// Three shapes are read:
+//
+//  - the webhook a Workflow Automator "Trigger webhook" node sends from the
+//    template in docs/adapters.md ({"event": "ticket_updated", ...});
+//  - the API ticket, GET /api/v2/tickets/:id?include=conversations
+//    ({"ticket": {...}} or the bare ticket), a snapshot: its creation at
+//    created_at, its current status, priority and assignment (responder,
+//    group) at updated_at — a resolution or closure at stats.resolved_at /
+//    closed_at when given — and each conversation at its created_at (an
+//    edited one also as an edit at its updated_at);
+//  - a Freshdesk-style automation webhook ({"freshdesk_webhook": {...}},
+//    "triggered_event" like "{status:{from:2,to:4}}"), whose status and
+//    priority are labels; it must carry a time ("ticket_updated_at").
 //
 // Freshservice sends status and priority as numbers: status 2 Open,
 // 3 Pending (waiting for the requester), 4 Resolved, 5 Closed, 6 and up
 // custom (map them: {"status_map": {"6": "pending_third_party"}}); priority
 // 1 Low, 2 Medium, 3 High, 4 Urgent. A ticket_updated webhook restates the
 // ticket's status, assignment and priority (restating an unchanged value
-// changes nothing). Conversations carry `incoming` (from the requester) and
-// `private` (an internal note).
+// changes nothing).
+//
+// Roles: the ticket's requester (requester_id, or the email) is the
+// requester; a private note or an outgoing reply (incoming false) is
+// staff's, as is the responder; an incoming message from someone else is
+// OTHER (a CC), with the reason.
 //
 // Built both into rapportd and as a loadable module (freshservice.so).
 #include <map>
@@ -17,13 +33,22 @@
 namespace rapport::adapters {
 namespace {
 
+// The first of `keys` that `t` gives.
+std::string First(const Json& t, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (std::string v = Text(t, k); !v.empty()) return v;
+  }
+  return "";
+}
+
 class FreshserviceAdapter final : public sdk::Adapter {
  public:
   static std::unique_ptr<FreshserviceAdapter> Create(std::string_view config, std::string* error) {
     auto a = std::make_unique<FreshserviceAdapter>();
     a->statuses_ = {{"2", sdk::kInProgress}, {"3", sdk::kPendingRequester}, {"4", sdk::kResolved}, {"5", sdk::kClosed},
                     {"open", sdk::kInProgress}, {"pending", sdk::kPendingRequester}, {"resolved", sdk::kResolved},
-                    {"closed", sdk::kClosed}};
+                    {"closed", sdk::kClosed}, {"waiting on customer", sdk::kPendingRequester},
+                    {"waiting on third party", sdk::kPendingThirdParty}};
     if (!ParseStatusMap(config, "status_map", &a->statuses_, error)) return nullptr;
     return a;
   }
@@ -33,8 +58,14 @@ class FreshserviceAdapter final : public sdk::Adapter {
     if (!json) return RAPPORT_ERR_PERMANENT;
     const Json& body = *json;
     if (!body.is_object()) return Fail(error, "the body must be a JSON object (see the template in docs/adapters.md)");
+    if (body.contains("freshdesk_webhook")) return FreshdeskWebhook(body["freshdesk_webhook"], out, error);
     const std::string event = Text(body, "event");
-    if (event.empty()) return Fail(error, "missing field 'event'");
+    if (event.empty()) {
+      const Json& t = body.contains("ticket") && body["ticket"].is_object() ? body["ticket"] : body;
+      if (t.contains("id") && (t.contains("requester_id") || t.contains("status"))) return ApiTicket(t, out, error);
+      return Fail(error, "missing field 'event' (the template's), and the body is not an API ticket "
+                         "({\"ticket\": {\"id\", \"status\", \"requester_id\", ...}})");
+    }
     if (!body.contains("ticket") || !body["ticket"].is_object()) return Fail(error, "missing field 'ticket'");
     const Json& t = body["ticket"];
     const std::string ticket = Text(t, "id");
@@ -53,7 +84,11 @@ class FreshserviceAdapter final : public sdk::Adapter {
     e.source = "freshservice";
     e.actor_id = TextAt(body, {"actor", "id"});
     const std::string actor_type = Lower(TextAt(body, {"actor", "type"}));
+    const std::string requester = Text(t, "requester_id");
     e.actor_role = actor_type == "requester" ? sdk::kRequester : actor_type == "agent" ? sdk::kAgent : sdk::kSystem;
+    if (!e.actor_id.empty() && (e.actor_id == requester || Lower(e.actor_id) == Lower(Text(t, "requester_email")))) {
+      e.actor_role = sdk::kRequester;  // whatever the rule said, the requester is the requester
+    }
 
     auto status = [&]() -> std::optional<int32_t> {
       auto it = statuses_.find(Lower(Text(t, "status")));
@@ -72,10 +107,10 @@ class FreshserviceAdapter final : public sdk::Adapter {
         e.status = *s == sdk::kInProgress ? sdk::kNew : *s;
         e.priority = priority;
         e.requester_id = !Text(t, "requester_id").empty() ? Text(t, "requester_id") : Text(t, "requester_email");
-        e.requester_department = Text(t, "department");
+        e.requester_department = First(t, {"department", "department_name", "department_id"});
         e.requester_vip = Lower(Text(t, "requester_vip")) == "true";
         e.assignee_agent_id = Text(t, "responder_id");
-        e.assignee_team = Text(t, "group");
+        e.assignee_team = First(t, {"group", "group_name", "group_id"});
         e.category = Text(t, "category");
         e.service = Text(t, "service");
         if (e.actor_role == sdk::kSystem) e.actor_role = sdk::kRequester;
@@ -86,7 +121,7 @@ class FreshserviceAdapter final : public sdk::Adapter {
       assignment.event_id += ":assignment";
       assignment.kind = sdk::kAssignmentChanged;
       assignment.assignee_agent_id = Text(t, "responder_id");
-      assignment.assignee_team = Text(t, "group");
+      assignment.assignee_team = First(t, {"group", "group_name", "group_id"});
       if (!assignment.assignee_agent_id.empty() || !assignment.assignee_team.empty()) out.Emit(assignment);
       if (priority != 0) {
         sdk::Event p = e;
@@ -115,9 +150,9 @@ class FreshserviceAdapter final : public sdk::Adapter {
       e.comment_text = !Text(c, "body_text").empty() ? Text(c, "body_text") : HtmlToText(Text(c, "body"));
       const bool is_private = Lower(Text(c, "private")) == "true" || event == "note_added";
       e.comment_public = !is_private;
-      const std::string incoming = Lower(Text(c, "incoming"));
-      if (!incoming.empty()) e.actor_role = incoming == "true" ? sdk::kRequester : sdk::kAgent;
       if (!Text(c, "user_id").empty()) e.actor_id = Text(c, "user_id");
+      e.actor_role = sdk::kSystem;
+      SetRole(&e, ConversationRole(c, requester, Text(t, "requester_email"), Text(t, "responder_id")));
       out.Emit(e);
       return RAPPORT_OK;
     }
@@ -149,11 +184,192 @@ class FreshserviceAdapter final : public sdk::Adapter {
 
   static int32_t PriorityOf(const std::string& p) {
     const std::string n = Lower(p);
-    if (n == "4" || n == "urgent") return sdk::kCritical;
-    if (n == "3" || n == "high") return sdk::kHigh;
-    if (n == "2" || n == "medium") return sdk::kMedium;
-    if (n == "1" || n == "low") return sdk::kLow;
-    return 0;
+    if (n == "4") return sdk::kCritical;
+    if (n == "3") return sdk::kHigh;
+    if (n == "2") return sdk::kMedium;
+    if (n == "1") return sdk::kLow;
+    return PriorityByCommonName(n);
+  }
+
+  // Who wrote a conversation: the requester by id or email; staff for a
+  // private note, an outgoing reply or the responder; else OTHER.
+  static Roles::Verdict ConversationRole(const Json& c, const std::string& requester, const std::string& requester_email,
+                                         const std::string& responder) {
+    Roles roles;
+    roles.AddRequester(requester);
+    roles.AddRequester(requester_email);
+    roles.AddStaff(responder);
+    const std::string user = Text(c, "user_id");
+    Roles::Verdict v = roles.Of({user, Text(c, "from_email")}, "");
+    if (v.role == sdk::kRequester || v.role == sdk::kAgent) return v;
+    const std::string incoming = Lower(Text(c, "incoming"));
+    if (Lower(Text(c, "private")) == "true" || incoming == "false") return {sdk::kAgent, ""};
+    if (incoming == "true") {
+      if (requester.empty() && requester_email.empty()) return {sdk::kRequester, ""};  // the template's reply without ids
+      return {sdk::kOther, "an incoming message from " + (user.empty() ? std::string("someone") : "user " + user) +
+                               " who is not the ticket's requester (a CC)"};
+    }
+    return {sdk::kOther, "the conversation says neither who wrote it nor whether it was incoming"};
+  }
+
+  std::optional<int32_t> StatusCode(const std::string& code) const {
+    auto it = statuses_.find(Lower(code));
+    if (it == statuses_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // GET /api/v2/tickets/:id?include=conversations: a snapshot of the ticket.
+  rapport_status ApiTicket(const Json& t, sdk::Output& out, std::string* error) const {
+    const std::string ticket = Text(t, "id");
+    if (ticket.empty()) return Fail(error, "missing field 'ticket.id'");
+    auto created = ParseTime(Text(t, "created_at"));
+    auto updated = ParseTime(Text(t, "updated_at"));
+    if (!created || !updated) return Fail(error, "missing field 'ticket.created_at' or 'ticket.updated_at' (ISO 8601 times)");
+    auto status = StatusCode(Text(t, "status"));
+    if (!status) {
+      return Fail(error, "field 'ticket.status': unknown status '" + Text(t, "status") +
+                             "' (custom statuses need a status_map entry)");
+    }
+    const std::string requester = Text(t, "requester_id");
+    const std::string responder = Text(t, "responder_id");
+    const std::string updated_text = Text(t, "updated_at");
+    auto event = [&](const std::string& id, int64_t at, int32_t kind) {
+      sdk::Event e;
+      e.ticket_id = ticket;
+      e.event_id = "freshservice:" + ticket + ":" + id;
+      e.occurred_at_us = at;
+      e.source = "freshservice";
+      e.kind = kind;
+      // A snapshot does not say who changed what.
+      e.actor_role = sdk::kSystem;
+      return e;
+    };
+    const int32_t priority = PriorityOf(Text(t, "priority"));
+    sdk::Event c = event("created", *created, sdk::kCreated);
+    c.status = sdk::kNew;
+    c.priority = priority;
+    c.requester_id = requester;
+    c.actor_id = requester;
+    c.actor_role = requester.empty() ? sdk::kSystem : sdk::kRequester;
+    c.requester_department = Text(t, "department_id");
+    c.category = Text(t, "category");
+    c.assignee_agent_id = responder;
+    c.assignee_team = Text(t, "group_id");
+    if (!out.Emit(c)) return RAPPORT_OK;
+    if (!responder.empty() || !Text(t, "group_id").empty()) {
+      sdk::Event a = event(updated_text + ":assignment", *updated, sdk::kAssignmentChanged);
+      a.assignee_agent_id = responder;
+      a.assignee_team = Text(t, "group_id");
+      out.Emit(a);
+    }
+    if (priority != 0) {
+      sdk::Event p = event(updated_text + ":priority", *updated, sdk::kPriorityChanged);
+      p.priority = priority;
+      out.Emit(p);
+    }
+    // A resolution or closure at the time the ticket states for it.
+    const Json stats = t.contains("stats") && t["stats"].is_object() ? t["stats"] : Json::object();
+    auto stated = [&](const char* key) -> std::optional<int64_t> {
+      auto v = ParseTime(Text(stats, key));
+      return v ? v : ParseTime(Text(t, key));
+    };
+    auto resolved_at = stated("resolved_at");
+    if (*status == sdk::kResolved || (*status == sdk::kClosed && resolved_at)) {
+      sdk::Event r = event("resolved:" + (resolved_at ? Text(stats, "resolved_at") + Text(t, "resolved_at") : updated_text),
+                           resolved_at ? *resolved_at : *updated, sdk::kStatusChanged);
+      r.status = sdk::kResolved;
+      out.Emit(r);
+    }
+    if (*status != sdk::kResolved) {
+      auto closed_at = *status == sdk::kClosed ? stated("closed_at") : std::nullopt;
+      sdk::Event s = event(updated_text + ":status", closed_at ? *closed_at : *updated, sdk::kStatusChanged);
+      s.status = *status;
+      out.Emit(s);
+    }
+    if (t.contains("conversations") && t["conversations"].is_array()) {
+      uint64_t index = 0;
+      for (const Json& conv : t["conversations"]) {
+        const uint64_t record = index++;
+        const std::string id = Text(conv, "id");
+        auto at = ParseTime(Text(conv, "created_at"));
+        if (id.empty() || !at) {
+          out.Reject(record, "MISSING_FIELD", "conversation " + std::to_string(record) + " of ticket " + ticket +
+                                                  ": missing field 'id' or 'created_at'");
+          continue;
+        }
+        sdk::Event e = event("conversation:" + id, *at, sdk::kCommentAdded);
+        e.actor_id = Text(conv, "user_id");
+        SetRole(&e, ConversationRole(conv, requester, "", responder));
+        e.has_comment = true;
+        e.comment_text = !Text(conv, "body_text").empty() ? Text(conv, "body_text") : HtmlToText(Text(conv, "body"));
+        if (e.comment_text.empty()) e.comment_text = " ";
+        e.comment_public = Lower(Text(conv, "private")) != "true";
+        const std::string original = e.event_id;
+        auto edited = ParseTime(Text(conv, "updated_at"));
+        if (edited && *edited > *at) {
+          // The text is the edited one; the original is not in the payload.
+          sdk::Event edit = e;
+          edit.kind = sdk::kFieldsUpdated;
+          edit.event_id = original + ":edit:" + Text(conv, "updated_at");
+          edit.occurred_at_us = *edited;
+          edit.attributes.emplace_back(kEditOfAttribute, original);
+          out.Emit(e);
+          out.Emit(edit);
+          continue;
+        }
+        out.Emit(e);
+      }
+    }
+    return RAPPORT_OK;
+  }
+
+  // A Freshdesk-style automation webhook: labels, the first matching change.
+  rapport_status FreshdeskWebhook(const Json& w, sdk::Output& out, std::string* error) const {
+    if (!w.is_object()) return Fail(error, "field 'freshdesk_webhook' must be an object");
+    const std::string ticket = Text(w, "ticket_id");
+    if (ticket.empty()) return Fail(error, "missing field 'freshdesk_webhook.ticket_id'");
+    std::string when = Text(w, "ticket_updated_at");
+    if (when.empty()) when = Text(w, "updated_at");
+    auto at = ParseTime(when);
+    if (!at) {
+      return Fail(error, "missing field 'freshdesk_webhook.ticket_updated_at': a Freshdesk webhook states no time by "
+                         "itself; add \"ticket_updated_at\": \"{{ticket.updated_at}}\" to its content, or send the API "
+                         "ticket (GET /api/v2/tickets/:id?include=conversations)");
+    }
+    const std::string trigger = Text(w, "triggered_event");
+    sdk::Event e;
+    e.ticket_id = ticket;
+    e.event_id = "freshservice:" + ticket + ":" + when + ":" + trigger;
+    e.occurred_at_us = *at;
+    e.source = "freshservice";
+    e.actor_role = sdk::kSystem;
+    auto status = StatusCode(Text(w, "ticket_status"));
+    const int32_t priority = PriorityOf(Text(w, "ticket_priority"));
+    if (trigger.find("ticket_action:created") != std::string::npos) {
+      e.kind = sdk::kCreated;
+      e.status = sdk::kNew;
+      e.priority = priority;
+      e.requester_id = Text(w, "requester_email");
+      e.actor_id = e.requester_id;
+      e.actor_role = e.requester_id.empty() ? sdk::kSystem : sdk::kRequester;
+      e.category = Text(w, "ticket_type");
+    } else if (trigger.find("{status:") == 0) {
+      if (!status) {
+        return Fail(error, "field 'freshdesk_webhook.ticket_status': unknown status '" + Text(w, "ticket_status") +
+                               "' (map the label in status_map)");
+      }
+      e.kind = sdk::kStatusChanged;
+      e.status = *status;
+    } else if (trigger.find("{priority:") == 0) {
+      e.kind = sdk::kPriorityChanged;
+      e.priority = priority;
+    } else {
+      *error = "freshservice: event type " + (trigger.empty() ? std::string("(none)") : trigger) +
+               ": nothing to record (a note webhook carries no text)";
+      return RAPPORT_OK;
+    }
+    out.Emit(e);
+    return RAPPORT_OK;
   }
 
   std::map<std::string, int32_t> statuses_;
@@ -162,8 +378,8 @@ class FreshserviceAdapter final : public sdk::Adapter {
 }  // namespace
 }  // namespace rapport::adapters
 
-RAPPORT_ADAPTER(rapport_builtin_freshservice, rapport::adapters::FreshserviceAdapter, "freshservice", "1.0.0",
-                "Freshservice webhooks from the documented Workflow Automator template")
+RAPPORT_ADAPTER(rapport_builtin_freshservice, rapport::adapters::FreshserviceAdapter, "freshservice", "1.1.0",
+                "Freshservice webhooks (the documented template), API tickets with conversations, Freshdesk-style webhooks")
 #ifdef RAPPORT_PLUGIN_MODULE
 RAPPORT_EXPORT_ENTRY(rapport_builtin_freshservice)
 #endif

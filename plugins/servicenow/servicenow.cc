@@ -1,19 +1,34 @@
-// servicenow: Table API records (display_value=false or all) -> canonical events.
+// servicenow: Table API records -> canonical events.
 //
 // A payload is a Table API response ({"result": [...]} or {"result": {...}}),
-// one record, or a list; it may mix incident records, sys_journal_field rows
-// (comments = visible to the caller, work_notes = internal) and sys_audit
-// rows (state, hold_reason, assignment and priority history). Journal and
-// audit rows name their incident by sys_id, so the incident record must be in
-// the same payload. Times are UTC "YYYY-MM-DD HH:MM:SS".
+// one record, or a list; it may mix task records (incidents and, when
+// configured, other task tables), sys_journal_field rows (comments = visible
+// to the caller, work_notes = internal), sys_audit rows (state, hold_reason,
+// assignment and priority history) and sys_user rows (who is who). Journal
+// and audit rows name their record by sys_id, so the record must be in the
+// same payload.
 //
-// An incident record is a snapshot: it yields the creation (id
-// "<number>:created") and its current state, assignment and priority at
-// sys_updated_on (ids "<number>:<sys_mod_count>:<field>"); restating an
-// unchanged value changes nothing downstream, so polling the same record
-// twice is harmless. Configuration (JSON): {"status_map": {"<state code or
-// label>": "<status>"}, "hold_reason_map": {"<code>": "<status>"}}.
+// Times: with sysparm_display_value=false (the default) or all, date-times
+// are UTC "YYYY-MM-DD HH:MM:SS" (with all, the "value" member); with
+// display_value=true they are in the API user's time zone, which the payload
+// does not state, so such a payload is refused rather than misread.
+//
+// A record is a snapshot. It yields the creation at opened_at (id
+// "<number>:created"); a resolution at resolved_at by resolved_by and a
+// closure at closed_at by closed_by (ids "<number>:resolved:<resolved_at>",
+// "<number>:closed:<closed_at>"), so a resolved-then-closed record gives
+// both, each at its own time; any other current state, and the current
+// assignment and priority, at sys_updated_on (ids
+// "<number>:<sys_mod_count>:<field>"). Restating an unchanged value changes
+// nothing downstream, so polling the same record twice is harmless.
+//
+// State codes are per table (sys_class_name, else the number's prefix):
+// incident codes apply to incidents only; other tables need their own map.
+// Configuration (JSON): {"status_map": {"<incident state code or label>":
+// "<status>"}, "hold_reason_map": {"<code>": "<status>"}, "tables":
+// {"<table>": {"status_map": {...}}}}.
 #include <map>
+#include <set>
 
 #include "common/adapter_util.h"
 
@@ -36,6 +51,48 @@ std::string JournalText(const std::string& value) {
   return out;
 }
 
+// The display value of a field (sysparm_display_value=all objects and
+// display_value=true references); "" when the payload gives none.
+std::string Display(const Json& r, const char* key) {
+  if (!r.is_object()) return "";
+  auto it = r.find(key);
+  if (it == r.end() || !it->is_object()) return "";
+  auto d = it->find("display_value");
+  return d != it->end() && d->is_string() ? d->get<std::string>() : "";
+}
+
+// True when the record was fetched with sysparm_display_value=true: a
+// reference object without its "value", or a label where the state code
+// belongs.
+bool DisplayOnly(const Json& r) {
+  if (!r.is_object()) return false;
+  for (const char* key : {"caller_id", "assigned_to", "opened_by", "assignment_group"}) {
+    auto it = r.find(key);
+    if (it != r.end() && it->is_object() && it->contains("display_value") && !it->contains("value")) return true;
+  }
+  auto state = r.find("state");
+  if (state == r.end() || !state->is_string()) return false;
+  const std::string v = state->get<std::string>();
+  return !v.empty() && !std::isdigit(static_cast<unsigned char>(v[0]));
+}
+
+// The table of a task record: sys_class_name, else its number's prefix.
+std::string TableOf(const Json& r) {
+  std::string table = Text(r, "sys_class_name");
+  if (!table.empty()) return Lower(table);
+  const std::string number = Text(r, "number");
+  static const std::pair<const char*, const char*> kPrefixes[] = {
+      {"INC", "incident"}, {"PRB", "problem"}, {"CHG", "change_request"}, {"RITM", "sc_req_item"},
+      {"REQ", "sc_request"}, {"SCTASK", "sc_task"}, {"CS", "sn_customerservice_case"}, {"TASK", "task"}};
+  for (const auto& [prefix, name] : kPrefixes) {
+    const size_t n = std::strlen(prefix);
+    if (number.compare(0, n, prefix) == 0 && number.size() > n && std::isdigit(static_cast<unsigned char>(number[n]))) {
+      return name;
+    }
+  }
+  return "incident";  // numbering schemes without a prefix are incidents by default
+}
+
 class ServiceNowAdapter final : public sdk::Adapter {
  public:
   static std::unique_ptr<ServiceNowAdapter> Create(std::string_view config, std::string* error) {
@@ -50,7 +107,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
     a->holds_ = {{"1", sdk::kPendingRequester}, {"awaiting caller", sdk::kPendingRequester},
                  {"3", sdk::kPendingThirdParty}, {"4", sdk::kPendingThirdParty}, {"5", sdk::kPendingThirdParty}};
     if (!ParseStatusMap(config, "status_map", &a->states_, error) ||
-        !ParseStatusMap(config, "hold_reason_map", &a->holds_, error)) {
+        !ParseStatusMap(config, "hold_reason_map", &a->holds_, error) || !a->ParseTables(config, error)) {
       return nullptr;
     }
     return a;
@@ -59,17 +116,30 @@ class ServiceNowAdapter final : public sdk::Adapter {
   rapport_status Translate(const sdk::Payload& payload, sdk::Output& out, std::string* error) override {
     auto json = ParseJson(payload.body, error);
     if (!json) return RAPPORT_ERR_PERMANENT;
-    std::vector<const Json*> records;
+    std::vector<const Json*> rows;
     const Json* root = &*json;
     if (root->is_object() && root->contains("result")) root = &(*root)["result"];
     if (root->is_array()) {
-      for (const Json& r : *root) records.push_back(&r);
+      for (const Json& r : *root) rows.push_back(&r);
     } else {
-      records.push_back(root);
+      rows.push_back(root);
     }
-    // Incidents first, so journal and audit rows can name them.
-    for (const Json* r : records) {
-      if (r->is_object() && r->contains("number")) incidents_[Text(*r, "sys_id")] = r;
+    // Records and users first, so journal and audit rows can name them.
+    records_.clear();
+    users_.clear();
+    work_note_authors_.clear();
+    for (const Json* r : rows) {
+      if (!r->is_object()) continue;
+      if (r->contains("number")) records_[Text(*r, "sys_id")] = r;
+      if (r->contains("user_name") && !r->contains("number")) users_.push_back(r);
+      if (Text(*r, "element") == "work_notes") work_note_authors_.insert(Lower(Text(*r, "sys_created_by")));
+    }
+    for (const auto& [sys_id, r] : records_) {
+      if (DisplayOnly(*r)) {
+        return Fail(error, "record " + Text(*r, "number") +
+                               " was fetched with sysparm_display_value=true: its times are in the API user's time "
+                               "zone, which the payload does not state; fetch with sysparm_display_value=all (or false)");
+      }
     }
     uint64_t emitted = 0, rejected = 0;
     std::string first_reject;
@@ -77,8 +147,8 @@ class ServiceNowAdapter final : public sdk::Adapter {
       if (rejected++ == 0) first_reject = message;
       out.Reject(i, code, message);
     };
-    for (uint64_t i = 0; i < records.size(); ++i) {
-      const Json& r = *records[i];
+    for (uint64_t i = 0; i < rows.size(); ++i) {
+      const Json& r = *rows[i];
       if (!r.is_object()) {
         reject(i, "INVALID_VALUE", "record " + std::to_string(i) + " is not a JSON object");
         continue;
@@ -88,20 +158,45 @@ class ServiceNowAdapter final : public sdk::Adapter {
         problem = Journal(r, out, &emitted);
       } else if (r.contains("fieldname") && r.contains("documentkey")) {
         problem = Audit(r, out, &emitted);
+      } else if (r.contains("user_name") && !r.contains("number")) {
+        continue;  // a sys_user row: read above, for who is who
       } else {
-        problem = Incident(r, out, &emitted);
+        problem = Record(r, out, &emitted);
       }
       if (!problem.empty()) reject(i, problem.rfind("missing", 0) == 0 ? "MISSING_FIELD" : "INVALID_VALUE", problem);
     }
-    incidents_.clear();
-    if (emitted == 0 && rejected > 0) {
-      *error = first_reject;
-      return RAPPORT_ERR_PERMANENT;
-    }
+    records_.clear();
+    users_.clear();
+    if (emitted == 0 && rejected > 0) return Fail(error, first_reject);
     return RAPPORT_OK;
   }
 
  private:
+  static rapport_status Fail(std::string* error, std::string message) {
+    *error = std::move(message);
+    return RAPPORT_ERR_PERMANENT;
+  }
+
+  bool ParseTables(std::string_view config, std::string* error) {
+    if (config.empty()) return true;
+    auto json = ParseJson(config, error);
+    if (!json || !json->is_object() || !json->contains("tables")) return true;  // ParseStatusMap said what is wrong
+    const Json& tables = (*json)["tables"];
+    if (!tables.is_object()) {
+      *error = "configuration: tables must be an object of table name -> {\"status_map\": {...}}";
+      return false;
+    }
+    for (const auto& [name, spec] : tables.items()) {
+      std::map<std::string, int32_t> map;
+      if (!ParseStatusMap(spec.dump(), "status_map", &map, error)) {
+        *error = "configuration: tables." + name + ": " + *error;
+        return false;
+      }
+      table_states_[Lower(name)] = std::move(map);
+    }
+    return true;
+  }
+
   sdk::Event Base(const std::string& number, int64_t at, const std::string& id, int32_t kind) const {
     sdk::Event e;
     e.ticket_id = number;
@@ -112,13 +207,21 @@ class ServiceNowAdapter final : public sdk::Adapter {
     return e;
   }
 
-  std::optional<int32_t> State(const Json& r) const {
-    std::string state = Text(r, "state");
-    if (state.empty()) state = Text(r, "incident_state");
-    auto it = states_.find(Lower(state));
-    if (it == states_.end()) return std::nullopt;
-    if (it->second == sdk::kPendingThirdParty && (Lower(state) == "3" || Lower(state) == "on hold")) {
-      auto hold = holds_.find(Lower(Text(r, "hold_reason")));
+  // The state map of `table`, or nullptr when that table's codes are unknown.
+  const std::map<std::string, int32_t>* StatesOf(const std::string& table) const {
+    auto it = table_states_.find(table);
+    if (it != table_states_.end()) return &it->second;
+    return table == "incident" ? &states_ : nullptr;
+  }
+
+  std::optional<int32_t> StateValue(const std::string& table, const std::string& state,
+                                    const std::string& hold_reason) const {
+    const auto* states = StatesOf(table);
+    if (states == nullptr) return std::nullopt;
+    auto it = states->find(Lower(state));
+    if (it == states->end()) return std::nullopt;
+    if (table == "incident" && it->second == sdk::kPendingThirdParty && (Lower(state) == "3" || Lower(state) == "on hold")) {
+      auto hold = holds_.find(Lower(hold_reason));
       if (hold != holds_.end()) return hold->second;
     }
     return it->second;
@@ -134,29 +237,86 @@ class ServiceNowAdapter final : public sdk::Adapter {
     }
   }
 
-  std::string Incident(const Json& r, sdk::Output& out, uint64_t* emitted) const {
+  // Every identifier the payload gives for the user a reference field of
+  // `r` names: its sys_id, display name, and the user name and email of its
+  // sys_user row.
+  std::vector<std::string> IdsOf(const Json& r, const char* key) const {
+    std::vector<std::string> ids = {Text(r, key), Display(r, key)};
+    for (const Json* u : users_) {
+      if (!ids[0].empty() && Lower(Text(*u, "sys_id")) == Lower(ids[0])) {
+        for (const char* k : {"user_name", "email", "name"}) ids.push_back(Text(*u, k));
+      }
+    }
+    return ids;
+  }
+
+  // Who is who on record `r`: the caller is the requester; the assignee,
+  // resolver, closer, users with an ITIL role and anyone who wrote a work
+  // note (only staff can) are staff.
+  Roles RolesOf(const Json& r) const {
+    Roles roles;
+    roles.MatchFolded(true);  // journal rows name people by user name ("beth.anglin"), references by name
+    for (const std::string& id : IdsOf(r, "caller_id")) roles.AddRequester(id);
+    for (const char* key : {"assigned_to", "resolved_by", "closed_by"}) {
+      for (const std::string& id : IdsOf(r, key)) roles.AddStaff(id);
+    }
+    for (const Json* u : users_) {
+      const std::string roles_text = Lower(Text(*u, "roles"));
+      if (roles_text.find("itil") != std::string::npos || roles_text.find("agent") != std::string::npos) {
+        for (const char* k : {"sys_id", "user_name", "email", "name"}) roles.AddStaff(Text(*u, k));
+      }
+    }
+    for (const std::string& author : work_note_authors_) roles.AddStaff(author);
+    roles.AddSystem("system");
+    return roles;
+  }
+
+  static std::string Unknown(const std::string& who) {
+    return "'" + who + "' is not the caller and the payload does not mark them as staff (not the assignee, resolver " +
+           "or closer, no work note, no sys_user row with an itil role)";
+  }
+
+  void Name(sdk::Event* e, const Json& r, const char* key) const {
+    const std::string name = Display(r, key);
+    if (!name.empty()) e->attributes.emplace_back(kActorNameAttribute, name);
+  }
+
+  std::string Record(const Json& r, sdk::Output& out, uint64_t* emitted) const {
     const std::string number = Text(r, "number");
-    if (number.empty()) return "missing field 'number' (the incident number)";
+    if (number.empty()) return "missing field 'number' (the record number)";
+    const std::string table = TableOf(r);
+    if (StatesOf(table) == nullptr) {
+      return "record " + number + ": table '" + table + "' has its own state codes; map them in the adapter "
+             "configuration ({\"tables\": {\"" + table + "\": {\"status_map\": {\"<code>\": \"<status>\"}}}})";
+    }
     const std::string updated_text = Text(r, "sys_updated_on");
     const std::string opened_text = !Text(r, "opened_at").empty() ? Text(r, "opened_at") : Text(r, "sys_created_on");
     if (updated_text.empty() && opened_text.empty()) return "missing field 'sys_updated_on' of " + number;
     auto updated = ParseTime(updated_text.empty() ? opened_text : updated_text);
     auto opened = ParseTime(opened_text.empty() ? updated_text : opened_text);
     if (!updated || !opened) return "field 'sys_updated_on' of " + number + " is not a UTC time like 2016-12-12 15:19:57";
-    auto status = State(r);
-    if (!status) return "field 'state' of " + number + ": unknown state '" + Text(r, "state") + "' (map it in status_map)";
+    std::string state = Text(r, "state");
+    if (state.empty()) state = Text(r, "incident_state");
+    auto status = StateValue(table, state, Text(r, "hold_reason"));
+    if (!status) return "field 'state' of " + number + ": unknown " + table + " state '" + state + "' (map it in status_map)";
     const std::string mod = Text(r, "sys_mod_count").empty() ? "0" : Text(r, "sys_mod_count");
     const int32_t priority = Priority(Text(r, "priority"));
     const std::string caller = Text(r, "caller_id");
+    const Roles roles = RolesOf(r);
 
     sdk::Event created = Base(number, std::min(*opened, *updated), number + ":created", sdk::kCreated);
     created.status = sdk::kNew;
     created.priority = priority;
     created.requester_id = caller;
+    if (!Display(r, "caller_id").empty()) created.attributes.emplace_back("rapport.requester_name", Display(r, "caller_id"));
     created.category = Text(r, "category");
     created.service = !Text(r, "business_service").empty() ? Text(r, "business_service") : Text(r, "cmdb_ci");
     created.actor_id = Text(r, "opened_by").empty() ? caller : Text(r, "opened_by");
-    created.actor_role = Text(r, "opened_by").empty() || Text(r, "opened_by") == caller ? sdk::kRequester : sdk::kOther;
+    {
+      auto ids = IdsOf(r, Text(r, "opened_by").empty() ? "caller_id" : "opened_by");
+      SetRole(&created, roles.Of(ids, Unknown(created.actor_id)));
+      Name(&created, r, Text(r, "opened_by").empty() ? "caller_id" : "opened_by");
+    }
     if (!out.Emit(created)) return "";
     ++*emitted;
     if (mod == "0" && *status == sdk::kNew) return "";
@@ -165,12 +325,14 @@ class ServiceNowAdapter final : public sdk::Adapter {
     auto snapshot = [&](const char* field, int32_t kind) {
       sdk::Event e = Base(number, *updated, number + ":" + mod + ":" + field, kind);
       e.actor_id = by;
-      e.actor_role = by.empty() ? sdk::kSystem : sdk::kAgent;
+      SetRole(&e, roles.Of({by}, Unknown(by)));
       return e;
     };
     sdk::Event assignment = snapshot("assignment", sdk::kAssignmentChanged);
     assignment.assignee_agent_id = Text(r, "assigned_to");
     assignment.assignee_team = Text(r, "assignment_group");
+    if (!Display(r, "assigned_to").empty()) assignment.attributes.emplace_back("rapport.assignee_name", Display(r, "assigned_to"));
+    if (!Display(r, "assignment_group").empty()) assignment.attributes.emplace_back("rapport.team_name", Display(r, "assignment_group"));
     if (!assignment.assignee_agent_id.empty() || !assignment.assignee_team.empty()) {
       out.Emit(assignment);
       ++*emitted;
@@ -181,47 +343,63 @@ class ServiceNowAdapter final : public sdk::Adapter {
       out.Emit(p);
       ++*emitted;
     }
+    auto resolution = [&](sdk::Event* e) {
+      if (!Text(r, "close_code").empty() || !Text(r, "close_notes").empty()) {
+        e->has_resolution = true;
+        e->resolution_code = Text(r, "close_code");
+        e->resolution_notes = Text(r, "close_notes");
+      }
+    };
+    // A resolution and a closure happened when the record says they did,
+    // by whom it says, not at its last update.
+    auto stated = [&](const char* at_key, const char* by_key, const char* what, int32_t to) -> std::string {
+      const std::string at_text = Text(r, at_key);
+      auto at = ParseTime(at_text);
+      if (!at_text.empty() && !at) return "field '" + std::string(at_key) + "' of " + number + " is not a UTC time";
+      sdk::Event e = Base(number, at ? *at : *updated, number + ":" + what + ":" + (at ? at_text : mod), sdk::kStatusChanged);
+      const std::string who = Text(r, by_key).empty() ? by : Text(r, by_key);
+      e.actor_id = who;
+      auto ids = Text(r, by_key).empty() ? std::vector<std::string>{by} : IdsOf(r, by_key);
+      SetRole(&e, roles.Of(ids, Unknown(who)));
+      Name(&e, r, by_key);
+      e.status = to;
+      resolution(&e);
+      out.Emit(e);
+      ++*emitted;
+      return "";
+    };
+    if (*status == sdk::kResolved || (*status == sdk::kClosed && !Text(r, "resolved_at").empty())) {
+      if (std::string p = stated("resolved_at", "resolved_by", "resolved", sdk::kResolved); !p.empty()) return p;
+    }
+    if (*status == sdk::kClosed) return stated("closed_at", "closed_by", "closed", sdk::kClosed);
+    if (*status == sdk::kResolved) return "";
     sdk::Event s = snapshot("status", sdk::kStatusChanged);
     s.status = *status;
     s.status_reason = Text(r, "hold_reason");
-    if ((*status == sdk::kResolved || *status == sdk::kClosed) &&
-        (!Text(r, "close_code").empty() || !Text(r, "close_notes").empty())) {
-      s.has_resolution = true;
-      s.resolution_code = Text(r, "close_code");
-      s.resolution_notes = Text(r, "close_notes");
-    }
     out.Emit(s);
     ++*emitted;
     return "";
   }
 
-  const Json* IncidentFor(const std::string& sys_id) const {
-    auto it = incidents_.find(sys_id);
-    return it == incidents_.end() ? nullptr : it->second;
+  const Json* RecordFor(const std::string& sys_id) const {
+    auto it = records_.find(sys_id);
+    return it == records_.end() ? nullptr : it->second;
   }
 
   std::string Journal(const Json& j, sdk::Output& out, uint64_t* emitted) const {
     const std::string element = Text(j, "element");
     if (element != "comments" && element != "work_notes") return "";  // other journal fields are not conversation
-    const Json* incident = IncidentFor(Text(j, "element_id"));
-    if (incident == nullptr) {
-      return "field 'element_id' " + Text(j, "element_id") + ": its incident record is not in the payload";
+    const Json* record = RecordFor(Text(j, "element_id"));
+    if (record == nullptr) {
+      return "field 'element_id' " + Text(j, "element_id") + ": its record is not in the payload";
     }
     auto at = ParseTime(Text(j, "sys_created_on"));
     if (!at) return "missing field 'sys_created_on' (a UTC time) of journal entry " + Text(j, "sys_id");
-    const std::string number = Text(*incident, "number");
+    const std::string number = Text(*record, "number");
     sdk::Event e = Base(number, *at, number + ":journal:" + Text(j, "sys_id"), sdk::kCommentAdded);
     const std::string author = Text(j, "sys_created_by");
     e.actor_id = author;
-    // The caller writes additional comments from the portal; everyone else on
-    // the incident is staff.
-    const std::string caller = Text(*incident, "caller_id");
-    const std::string caller_name = incident->contains("caller_id") && (*incident)["caller_id"].is_object()
-                                        ? Text((*incident)["caller_id"], "display_value")
-                                        : "";
-    e.actor_role = !author.empty() && (Lower(author) == Lower(caller) || Lower(author) == Lower(caller_name))
-                       ? sdk::kRequester
-                       : sdk::kAgent;
+    SetRole(&e, RolesOf(*record).Of({author}, Unknown(author)));
     e.has_comment = true;
     e.comment_text = JournalText(Text(j, "value"));
     e.comment_public = element == "comments";
@@ -231,23 +409,24 @@ class ServiceNowAdapter final : public sdk::Adapter {
   }
 
   std::string Audit(const Json& a, sdk::Output& out, uint64_t* emitted) const {
-    const Json* incident = IncidentFor(Text(a, "documentkey"));
-    if (incident == nullptr) {
-      return "field 'documentkey' " + Text(a, "documentkey") + ": its incident record is not in the payload";
+    const Json* record = RecordFor(Text(a, "documentkey"));
+    if (record == nullptr) {
+      return "field 'documentkey' " + Text(a, "documentkey") + ": its record is not in the payload";
     }
     auto at = ParseTime(Text(a, "sys_created_on"));
     if (!at) return "missing field 'sys_created_on' (a UTC time) of audit row " + Text(a, "sys_id");
-    const std::string number = Text(*incident, "number");
+    const std::string number = Text(*record, "number");
+    const std::string table = TableOf(*record);
     const std::string field = Text(a, "fieldname");
     const std::string value = Text(a, "newvalue");
     sdk::Event e = Base(number, *at, number + ":audit:" + Text(a, "sys_id"), 0);
     e.actor_id = Text(a, "user");
-    e.actor_role = sdk::kAgent;
+    SetRole(&e, RolesOf(*record).Of({e.actor_id}, Unknown(e.actor_id)));
     if (field == "state" || field == "incident_state") {
-      auto it = states_.find(Lower(value));
-      if (it == states_.end()) return "field 'newvalue' of audit row " + Text(a, "sys_id") + ": unknown state '" + value + "'";
+      auto s = StateValue(table, value, "");
+      if (!s) return "field 'newvalue' of audit row " + Text(a, "sys_id") + ": unknown " + table + " state '" + value + "'";
       e.kind = sdk::kStatusChanged;
-      e.status = it->second;
+      e.status = *s;
     } else if (field == "hold_reason") {
       auto it = holds_.find(Lower(value));
       if (it == holds_.end()) return "";
@@ -258,7 +437,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
       e.kind = sdk::kAssignmentChanged;
       (field == "assigned_to" ? e.assignee_agent_id : e.assignee_team) = value;
       // The other half of the assignment is the record's current one.
-      if (field == "assigned_to") e.assignee_team = Text(*incident, "assignment_group");
+      if (field == "assigned_to") e.assignee_team = Text(*record, "assignment_group");
     } else if (field == "priority") {
       e.kind = sdk::kPriorityChanged;
       e.priority = Priority(value);
@@ -271,11 +450,15 @@ class ServiceNowAdapter final : public sdk::Adapter {
   }
 
   std::map<std::string, int32_t> states_, holds_;
-  std::map<std::string, const Json*> incidents_;  // by sys_id, during one Translate
+  std::map<std::string, std::map<std::string, int32_t>> table_states_;
+  // During one Translate:
+  std::map<std::string, const Json*> records_;  // by sys_id
+  std::vector<const Json*> users_;             // sys_user rows
+  std::set<std::string> work_note_authors_;     // user names, lower case
 };
 
 }  // namespace
 }  // namespace rapport::adapters
 
-RAPPORT_ADAPTER(rapport_builtin_servicenow, rapport::adapters::ServiceNowAdapter, "servicenow", "1.0.0",
-                "ServiceNow Table API incident records, journal entries and audit rows")
+RAPPORT_ADAPTER(rapport_builtin_servicenow, rapport::adapters::ServiceNowAdapter, "servicenow", "1.1.0",
+                "ServiceNow Table API records, journal entries, audit rows and sys_user rows")

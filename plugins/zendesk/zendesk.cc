@@ -1,19 +1,36 @@
 // zendesk: ticket event webhooks (zen:event-type:ticket.*) and ticket audits
-// ({"audits": [...]}, from /api/v2/tickets/{id}/audits) -> canonical events.
+// ({"audits": [...]}, from /api/v2/tickets/{id}/audits or the incremental
+// /api/v2/ticket_audits, best with ?include=users,tickets) -> canonical
+// events.
 //
 // Webhook ids are the event's uuid; audit event ids are
 // "<audit id>:<event id>". Statuses: new, open, pending (waiting for the
 // requester), hold (waiting for a third party), solved, closed; the
 // configuration may map custom ones ({"status_map": {"awaiting parts":
-// "pending_third_party"}}). A comment's author is the requester when
-// author.is_staff is false (webhooks) or the author is the ticket's
-// requester_id (audits, when the payload carries "ticket": {...}).
+// "pending_third_party"}}). A custom status (ticket.custom_status_changed,
+// or an audit's custom_status_id change) counts as its category — the
+// ticket's status — unless the configuration maps its id
+// ({"custom_status_map": {"8447320465790": "pending_third_party"}}).
+//
+// Roles: the ticket's requester_id (the webhook's detail, the payload's
+// "ticket" or sideloaded "tickets") is the requester under every id the
+// sideloaded "users" give them (id, email); users whose role is agent or
+// admin, a comment author with is_staff true, and the assignee are staff;
+// the system user (-1) is SYSTEM; an end-user who is not the requester and
+// anyone the payload does not describe are OTHER, with the reason.
 #include <map>
 
 #include "common/adapter_util.h"
 
 namespace rapport::adapters {
 namespace {
+
+const Json& Member(const Json& object, const char* key) {
+  static const Json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
 
 class ZendeskAdapter final : public sdk::Adapter {
  public:
@@ -22,7 +39,10 @@ class ZendeskAdapter final : public sdk::Adapter {
     a->statuses_ = {{"new", sdk::kNew}, {"open", sdk::kInProgress}, {"pending", sdk::kPendingRequester},
                     {"hold", sdk::kPendingThirdParty}, {"solved", sdk::kResolved}, {"closed", sdk::kClosed},
                     {"deleted", sdk::kCanceled}};
-    if (!ParseStatusMap(config, "status_map", &a->statuses_, error)) return nullptr;
+    if (!ParseStatusMap(config, "status_map", &a->statuses_, error) ||
+        !ParseStatusMap(config, "custom_status_map", &a->custom_statuses_, error)) {
+      return nullptr;
+    }
     return a;
   }
 
@@ -36,10 +56,7 @@ class ZendeskAdapter final : public sdk::Adapter {
   }
 
  private:
-  static int32_t PriorityOf(const std::string& p) {
-    const std::string n = Lower(p);
-    return n == "urgent" ? sdk::kCritical : n == "high" ? sdk::kHigh : n == "normal" ? sdk::kMedium : n == "low" ? sdk::kLow : 0;
-  }
+  static int32_t PriorityOf(const std::string& p) { return PriorityByCommonName(p); }
 
   std::optional<int32_t> StatusOf(const std::string& s) const {
     auto it = statuses_.find(Lower(s));
@@ -47,10 +64,15 @@ class ZendeskAdapter final : public sdk::Adapter {
     return it->second;
   }
 
+  static std::string UnknownUser(const std::string& id) {
+    return "the payload does not say whether user " + id +
+           " is staff (fetch audits with ?include=users,tickets; webhooks say it only for comment authors)";
+  }
+
   rapport_status Webhook(const Json& body, sdk::Output& out, std::string* error) const {
     const std::string type = Text(body, "type").substr(22);  // after "zen:event-type:ticket."
-    const Json detail = body.contains("detail") ? body["detail"] : Json::object();
-    const Json event = body.contains("event") ? body["event"] : Json::object();
+    const Json& detail = Member(body, "detail");
+    const Json& event = Member(body, "event");
     const std::string ticket = Text(detail, "id");
     if (ticket.empty()) return Fail(error, "missing field 'detail.id' (the ticket id)");
     const std::string id = Text(body, "id");
@@ -64,7 +86,11 @@ class ZendeskAdapter final : public sdk::Adapter {
     e.source = "zendesk";
     e.actor_id = Text(detail, "actor_id");
     const std::string requester = Text(detail, "requester_id");
-    e.actor_role = e.actor_id.empty() ? sdk::kSystem : e.actor_id == requester ? sdk::kRequester : sdk::kAgent;
+    Roles roles;
+    roles.AddRequester(requester);
+    roles.AddStaff(Text(detail, "assignee_id"));
+    roles.AddSystem("-1");
+    SetRole(&e, roles.Of({e.actor_id}, UnknownUser(e.actor_id)));
     if (type == "created") {
       e.kind = sdk::kCreated;
       e.status = StatusOf(Text(detail, "status")).value_or(sdk::kNew);
@@ -78,6 +104,17 @@ class ZendeskAdapter final : public sdk::Adapter {
       if (!s) return Fail(error, "field 'event.current': unknown status '" + Text(event, "current") + "'");
       e.kind = sdk::kStatusChanged;
       e.status = *s;
+    } else if (type == "custom_status_changed") {
+      // A custom status counts as its category (the ticket's status) unless mapped.
+      auto mapped = custom_statuses_.find(Lower(Text(event, "current")));
+      auto s = mapped != custom_statuses_.end() ? std::optional<int32_t>(mapped->second) : StatusOf(Text(detail, "status"));
+      if (!s) {
+        return Fail(error, "field 'detail.status': unknown status category '" + Text(detail, "status") +
+                               "' for custom status " + Text(event, "current") + " (map it in custom_status_map)");
+      }
+      e.kind = sdk::kStatusChanged;
+      e.status = *s;
+      e.status_reason = Text(event, "current");
     } else if (type == "priority_changed") {
       e.kind = sdk::kPriorityChanged;
       e.priority = PriorityOf(Text(event, "current"));
@@ -86,26 +123,77 @@ class ZendeskAdapter final : public sdk::Adapter {
       e.assignee_agent_id = type == "agent_assignment_changed" ? Text(event, "current") : Text(detail, "assignee_id");
       e.assignee_team = type == "group_assignment_changed" ? Text(event, "current") : Text(detail, "group_id");
     } else if (type == "comment_added") {
-      if (!event.contains("comment") || !event["comment"].is_object()) return Fail(error, "missing field 'event.comment'");
-      const Json& c = event["comment"];
+      const Json& c = Member(event, "comment");
+      if (!c.is_object()) return Fail(error, "missing field 'event.comment'");
       e.kind = sdk::kCommentAdded;
       e.has_comment = true;
       e.comment_text = !Text(c, "body").empty() ? Text(c, "body") : HtmlToText(Text(c, "html_body"));
       e.comment_public = !c.contains("is_public") || !c["is_public"].is_boolean() || c["is_public"].get<bool>();
-      e.actor_id = TextAt(c, {"author", "id"});
-      const bool staff = c.contains("author") && c["author"].is_object() && c["author"].value("is_staff", true);
-      e.actor_role = staff ? sdk::kAgent : sdk::kRequester;
+      const Json& author = Member(c, "author");
+      e.actor_id = Text(author, "id");
+      e.attributes.clear();
+      const Json& staff = Member(author, "is_staff");
+      if (roles.IsRequester(e.actor_id)) {
+        e.actor_role = sdk::kRequester;
+      } else if (staff.is_boolean()) {
+        SetRole(&e, staff.get<bool>() ? Roles::Verdict{sdk::kAgent, ""}
+                                      : Roles::Verdict{sdk::kOther, "an end-user who is not the ticket's requester"});
+      } else {
+        SetRole(&e, roles.Of({e.actor_id}, UnknownUser(e.actor_id)));
+      }
     } else {
-      return RAPPORT_OK;  // other ticket events carry nothing Rapport reads
+      *error = "zendesk: event type " + type + ": nothing to record";
+      return RAPPORT_OK;
     }
     out.Emit(e);
     return RAPPORT_OK;
   }
 
+  // Who is who on `ticket_id`, from the payload's ticket(s) and users.
+  static std::string RequesterOf(const Json& body, const std::string& ticket_id) {
+    std::string requester = TextAt(body, {"ticket", "requester_id"});
+    if (Text(Member(body, "ticket"), "id") != ticket_id && !Text(Member(body, "ticket"), "id").empty()) requester.clear();
+    if (Member(body, "tickets").is_array()) {
+      for (const Json& t : body["tickets"]) {
+        if (Text(t, "id") == ticket_id) requester = Text(t, "requester_id");
+      }
+    }
+    return requester;
+  }
+
+  Roles AuditRoles(const Json& body, const std::string& ticket_id) const {
+    Roles roles;
+    const std::string requester = RequesterOf(body, ticket_id);
+    roles.AddRequester(requester);
+    roles.AddSystem("-1");
+    if (Member(body, "users").is_array()) {
+      for (const Json& u : body["users"]) {
+        const std::string role = Lower(Text(u, "role"));
+        if (!requester.empty() && Text(u, "id") == requester) {
+          roles.AddRequester(Text(u, "email"));
+        } else if (role == "agent" || role == "admin") {
+          roles.AddStaff(Text(u, "id"));
+          roles.AddStaff(Text(u, "email"));
+        }
+      }
+    }
+    return roles;
+  }
+
+  // The reason for a user the payload calls an end-user but not the requester.
+  static std::string EndUserReason(const Json& body, const std::string& id) {
+    if (Member(body, "users").is_array()) {
+      for (const Json& u : body["users"]) {
+        if (Text(u, "id") == id && Lower(Text(u, "role")) == "end-user") {
+          return "user " + id + " is an end-user who is not the ticket's requester (a CC or follower)";
+        }
+      }
+    }
+    return UnknownUser(id);
+  }
+
   rapport_status Audits(const Json& body, sdk::Output& out, std::string* error) const {
     if (!body["audits"].is_array()) return Fail(error, "field 'audits' must be a list");
-    const Json ticket = body.contains("ticket") && body["ticket"].is_object() ? body["ticket"] : Json::object();
-    const std::string requester = Text(ticket, "requester_id");
     uint64_t emitted = 0, index = 0, rejected = 0;
     std::string first;
     for (const Json& audit : body["audits"]) {
@@ -122,6 +210,8 @@ class ZendeskAdapter final : public sdk::Adapter {
         out.Reject(record, "MISSING_FIELD", problem);
         continue;
       }
+      const Roles roles = AuditRoles(body, ticket_id);
+      const std::string requester = RequesterOf(body, ticket_id);
       const std::string author = Text(audit, "author_id");
       for (const Json& ev : audit["events"]) {
         const std::string type = Text(ev, "type");
@@ -131,9 +221,7 @@ class ZendeskAdapter final : public sdk::Adapter {
         e.occurred_at_us = *at;
         e.source = "zendesk";
         e.actor_id = !Text(ev, "author_id").empty() ? Text(ev, "author_id") : author;
-        e.actor_role = e.actor_id == "-1" || e.actor_id.empty() ? sdk::kSystem
-                       : e.actor_id == requester                ? sdk::kRequester
-                                                                : sdk::kAgent;
+        SetRole(&e, roles.Of({e.actor_id}, EndUserReason(body, e.actor_id)));
         if (type == "Create" || type == "Change") {
           const std::string field = Text(ev, "field_name");
           const std::string value = Text(ev, "value");
@@ -143,6 +231,13 @@ class ZendeskAdapter final : public sdk::Adapter {
             e.kind = type == "Create" ? sdk::kCreated : sdk::kStatusChanged;
             e.status = *s;
             if (type == "Create") e.requester_id = requester.empty() ? author : requester;
+          } else if (field == "custom_status_id" && type == "Change") {
+            // Only a mapped custom status says more than the status change beside it.
+            auto mapped = custom_statuses_.find(Lower(value));
+            if (mapped == custom_statuses_.end()) continue;
+            e.kind = sdk::kStatusChanged;
+            e.status = mapped->second;
+            e.status_reason = value;
           } else if (field == "priority" && type == "Change") {
             e.kind = sdk::kPriorityChanged;
             e.priority = PriorityOf(value);
@@ -156,6 +251,7 @@ class ZendeskAdapter final : public sdk::Adapter {
           e.kind = sdk::kCommentAdded;
           e.has_comment = true;
           e.comment_text = !Text(ev, "plain_body").empty() ? Text(ev, "plain_body") : Text(ev, "body");
+          if (e.comment_text.empty()) e.comment_text = HtmlToText(Text(ev, "html_body"));
           e.comment_public = !ev.contains("public") || !ev["public"].is_boolean() || ev["public"].get<bool>();
         } else {
           continue;  // notifications and undocumented types
@@ -165,6 +261,7 @@ class ZendeskAdapter final : public sdk::Adapter {
       }
     }
     if (emitted == 0 && rejected > 0) return Fail(error, first);
+    if (emitted == 0) *error = "zendesk: the audits carry nothing to record (no status, priority, assignment or comment)";
     return RAPPORT_OK;
   }
 
@@ -173,11 +270,11 @@ class ZendeskAdapter final : public sdk::Adapter {
     return RAPPORT_ERR_PERMANENT;
   }
 
-  std::map<std::string, int32_t> statuses_;
+  std::map<std::string, int32_t> statuses_, custom_statuses_;
 };
 
 }  // namespace
 }  // namespace rapport::adapters
 
-RAPPORT_ADAPTER(rapport_builtin_zendesk, rapport::adapters::ZendeskAdapter, "zendesk", "1.0.0",
-                "Zendesk ticket event webhooks and ticket audits")
+RAPPORT_ADAPTER(rapport_builtin_zendesk, rapport::adapters::ZendeskAdapter, "zendesk", "1.1.0",
+                "Zendesk ticket event webhooks and ticket audits (with users and tickets sideloaded)")

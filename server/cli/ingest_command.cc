@@ -39,6 +39,9 @@ struct Rejections {
   static constexpr size_t kExamples = 5;
   std::map<std::string, std::pair<size_t, std::vector<std::string>>> by_code;
   size_t total = 0;
+  // What the adapter said about payloads it read without events ("zendesk:
+  // event type tags_changed: nothing to record"), with how many said it.
+  std::map<std::string, size_t> notes;
 
   void Add(const std::string& code, std::string message) {
     Example(code, std::move(message));
@@ -53,6 +56,22 @@ struct Rejections {
     total += n;
   }
 };
+
+// `text` as a JSON string literal.
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 // One event read from the file, with its input line (0: not known, as for
 // an event of a whole-document payload).
@@ -389,6 +408,7 @@ class EventReader {
     TakeRejections(*out, [&](const v1::EventError& r) {
       return line > 0 ? absl::StrCat(where, ": ") : absl::StrCat("record ", r.index(), " of the payload: ");
     });
+    if (!out->note.empty()) ++rejections_->notes[out->note];
     for (v1::TicketEvent& e : out->events) {
       e.set_tenant(tenant_);
       ready_.push_back({std::move(e), line});
@@ -574,6 +594,12 @@ int RunIngest(const std::vector<std::string>& argv) {
       std::cout << (first ? "" : ", ") << "\"" << code << "\": " << list.first;
       first = false;
     }
+    std::cout << "}, \"notes\": {";
+    first = true;
+    for (const auto& [note, count] : rejections.notes) {
+      std::cout << (first ? "" : ", ") << JsonString(note) << ": " << count;
+      first = false;
+    }
     std::cout << "}}\n";
     return exit_code;
   }
@@ -587,6 +613,9 @@ int RunIngest(const std::vector<std::string>& argv) {
     std::cout << absl::StrFormat("    %-14s %d\n", code, count);
     for (const std::string& example : examples) std::cout << "      " << Abbreviate(example, 150) << "\n";
     if (count > examples.size()) std::cout << "      … and " << count - examples.size() << " more\n";
+  }
+  for (const auto& [note, count] : rejections.notes) {
+    std::cout << "  note: " << note << (count > 1 ? absl::StrCat(" (", count, " payloads)") : "") << "\n";
   }
   std::cout << absl::StrFormat("  %d batches, %d reconnects, %.1f s (%.0f events/s), first ack after %.2f s\n",
                                batches, t.reconnects, seconds, seconds > 0 ? t.events_total / seconds : 0.0,

@@ -82,7 +82,19 @@ std::string Describe(const v1::TimelineEntry& entry, v1::TicketStatus* status) {
       if (!e.survey().text().empty()) absl::StrAppend(&text, " \"", Abbreviate(e.survey().text(), 60), "\"");
       break;
     default:
-      text = "fields updated";
+      if (auto edit = e.attributes().find("rapport.edit_of"); edit != e.attributes().end()) {
+        text = absl::StrCat("edited a comment: \"", Abbreviate(e.comment().text(), 80), "\"");
+      } else if (e.attributes().contains("rapport.withdraws")) {
+        text = "deleted a comment";
+      } else {
+        text = "fields updated";
+      }
+  }
+  if (entry.withdrawn()) absl::StrAppend(&text, "  [DELETED]");
+  if (entry.edited()) absl::StrAppend(&text, "  [EDITED]");
+  // Why the role is OTHER: the source did not say who this person is.
+  if (auto reason = e.attributes().find("rapport.role_reason"); reason != e.attributes().end()) {
+    absl::StrAppend(&text, "  (role other: ", Abbreviate(reason->second, 100), ")");
   }
   if (!e.resolution().notes().empty() || !e.resolution().code().empty()) {
     absl::StrAppend(&text, "  resolution: ", e.resolution().code(),

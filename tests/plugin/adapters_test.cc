@@ -58,8 +58,9 @@ TEST_F(AdaptersTest, ServiceNowRecordJournalAndAudit) {
   EXPECT_EQ(by_id["INC0010042:created"].kind(), v1::EVENT_KIND_TICKET_CREATED);
   EXPECT_EQ(by_id["INC0010042:created"].requester().id(), "abel.tuter");
   EXPECT_EQ(Iso(by_id["INC0010042:created"].occurred_at()), "2026-09-01T08:00:00Z");
-  const v1::TicketEvent& resolved = by_id["INC0010042:5:status"];
+  const v1::TicketEvent& resolved = by_id["INC0010042:resolved:2026-09-01 11:30:00"];
   EXPECT_EQ(resolved.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(Iso(resolved.occurred_at()), "2026-09-01T11:30:00Z") << "resolved_at";
   EXPECT_EQ(resolved.resolution().notes(), "Re-created the VPN profile.");
   EXPECT_EQ(by_id["INC0010042:5:priority"].priority(), v1::PRIORITY_HIGH);
   EXPECT_EQ(by_id["INC0010042:5:assignment"].assignee().team(), "Network");

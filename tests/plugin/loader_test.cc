@@ -18,7 +18,7 @@ TEST(PluginLoader, BuiltinsAreRegisteredExplicitly) {
     names.push_back(p.name);
     EXPECT_EQ(p.origin, "built-in");
     EXPECT_EQ(p.kind, "adapter");
-    EXPECT_EQ(p.abi_version, "1.0");
+    EXPECT_EQ(p.abi_version, "1.1");
   }
   EXPECT_EQ(names, (std::vector<std::string>{"csv", "freshservice", "jira", "jsonl", "servicenow", "zendesk"}));
   auto missing = registry.CreateAdapter("remedy");

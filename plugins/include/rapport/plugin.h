@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define RAPPORT_PLUGIN_ABI_MAJOR 1
-#define RAPPORT_PLUGIN_ABI_MINOR 0
+#define RAPPORT_PLUGIN_ABI_MINOR 1
 #define RAPPORT_PLUGIN_ENTRY_SYMBOL "rapport_plugin_entry"
 
 typedef enum rapport_status {
@@ -146,7 +146,11 @@ typedef struct rapport_plugin_api {
   rapport_plugin_instance* (*create)(const char* config, size_t config_size, char* error, size_t error_size);
   /* Frees the instance. */
   void (*destroy)(rapport_plugin_instance* instance);
-  /* The message of the last error on `instance` ("" when none). */
+  /* The message of the last error on `instance` ("" when none). From ABI
+   * 1.1, after a translate() that returned RAPPORT_OK it may hold a note
+   * about the payload for the sender, e.g. "zendesk: event type
+   * tags_changed: nothing to record" when the payload gave no events on
+   * purpose; a 1.0 host ignores it. */
   const char* (*last_error)(const rapport_plugin_instance* instance);
   /* Adapters: translates one payload, calling host->emit once per event and
    * host->reject once per record it skips. Returns RAPPORT_OK when the
