@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,21 +27,7 @@ import gen_stubs  # noqa: E402
 DEFAULT_RECEIVE_LIMIT = 4 * 1024 * 1024  # gRPC's, in every language
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port, seconds=30):
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
+from loopback import free_port, wait_listening  # noqa: E402
 
 
 def write_ticket(path, comments, comment_bytes):
