@@ -103,6 +103,17 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
   return index;
 }
 
+// The ticket's counts, reconciled with the source's own counters, and which
+// came from the source: the same fields on a ticket and on its summary.
+template <typename Message>
+void SetCounts(const internal::TicketState& state, Message* out) {
+  const ticket::Counts counts = ticket::ReconciledCounts(state);
+  out->set_reopen_count(counts.reopen);
+  out->set_reassignment_count(counts.reassignment);
+  out->set_team_reassignment_count(counts.team_reassignment);
+  for (const std::string& name : counts.from_source) out->add_counts_from_source(name);
+}
+
 // The ticket's fields and clocks, from the fold of its whole timeline.
 void FillHeader(const std::string& tenant, const std::string& ticket_id, const internal::TicketState& state,
                 int64_t watermark, v1::GetTicketResponse* response) {
@@ -114,11 +125,7 @@ void FillHeader(const std::string& tenant, const std::string& ticket_id, const i
   *response->mutable_requester() = state.requester();
   response->set_service(state.service());
   response->set_category(state.category());
-  const ticket::Counts counts = ticket::ReconciledCounts(state);
-  response->set_reopen_count(counts.reopen);
-  response->set_reassignment_count(counts.reassignment);
-  response->set_team_reassignment_count(counts.team_reassignment);
-  for (const std::string& name : counts.from_source) response->add_counts_from_source(name);
+  SetCounts(state, response);
   int64_t created = state.created_at_us() != 0 ? state.created_at_us() : state.first_event_us();
   *response->mutable_created_at() = FromMicros(created);
   if (state.resolved_at_us() != 0) *response->mutable_resolved_at() = FromMicros(state.resolved_at_us());
@@ -251,11 +258,7 @@ absl::StatusOr<v1::ListTicketsResponse> ListTickets(const Store& store,
     *t->mutable_assignee() = s.assignee();
     *t->mutable_requester() = s.requester();
     t->set_service(s.service());
-    const ticket::Counts counts = ticket::ReconciledCounts(s);
-    t->set_reopen_count(counts.reopen);
-    t->set_reassignment_count(counts.reassignment);
-    t->set_team_reassignment_count(counts.team_reassignment);
-    for (const std::string& name : counts.from_source) t->add_counts_from_source(name);
+    SetCounts(s, t);
     *t->mutable_created_at() = FromMicros(s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us());
     *t->mutable_last_event_at() = FromMicros(s.last_event_us());
     FillClocks(rows[i].clocks, t->mutable_clocks());

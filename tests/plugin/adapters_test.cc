@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapter_fixture.h"
 #include "builtin/builtins.h"
 #include "common/adapter_util.h"
 #include "core/test_util.h"
@@ -18,30 +19,7 @@
 namespace rapport {
 namespace {
 
-std::string Fixture(const std::string& path) { return testing::ReadFile(std::string(FIXTURES) + "/" + path); }
-
-class AdaptersTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(RegisterBuiltinPlugins(&registry_).ok()); }
-
-  Translation Translate(const std::string& adapter, const std::string& body, const std::string& config = "",
-                        std::vector<std::pair<std::string, std::string>> headers = {}) {
-    auto handle = registry_.CreateAdapter(adapter, config);
-    EXPECT_TRUE(handle.ok()) << handle.status();
-    if (!handle.ok()) return {};
-    auto out = (*handle)->Translate("acme", body, "", headers);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? *out : Translation();
-  }
-
-  absl::Status Error(const std::string& adapter, const std::string& body, const std::string& config = "") {
-    auto handle = registry_.CreateAdapter(adapter, config);
-    if (!handle.ok()) return handle.status();
-    return (*handle)->Translate("acme", body).status();
-  }
-
-  PluginRegistry registry_;
-};
+using AdaptersTest = AdapterFixture;
 
 std::string Iso(const google::protobuf::Timestamp& t) { return FormatMicros(ToMicros(t)); }
 

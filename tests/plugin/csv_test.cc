@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "adapter_fixture.h"
 #include "builtin/builtins.h"
 #include "core/test_util.h"
 #include "event/event.h"
@@ -20,7 +21,6 @@ namespace {
 
 constexpr char kShipped[] = R"({"mapping": "servicenow-incident-log"})";
 
-std::string Fixture(const std::string& path) { return testing::ReadFile(std::string(FIXTURES) + "/" + path); }
 
 // The log as published: "29-02-2016 01:16" -> "29/2/2016 1:16", TRUE -> true.
 std::string AsPublished(const std::string& resaved) {

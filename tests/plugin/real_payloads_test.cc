@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "adapter_fixture.h"
 #include "builtin/builtins.h"
 #include "core/test_util.h"
 #include "event/event.h"
@@ -17,45 +18,19 @@
 namespace rapport {
 namespace {
 
-std::string Fixture(const std::string& path) { return testing::ReadFile(std::string(FIXTURES) + "/" + path); }
 std::string Iso(const google::protobuf::Timestamp& t) { return FormatMicros(ToMicros(t)); }
 std::string Attribute(const v1::TicketEvent& e, const std::string& key) {
   auto it = e.attributes().find(key);
   return it == e.attributes().end() ? "" : it->second;
 }
 
-class RealPayloadsTest : public ::testing::Test {
+class RealPayloadsTest : public AdapterFixture {
  protected:
-  void SetUp() override { ASSERT_TRUE(RegisterBuiltinPlugins(&registry_).ok()); }
-
-  std::unique_ptr<AdapterHandle> Adapter(const std::string& name, const std::string& config = "") {
-    auto handle = registry_.CreateAdapter(name, config);
-    EXPECT_TRUE(handle.ok()) << handle.status();
-    return handle.ok() ? std::move(*handle) : nullptr;
-  }
-
-  Translation Translate(const std::string& adapter, const std::string& body, const std::string& config = "",
-                        std::vector<std::pair<std::string, std::string>> headers = {}) {
-    auto handle = Adapter(adapter, config);
-    if (!handle) return {};
-    auto out = handle->Translate("acme", body, "", headers);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? *out : Translation();
-  }
-
-  absl::Status Error(const std::string& adapter, const std::string& body, const std::string& config = "") {
-    auto handle = registry_.CreateAdapter(adapter, config);
-    if (!handle.ok()) return handle.status();
-    return (*handle)->Translate("acme", body).status();
-  }
-
   static std::map<std::string, v1::TicketEvent> ById(const Translation& t) {
     std::map<std::string, v1::TicketEvent> out;
     for (const auto& e : t.events) out[e.event_id()] = e;
     return out;
   }
-
-  PluginRegistry registry_;
 };
 
 // ServiceNow, sysparm_display_value=all: UTC values (not the display
