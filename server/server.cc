@@ -108,6 +108,13 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
+  // Queries and stream reads share gRPC's callback threads. With its
+  // bandwidth probe on, the transport widens every stream's window and keeps
+  // reading megabytes of batches nobody has asked for yet, ahead of queries
+  // (docs/performance.md, Queries under ingest). A pending read still opens
+  // the window to the size of the message it reads.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 << 10);
   builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->experience_service_.get());
   builder.RegisterService(server->admin_service_.get());
