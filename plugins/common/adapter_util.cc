@@ -151,6 +151,11 @@ std::string StableId(std::string_view text) {
   return out;
 }
 
+void AddSourceCount(sdk::Event* e, const char* key, const std::string& count) {
+  if (count.empty() || count.size() > 9 || count.find_first_not_of("0123456789") != std::string::npos) return;
+  e->attributes.emplace_back(key, count);
+}
+
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -64,6 +64,17 @@ inline constexpr const char* kActorNameAttribute = "rapport.actor_name";
 // the source deleted (it leaves tone and findings). See docs/adapters.md.
 inline constexpr const char* kEditOfAttribute = "rapport.edit_of";
 inline constexpr const char* kWithdrawsAttribute = "rapport.withdraws";
+// A source's own counters of changes on the ticket, some of which Rapport
+// may never have seen (snapshots miss what happened between two of them);
+// the host reconciles a ticket's counts with them (docs/adapters.md).
+inline constexpr const char* kSourceReopenCountAttribute = "rapport.source.reopen_count";
+inline constexpr const char* kSourceReassignmentCountAttribute = "rapport.source.reassignment_count";
+inline constexpr const char* kSourceTeamReassignmentCountAttribute = "rapport.source.team_reassignment_count";
+
+// Adds the counter `key` = `count` when `count` is a whole number; anything
+// else (empty, a display text) says nothing rather than costing the event,
+// which validation would refuse whole.
+void AddSourceCount(sdk::Event* e, const char* key, const std::string& count);
 
 // Who is who on one ticket, from what the source itself states. The
 // requester is the person the source names as such (ServiceNow caller_id,

@@ -322,10 +322,18 @@ class ServiceNowAdapter final : public sdk::Adapter {
     if (mod == "0" && *status == sdk::kNew) return "";
 
     const std::string by = Text(r, "sys_updated_by");
+    // Every task record counts its own group reassignments and reopens; they
+    // ride on the events of this version of the record (ids with its
+    // sys_mod_count or its stated times), so a later version is no conflict.
+    auto counted = [&](sdk::Event* e) {
+      AddSourceCount(e, kSourceTeamReassignmentCountAttribute, Text(r, "reassignment_count"));
+      AddSourceCount(e, kSourceReopenCountAttribute, Text(r, "reopen_count"));
+    };
     auto snapshot = [&](const char* field, int32_t kind) {
       sdk::Event e = Base(number, *updated, number + ":" + mod + ":" + field, kind);
       e.actor_id = by;
       SetRole(&e, roles.Of({by}, Unknown(by)));
+      counted(&e);
       return e;
     };
     sdk::Event assignment = snapshot("assignment", sdk::kAssignmentChanged);
@@ -364,6 +372,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
       Name(&e, r, by_key);
       e.status = to;
       resolution(&e);
+      counted(&e);
       out.Emit(e);
       ++*emitted;
       return "";

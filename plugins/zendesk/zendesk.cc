@@ -12,6 +12,12 @@
 // ticket's status — unless the configuration maps its id
 // ({"custom_status_map": {"8447320465790": "pending_third_party"}}).
 //
+// Ticket metrics (/api/v2/ticket_metrics, /api/v2/tickets/{id}/metrics, or
+// sideloaded with ?include=metric_sets) are Zendesk's own counters: each
+// becomes a fields-updated event, id "zendesk:metrics:<id>:<updated_at>",
+// stating reopens, assignee_stations − 1 and group_stations − 1 as the
+// ticket's source counts (docs/adapters.md).
+//
 // Roles: the ticket's requester_id (the webhook's detail, the payload's
 // "ticket" or sideloaded "tickets") is the requester under every id the
 // sideloaded "users" give them (id, email); users whose role is agent or
@@ -50,8 +56,13 @@ class ZendeskAdapter final : public sdk::Adapter {
     auto json = ParseJson(payload.body, error);
     if (!json) return RAPPORT_ERR_PERMANENT;
     if (json->is_object() && json->contains("audits")) return Audits(*json, out, error);
+    if (json->is_object() && (json->contains("ticket_metrics") || json->contains("ticket_metric"))) {
+      const uint64_t emitted = Metrics(*json, out);
+      if (emitted == 0) *error = "zendesk: the ticket metrics carry nothing to record (no ticket_id and updated_at)";
+      return RAPPORT_OK;
+    }
     if (json->is_object() && Text(*json, "type").rfind("zen:event-type:ticket.", 0) == 0) return Webhook(*json, out, error);
-    *error = "field 'type': expected a zen:event-type:ticket.* webhook or an {\"audits\": [...]} list";
+    *error = "field 'type': expected a zen:event-type:ticket.* webhook, an {\"audits\": [...]} list or ticket metrics";
     return RAPPORT_ERR_PERMANENT;
   }
 
@@ -260,9 +271,51 @@ class ZendeskAdapter final : public sdk::Adapter {
         ++emitted;
       }
     }
+    emitted += Metrics(body, out);
     if (emitted == 0 && rejected > 0) return Fail(error, first);
     if (emitted == 0) *error = "zendesk: the audits carry nothing to record (no status, priority, assignment or comment)";
     return RAPPORT_OK;
+  }
+
+  // The ticket metrics a payload carries, wherever the API put them.
+  static std::vector<const Json*> MetricRecords(const Json& body) {
+    std::vector<const Json*> records;
+    if (Member(body, "ticket_metric").is_object()) records.push_back(&body["ticket_metric"]);
+    for (const char* list : {"ticket_metrics", "metric_sets"}) {
+      if (!Member(body, list).is_array()) continue;
+      for (const Json& m : body[list]) records.push_back(&m);
+    }
+    return records;
+  }
+
+  // A station count of n means n − 1 changes after the first.
+  static std::string ChangesOf(const Json& metric, const char* stations) {
+    const std::string n = Text(metric, stations);
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos) return "";
+    return n == "0" ? "" : std::to_string(std::stoul(n) - 1);
+  }
+
+  static uint64_t Metrics(const Json& body, sdk::Output& out) {
+    uint64_t emitted = 0;
+    for (const Json* m : MetricRecords(body)) {
+      auto at = ParseTime(Text(*m, "updated_at"));
+      if (Text(*m, "ticket_id").empty() || !at) continue;
+      sdk::Event e;
+      e.ticket_id = Text(*m, "ticket_id");
+      e.event_id = "zendesk:metrics:" + Text(*m, "id") + ":" + Text(*m, "updated_at");
+      e.occurred_at_us = *at;
+      e.source = "zendesk";
+      e.kind = sdk::kFieldsUpdated;
+      e.actor_id = "-1";
+      e.actor_role = sdk::kSystem;
+      AddSourceCount(&e, kSourceReopenCountAttribute, Text(*m, "reopens"));
+      AddSourceCount(&e, kSourceReassignmentCountAttribute, ChangesOf(*m, "assignee_stations"));
+      AddSourceCount(&e, kSourceTeamReassignmentCountAttribute, ChangesOf(*m, "group_stations"));
+      if (e.attributes.empty()) continue;
+      out.Emit(e);
+      ++emitted;
+    }
+    return emitted;
   }
 
   static rapport_status Fail(std::string* error, std::string message) {

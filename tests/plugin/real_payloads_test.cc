@@ -207,6 +207,40 @@ TEST_F(RealPayloadsTest, ZendeskCustomStatusAndNothingToRecord) {
   EXPECT_EQ(tags.note, "zendesk: event type tags_changed: nothing to record");
 }
 
+// The tools' own counters reach the ticket as source counts: ServiceNow's
+// on every version of a record, Zendesk's ticket metrics as an event of
+// their own whose id is the metric record's version, so a later version of
+// either is a new fact and not a conflicting duplicate.
+TEST_F(RealPayloadsTest, SourceCountersFromServiceNowRecordsAndZendeskMetrics) {
+  auto by_id = ById(Translate("servicenow", Fixture("servicenow/display_all.json")));
+  const v1::TicketEvent& resolved = by_id["INC0000060:resolved:2016-12-13 21:43:14"];
+  EXPECT_EQ(Attribute(resolved, kSourceTeamReassignmentCount), "2");
+  EXPECT_EQ(Attribute(resolved, kSourceReopenCount), "0");
+  EXPECT_EQ(Attribute(by_id["INC0000060:created"], kSourceTeamReassignmentCount), "")
+      << "the created event is the same whatever version of the record brings it";
+
+  Translation metric = Translate("zendesk", Fixture("zendesk/ticket_metric.json"));
+  ASSERT_EQ(metric.events.size(), 1u);
+  const v1::TicketEvent& m = metric.events[0];
+  EXPECT_EQ(m.event_id(), "zendesk:metrics:33:2026-03-04T10:38:52Z");
+  EXPECT_EQ(m.ticket_id(), "666");
+  EXPECT_EQ(m.kind(), v1::EVENT_KIND_FIELDS_UPDATED);
+  EXPECT_EQ(Iso(m.occurred_at()), "2026-03-04T10:38:52Z");
+  EXPECT_EQ(Attribute(m, kSourceReopenCount), "1");
+  EXPECT_EQ(Attribute(m, kSourceReassignmentCount), "2") << "3 assignees: 2 changes";
+  EXPECT_EQ(Attribute(m, kSourceTeamReassignmentCount), "1") << "2 groups: 1 change";
+
+  // Sideloaded beside the audits, the metrics ride along; a metric without
+  // stations or reopens states nothing.
+  nlohmann::json audits = nlohmann::json::parse(Fixture("zendesk/audits_with_users.json"));
+  audits["metric_sets"] = nlohmann::json::array({nlohmann::json::parse(Fixture("zendesk/ticket_metric.json"))["ticket_metric"]});
+  Translation both = Translate("zendesk", audits.dump());
+  EXPECT_EQ(ById(both).count("zendesk:metrics:33:2026-03-04T10:38:52Z"), 1u);
+  Translation bare = Translate("zendesk", R"({"ticket_metrics": [{"id": 1, "ticket_id": 7, "updated_at": "2026-03-04T10:38:52Z"}]})");
+  EXPECT_TRUE(bare.events.empty());
+  EXPECT_NE(bare.note.find("nothing to record"), std::string::npos) << bare.note;
+}
+
 // Freshservice's API ticket with its conversations: roles from
 // requester_id and the conversation flags, times from the fields that
 // state them, group, department and responder read, an edit shown.
