@@ -304,13 +304,13 @@ class ServiceNowAdapter final : public sdk::Adapter {
     const std::string caller = Text(r, "caller_id");
     const Roles roles = RolesOf(r);
 
+    // Every version of the record makes the same created event (its id has
+    // no version in it), so it holds only what a version cannot change;
+    // priority, category and service come with the version's snapshot.
     sdk::Event created = Base(number, std::min(*opened, *updated), number + ":created", sdk::kCreated);
     created.status = sdk::kNew;
-    created.priority = priority;
     created.requester_id = caller;
     if (!Display(r, "caller_id").empty()) created.attributes.emplace_back("rapport.requester_name", Display(r, "caller_id"));
-    created.category = Text(r, "category");
-    created.service = !Text(r, "business_service").empty() ? Text(r, "business_service") : Text(r, "cmdb_ci");
     created.actor_id = Text(r, "opened_by").empty() ? caller : Text(r, "opened_by");
     {
       auto ids = IdsOf(r, Text(r, "opened_by").empty() ? "caller_id" : "opened_by");
@@ -319,7 +319,6 @@ class ServiceNowAdapter final : public sdk::Adapter {
     }
     if (!out.Emit(created)) return "";
     ++*emitted;
-    if (mod == "0" && *status == sdk::kNew) return "";
 
     const std::string by = Text(r, "sys_updated_by");
     // Every task record counts its own group reassignments and reopens; they
@@ -351,6 +350,16 @@ class ServiceNowAdapter final : public sdk::Adapter {
       out.Emit(p);
       ++*emitted;
     }
+    const std::string category = Text(r, "category");
+    const std::string service = !Text(r, "business_service").empty() ? Text(r, "business_service") : Text(r, "cmdb_ci");
+    if (!category.empty() || !service.empty()) {
+      sdk::Event f = snapshot("fields", sdk::kFieldsUpdated);
+      f.category = category;
+      f.service = service;
+      out.Emit(f);
+      ++*emitted;
+    }
+    if (mod == "0" && *status == sdk::kNew) return "";  // nothing has happened since the creation
     auto resolution = [&](sdk::Event* e) {
       if (!Text(r, "close_code").empty() || !Text(r, "close_notes").empty()) {
         e->has_resolution = true;

@@ -73,7 +73,7 @@ TEST_F(RawIngestTest, ANativePayloadIsStoredAndScored) {
   v1::BatchAck ack;
   ASSERT_TRUE(Send("servicenow", Fixture("servicenow/incident_bundle.json"), &ack, true).ok());
   EXPECT_EQ(ack.sequence(), 9u);
-  EXPECT_EQ(ack.accepted(), 9u);
+  EXPECT_EQ(ack.accepted(), 10u);
   EXPECT_EQ(ack.rejected_size(), 0);
   ASSERT_EQ(ack.ticket_scores_size(), 1);
   EXPECT_EQ(ack.ticket_scores(0).ticket_id(), "INC0010042");
@@ -91,7 +91,21 @@ TEST_F(RawIngestTest, ANativePayloadIsStoredAndScored) {
   v1::BatchAck again;
   ASSERT_TRUE(Send("servicenow", Fixture("servicenow/incident_bundle.json"), &again).ok());
   EXPECT_EQ(again.accepted(), 0u);
-  EXPECT_EQ(again.duplicates(), 9u);
+  EXPECT_EQ(again.duplicates(), 10u);
+
+  // A later version of the record (a business rule sends every update):
+  // its snapshot is new, what it repeats is a duplicate, nothing conflicts.
+  nlohmann::json later = nlohmann::json::parse(Fixture("servicenow/incident_bundle.json"));
+  later["result"][0]["sys_mod_count"] = "6";
+  later["result"][0]["priority"] = "1";
+  later["result"][0]["category"] = "network";
+  v1::BatchAck update;
+  ASSERT_TRUE(Send("servicenow", later.dump(), &update).ok());
+  EXPECT_EQ(update.conflicts(), 0u);
+  EXPECT_GT(update.accepted(), 0u);
+  grpc::ClientContext again_context;
+  ASSERT_TRUE(experience->GetTicket(&again_context, request, &ticket).ok());
+  EXPECT_EQ(ticket.priority(), v1::PRIORITY_CRITICAL);
 }
 
 TEST_F(RawIngestTest, BadRowsAreRejectedAndTheirNeighboursKept) {
