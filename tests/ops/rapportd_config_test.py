@@ -37,7 +37,10 @@ def wait_for(path, needle, seconds=10):
 def main():
     rapportd = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
-        good = os.path.join(tmp, "good.yaml")
+        # A dash in a path given as its own argument stays a dash (flag
+        # names alone have '-' turned into '_').
+        os.mkdir(os.path.join(tmp, "conf-dir"))
+        good = os.path.join(tmp, "conf-dir", "good.yaml")
         bad = os.path.join(tmp, "bad.yaml")
         with open(good, "w") as f:
             f.write("log:\n  level: info\n  format: text\n")
