@@ -6,6 +6,7 @@ RAPPORT_PACKAGES=(
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev
   python3-grpcio python3-grpc-tools
+  prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
 )
 
 rapport_install_deps() {

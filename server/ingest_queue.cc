@@ -61,6 +61,11 @@ void IngestQueue::Submit(std::shared_ptr<const v1::EventBatch> batch, Done done)
   done(absl::UnavailableError("the server is shutting down; re-send this batch later"));
 }
 
+size_t IngestQueue::Depth() {
+  absl::MutexLock lock(&mu_);
+  return items_.size();
+}
+
 bool IngestQueue::Full() {
   absl::MutexLock lock(&mu_);
   return items_.size() >= kMaxQueued;
@@ -142,6 +147,10 @@ void IngestQueue::Run() {
       prepared.push_back(item.prepared.get());
     }
     auto acks = apply_(batches, prepared);
+    if (latency_ != nullptr) {
+      const absl::Time now = absl::Now();
+      for (const Item& item : group) latency_->Observe(absl::ToDoubleSeconds(now - item.submitted));
+    }
     if (acks.ok()) {
       for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move((*acks)[i]));
     } else {

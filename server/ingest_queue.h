@@ -30,6 +30,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "base/metrics.h"
 #include "ingest/ingestor.h"
 #include "rapport/v1/ingest.pb.h"
 
@@ -81,18 +83,27 @@ class IngestQueue {
   // Drains the queue and joins the writer. Idempotent.
   void Stop();
 
+  // Batches submitted and not yet committed (or failed).
+  size_t Depth();
+  // Records, for every batch from now on, the seconds from Submit to its
+  // commit (or failure). Call before the first Submit; `latency` must
+  // outlive the queue.
+  void ObserveLatency(Histogram* latency) { latency_ = latency; }
+
  private:
   struct Item {
     std::shared_ptr<const v1::EventBatch> batch;
     std::unique_ptr<PreparedBatch> prepared;
     Done done;
     bool ready = false;  // prepared, or nothing to prepare
+    absl::Time submitted = absl::Now();
   };
   void Run();
   void RunPreparer();
   bool FrontReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Ingestor* ingestor_ = nullptr;  // null for a plain ApplyFn
+  Histogram* latency_ = nullptr;
   GroupApplyFn apply_;
   absl::Mutex mu_;
   // In arrival order; the writer takes the ready ones at the front, so each

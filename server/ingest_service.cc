@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "base/log.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "server/status.h"
 
@@ -209,6 +210,9 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
       return;
     }
     finished_ = true;
+    // The server's own words only (which batch, which limit): never event content.
+    Log(status.ok() ? LogLevel::kDebug : LogLevel::kInfo, "ingest stream ended",
+        {{"code", std::to_string(static_cast<int>(status.error_code()))}, {"error", status.error_message()}});
     Finish(status);
   }
 
@@ -242,6 +246,11 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::
   }
   if (draining) stream->Drain();
   return stream;
+}
+
+size_t IngestServiceImpl::OpenStreams() {
+  absl::MutexLock lock(&streams_mu_);
+  return streams_.size();
 }
 
 size_t IngestServiceImpl::Drain() {

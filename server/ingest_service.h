@@ -64,6 +64,8 @@ class IngestServiceImpl final
   // After Drain: waits until every stream has ended (its status is written)
   // or `deadline` passes; true if every stream ended.
   bool WaitUntilDrained(absl::Time deadline);
+  // StreamEvents calls open now.
+  size_t OpenStreams();
 
  private:
   friend class StreamEventsReactor;

@@ -3,17 +3,27 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "base/log.h"
+#include "config/config.h"
 #include "server/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port");
+// Every setting below but --config, --check-config and --rebuild has a key in
+// the configuration file; a flag given on the command line overrides it.
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port (grpc.listen)");
 ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB store");
-ABSL_FLAG(std::string, config, "", "YAML configuration file (per-tenant detector thresholds, ...)");
+ABSL_FLAG(std::string, config, "", "YAML configuration file (deploy/rapportd.yaml lists every key)");
+ABSL_FLAG(bool, check_config, false, "validate --config and exit: 0 when it is good, 1 with the problem");
+ABSL_FLAG(std::string, log_format, "text", "log lines as 'text' (key=value) or 'json' (log.format)");
+ABSL_FLAG(std::string, log_level, "info",
+          "debug, info, warning or error (log.level); message texts appear only at debug");
 ABSL_FLAG(bool, sync, false,
           "fsync the WAL before each ack (survives power loss, not only a killed process)");
 ABSL_FLAG(bool, rebuild, false,
@@ -28,41 +38,138 @@ ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per s
 ABSL_FLAG(int, max_ack_errors, 100,
           "rejections an ack lists in detail; beyond them it only counts them by code (rejected_by_code)");
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("rapportd --listen=127.0.0.1:50051 --data-dir=./var/rapport");
-  // Accept --data-dir as well as --data_dir.
+namespace {
+
+// The flags given on the command line (names with '_'; --noX counts as X):
+// only those override the configuration file.
+std::set<std::string> GivenFlags(int argc, char** argv) {
+  std::set<std::string> given;
   for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0) continue;
+    std::string name = arg.substr(2, arg.find('=') == std::string::npos ? std::string::npos : arg.find('=') - 2);
+    given.insert(name);
+    if (name.rfind("no", 0) == 0) given.insert(name.substr(2));
+  }
+  return given;
+}
+
+// The file's settings, then the flags given on the command line over them.
+// Exit code 2 for a bad flag value (after printing why), else 0.
+int ApplyFlags(const std::set<std::string>& given, rapport::RapportConfig* config) {
+  auto has = [&](const char* name) { return given.count(name) > 0; };
+  if (has("listen")) config->grpc_listen = absl::GetFlag(FLAGS_listen);
+  if (has("data_dir")) config->data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (has("plugin_dir")) config->plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
+  if (has("sync")) config->sync = absl::GetFlag(FLAGS_sync);
+  if (has("wal_recovery")) config->wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
+  if (config->wal_recovery != "serve" && config->wal_recovery != "strict") {
+    std::fprintf(stderr, "rapportd: --wal-recovery takes 'serve' or 'strict', not '%s'\n",
+                 config->wal_recovery.c_str());
+    return 2;
+  }
+  if (has("max_batch_events")) {
+    config->limits.max_batch_events = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_batch_events)));
+  }
+  if (has("max_text_bytes")) {
+    config->limits.max_text_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_text_bytes)));
+  }
+  if (has("max_unacked_batches")) config->limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);
+  if (has("max_ack_errors")) {
+    config->limits.max_ack_errors = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_ack_errors)));
+  }
+  if (has("log_level")) {
+    auto level = rapport::ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+    if (!level) {
+      std::fprintf(stderr, "rapportd: --log-level takes debug, info, warning or error\n");
+      return 2;
+    }
+    config->log_level = *level;
+  }
+  if (has("log_format")) {
+    auto format = rapport::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+    if (!format) {
+      std::fprintf(stderr, "rapportd: --log-format takes text or json\n");
+      return 2;
+    }
+    config->log_format = *format;
+  }
+  return 0;
+}
+
+// SIGHUP: reads the file again; a bad file changes nothing.
+void ReloadConfig(const std::string& path, const std::set<std::string>& given,
+                  rapport::server::RapportServer* server) {
+  if (path.empty()) {
+    rapport::Log(rapport::LogLevel::kWarning, "SIGHUP ignored: rapportd runs without --config");
+    return;
+  }
+  auto loaded = rapport::LoadConfigFile(path);
+  if (!loaded.ok()) {
+    rapport::Log(rapport::LogLevel::kError, "reload failed; keeping the settings in force",
+                 {{"error", std::string(loaded.status().message())}});
+    return;
+  }
+  if (ApplyFlags(given, &*loaded) != 0) return;
+  server->Reload(*loaded);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("rapportd --config=rapportd.yaml [--listen=127.0.0.1:50051 --data-dir=./var/rapport]");
+  // Accept --data-dir as well as --data_dir (in flag names only: a value
+  // given as the next argument, like a path, keeps its dashes).
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') continue;
     for (char* c = argv[i]; *c != '\0' && *c != '='; ++c) {
       if (c - argv[i] >= 2 && *c == '-') *c = '_';
     }
   }
+  const std::set<std::string> given = GivenFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
+
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  rapport::RapportConfig config;
+  if (!config_path.empty()) {
+    auto loaded = rapport::LoadConfigFile(config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "rapportd: bad configuration: %s\n", std::string(loaded.status().message()).c_str());
+      return 1;
+    }
+    config = std::move(*loaded);
+  }
+  if (absl::GetFlag(FLAGS_check_config)) {
+    if (config_path.empty()) {
+      std::fprintf(stderr, "rapportd: --check-config needs --config FILE\n");
+      return 2;
+    }
+    std::printf("%s: the configuration is valid\n", config_path.c_str());
+    return 0;
+  }
+  if (int bad = ApplyFlags(given, &config); bad != 0) return bad;
+  rapport::SetMinLogLevel(config.log_level);
+  rapport::SetLogFormat(config.log_format);
 
   // Signals go to sigwait below, not to whichever gRPC thread happens to run.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   rapport::server::ServerOptions options;
-  options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  options.sync_writes = absl::GetFlag(FLAGS_sync);
-  options.config_path = absl::GetFlag(FLAGS_config);
+  options.listen = config.grpc_listen;
+  options.data_dir = config.data_dir;
+  options.sync_writes = config.sync;
+  options.config_path = config_path;
   options.rebuild = absl::GetFlag(FLAGS_rebuild);
-  options.plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
-  const std::string wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
-  if (wal_recovery == "strict") {
-    options.wal_recovery = rapport::WalRecovery::kStrict;
-  } else if (wal_recovery != "serve") {
-    std::fprintf(stderr, "rapportd: --wal-recovery takes 'serve' or 'strict', not '%s'\n", wal_recovery.c_str());
-    return 2;
-  }
-  options.limits.max_batch_events = static_cast<size_t>(absl::GetFlag(FLAGS_max_batch_events));
-  options.limits.max_text_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_text_bytes));
-  options.limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);
-  options.limits.max_ack_errors = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_ack_errors)));
+  options.plugin_dir = config.plugin_dir;
+  options.wal_recovery = config.wal_recovery == "strict" ? rapport::WalRecovery::kStrict : rapport::WalRecovery::kServe;
+  options.limits = config.limits;
+  options.config = config;
 
   std::unique_ptr<rapport::server::RapportServer> server;
   absl::Status started = rapport::server::RapportServer::Start(options, &server);
@@ -72,7 +179,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  for (;;) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    ReloadConfig(config_path, given, server.get());
+  }
   rapport::Log(rapport::LogLevel::kInfo, "shutting down", {{"signal", std::to_string(signal_number)}});
   server->Shutdown();
   return 0;

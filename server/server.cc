@@ -4,6 +4,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -14,6 +16,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "config/config.h"
+#include "detect/findings.h"
 #include "builtin/builtins.h"
 #include "ingest/rebuild.h"
 #include "server/admin_service.h"
@@ -40,11 +43,15 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
         absl::StrCat("cannot create the data directory ", options.data_dir, ": ", ec.message()));
   }
   RapportConfig config;
-  if (!options.config_path.empty()) {
+  if (options.config.has_value()) {
+    config = *options.config;
+  } else if (!options.config_path.empty()) {
     auto loaded = LoadConfigFile(options.config_path);
     if (!loaded.ok()) return loaded.status();
     config = std::move(*loaded);
   }
+  server->config_ = config;
+  const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
   Ingestor::Options ingest_options;
@@ -63,10 +70,10 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     std::unique_ptr<Store> existing;
     if (absl::Status s = Store::Open(store_options, &existing); !s.ok()) return s;
     server->recovery_ = existing->recovery();
-    auto current = DerivedDataIsCurrent(*existing);
-    if (!current.ok()) return current.status();
-    if (!*current && !rebuild) {
-      Log(LogLevel::kWarning, "derived data is from another version of rapportd; rebuilding it from the events");
+    auto stale = WhyDerivedDataIsStale(*existing, settings_digest);
+    if (!stale.ok()) return stale.status();
+    if (!stale->empty() && !rebuild) {
+      Log(LogLevel::kWarning, "rebuilding derived data from the events", {{"reason", *stale}});
       rebuild = true;
     }
   }
@@ -81,7 +88,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
   if (!existed) server->recovery_ = server->store_->recovery();
-  if (absl::Status s = MarkDerivedDataCurrent(server->store_.get()); !s.ok()) return s;
+  if (absl::Status s = MarkDerivedDataCurrent(server->store_.get(), settings_digest); !s.ok()) return s;
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
@@ -123,6 +130,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
   }
+  server->RegisterMetrics();
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
                                                                   server->recovery_.complete());
   Log(LogLevel::kInfo, "rapportd serving",
@@ -158,6 +166,123 @@ void RapportServer::Shutdown(double grace_seconds) {
   store_.reset();
   Log(LogLevel::kInfo, "rapportd stopped", {{"data_dir", options_.data_dir}});
 }
+
+std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
+  std::vector<std::string> applied;
+  if (config.log_level != MinLogLevel()) {
+    Log(LogLevel::kInfo, "reload: log level changed",
+        {{"from", LogLevelName(MinLogLevel())}, {"to", LogLevelName(config.log_level)}});
+    SetMinLogLevel(config.log_level);
+    applied.push_back("log.level");
+  }
+  if (config.log_format != CurrentLogFormat()) {
+    const LogFormat from = CurrentLogFormat();
+    SetLogFormat(config.log_format);
+    Log(LogLevel::kInfo, "reload: log format changed",
+        {{"from", LogFormatName(from)}, {"to", LogFormatName(config.log_format)}});
+    applied.push_back("log.format");
+  }
+  std::vector<std::string> need_restart;
+  if (config.DerivedSettingsDigest() != config_.DerivedSettingsDigest()) {
+    need_restart.push_back("detectors/scoring (derived data is rebuilt at the next start)");
+  }
+  if (config.adapters != config_.adapters) need_restart.push_back("adapters");
+  if (config.grpc_listen != config_.grpc_listen) need_restart.push_back("grpc.listen");
+  if (config.data_dir != config_.data_dir) need_restart.push_back("data_dir");
+  if (config.plugin_dir != config_.plugin_dir) need_restart.push_back("plugin_dir");
+  if (config.sync != config_.sync) need_restart.push_back("sync");
+  if (config.wal_recovery != config_.wal_recovery) need_restart.push_back("wal_recovery");
+  if (!(config.limits == config_.limits)) need_restart.push_back("limits");
+  if (config.tls.cert_file != config_.tls.cert_file || config.tls.key_file != config_.tls.key_file ||
+      config.tls.client_ca_file != config_.tls.client_ca_file) {
+    need_restart.push_back("tls");
+  }
+  for (const std::string& what : need_restart) {
+    Log(LogLevel::kWarning, "reload: this change needs a restart; the running server keeps the old value",
+        {{"setting", what}});
+  }
+  // What was not applied stays as it was, so that the next reload compares
+  // against what is really in force.
+  config_.log_level = config.log_level;
+  config_.log_format = config.log_format;
+  Log(LogLevel::kInfo, "configuration reloaded",
+      {{"applied", std::to_string(applied.size())}, {"needs_restart", std::to_string(need_restart.size())}});
+  return applied;
+}
+
+void RapportServer::RegisterMetrics() {
+  metrics_.AddProcessMetrics();
+  Ingestor* ingestor = ingestor_.get();
+  auto counters = [ingestor] { return ingestor->counters(); };
+  metrics_.AddCollected("rapport_events_ingested_total", "Events stored (accepted) by the write path.", true, {},
+                        [counters] { return std::vector<CollectedSeries>{{{}, double(counters().accepted)}}; });
+  metrics_.AddCollected("rapport_events_duplicate_total", "Events already stored, not stored again.", true, {},
+                        [counters] { return std::vector<CollectedSeries>{{{}, double(counters().duplicates)}}; });
+  metrics_.AddCollected(
+      "rapport_events_rejected_total", "Events refused, by EventError code.", true, {"code"}, [counters] {
+        std::vector<CollectedSeries> out;
+        for (const auto& [code, n] : counters().rejected_by_code) out.push_back({{code}, double(n)});
+        return out;
+      });
+  metrics_.AddCollected("rapport_batches_total", "Event batches committed.", true, {},
+                        [counters] { return std::vector<CollectedSeries>{{{}, double(counters().batches)}}; });
+  metrics_.AddCollected(
+      "rapport_findings_raised_total", "Findings raised (new on their ticket), by kind.", true, {"kind"},
+      [counters] {
+        std::vector<CollectedSeries> out;
+        for (const auto& [kind, n] : counters().findings_raised_by_kind) {
+          out.push_back({{absl::AsciiStrToLower(detect::KindName(static_cast<v1::FindingKind>(kind)))}, double(n)});
+        }
+        return out;
+      });
+  queue_->ObserveLatency(&metrics_
+                             .AddHistogram("rapport_batch_commit_seconds",
+                                           "Seconds from a batch's arrival at the writer's queue to its durable "
+                                           "commit (or failure).",
+                                           {}, MetricsRegistry::LatencyBuckets())
+                             ->With({}));
+  IngestQueue* queue = queue_.get();
+  metrics_.AddCollected("rapport_ingest_queue_depth", "Event batches waiting for the writer.", false, {},
+                        [queue] { return std::vector<CollectedSeries>{{{}, double(queue->Depth())}}; });
+  IngestServiceImpl* ingest = ingest_service_.get();
+  metrics_.AddCollected("rapport_ingest_streams", "StreamEvents calls open.", false, {},
+                        [ingest] { return std::vector<CollectedSeries>{{{}, double(ingest->OpenStreams())}}; });
+  const Store* store = store_.get();
+  auto sum_property = [store](const char* name) {
+    double total = 0;
+    for (int f = 0; f < kFamilyCount; ++f) {
+      double v = 0;
+      if (absl::SimpleAtod(store->Property(static_cast<Family>(f), name), &v)) total += v;
+    }
+    return total;
+  };
+  metrics_.AddCollected("rapport_store_live_data_bytes", "RocksDB estimate of live data, all column families.", false,
+                        {}, [sum_property] {
+                          return std::vector<CollectedSeries>{{{}, sum_property("rocksdb.estimate-live-data-size")}};
+                        });
+  metrics_.AddCollected("rapport_store_sst_files_bytes", "RocksDB table files on disk, all column families.", false,
+                        {}, [sum_property] {
+                          return std::vector<CollectedSeries>{{{}, sum_property("rocksdb.total-sst-files-size")}};
+                        });
+  metrics_.AddCollected(
+      "rapport_store_pending_compaction_bytes", "RocksDB estimate of bytes compaction has yet to rewrite.", false, {},
+      [sum_property] {
+        return std::vector<CollectedSeries>{{{}, sum_property("rocksdb.estimate-pending-compaction-bytes")}};
+      });
+  metrics_.AddCollected("rapport_store_write_stalled", "1 while RocksDB stops or delays writes, else 0.", false, {},
+                        [sum_property] {
+                          return std::vector<CollectedSeries>{
+                              {{}, sum_property("rocksdb.actual-delayed-write-rate") > 0 ||
+                                           sum_property("rocksdb.is-write-stopped") > 0
+                                       ? 1.0
+                                       : 0.0}};
+                        });
+  // Served by the HTTP side; declared here so that every family has one home.
+  metrics_.AddCounter("rapport_webhook_requests_total", "Webhook deliveries answered, by adapter and HTTP status.",
+                      {"adapter", "status"});
+}
+
+std::string RapportServer::RenderMetrics() { return metrics_.Render(); }
 
 std::shared_ptr<grpc::Channel> RapportServer::InProcessChannel() {
   return grpc_server_->InProcessChannel(grpc::ChannelArguments());

@@ -5,9 +5,13 @@
 #define RAPPORT_SERVER_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "base/metrics.h"
+#include "config/config.h"
 #include "event/validate.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
@@ -31,8 +35,11 @@ struct ServerOptions {
   std::string data_dir = "./var/rapport";
   bool sync_writes = false;
   Limits limits;
-  // YAML configuration (lib/config/config.h); empty: every default.
+  // YAML configuration (lib/config/config.h); empty: every default. When
+  // `config` is set (rapportd loads the file itself, to apply its server
+  // settings under the flags) it is used instead of reading the file again.
   std::string config_path;
+  std::optional<RapportConfig> config;
   // Recompute every derived record from the stored events before serving
   // (after a change of scoring or detector settings, or to verify a store).
   bool rebuild = false;
@@ -73,10 +80,29 @@ class RapportServer {
   // What the first open of the store found at startup.
   const RecoveryReport& recovery() const { return recovery_; }
 
+  // Applies what of `config` can change while serving (SIGHUP): today the
+  // log level and format; the holders of secrets, tokens, keys and sinks hook
+  // in here as they come. Logs each change. A change of settings that alter
+  // derived data (detector thresholds, targets, scoring) or of settings read
+  // at startup (listen address, data dir, limits, ...) is logged as needing a
+  // restart and not applied: at the next start the settings digest differs
+  // and the derived data is rebuilt, so replay and live ingest never
+  // disagree. Returns the names of the settings that were applied.
+  std::vector<std::string> Reload(const RapportConfig& config);
+
+  // Every metric in the Prometheus text exposition format (version 0.0.4),
+  // for GET /metrics.
+  std::string RenderMetrics();
+  MetricsRegistry& metrics() { return metrics_; }
+
  private:
   RapportServer() = default;
 
+  void RegisterMetrics();
+
   ServerOptions options_;
+  RapportConfig config_;  // as loaded at startup or last reload
+  MetricsRegistry metrics_;
   RecoveryReport recovery_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;

@@ -5,7 +5,9 @@
 #include <sstream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "yaml-cpp/yaml.h"
 
 namespace rapport {
@@ -31,11 +33,172 @@ absl::Status Unknown(const std::string& where, const std::string& key) {
   return absl::InvalidArgumentError(absl::StrCat("unknown setting '", key, "' in ", where));
 }
 
+// Prefixes the line of `node` (1-based) unless an inner key already named one.
+absl::Status AtLine(const YAML::Node& node, absl::Status status) {
+  if (status.ok() || absl::StartsWith(status.message(), "line ")) return status;
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return status;
+  return absl::Status(status.code(), absl::StrCat("line ", mark.line + 1, ": ", status.message()));
+}
+
+absl::Status ApplyString(const YAML::Node& value, const std::string& at, std::string* out) {
+  if (!value.IsScalar()) return absl::InvalidArgumentError(absl::StrCat(at, " must be a string"));
+  *out = value.as<std::string>();
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLimits(const YAML::Node& node, Limits* limits) {
+  if (!node.IsMap()) return absl::InvalidArgumentError("limits must be a mapping");
+  struct Slot {
+    const char* name;
+    size_t* size;
+    int* count;
+  };
+  const Slot slots[] = {
+      {"max_text_bytes", &limits->max_text_bytes, nullptr},
+      {"max_id_bytes", &limits->max_id_bytes, nullptr},
+      {"max_name_bytes", &limits->max_name_bytes, nullptr},
+      {"max_attribute_key_bytes", &limits->max_attribute_key_bytes, nullptr},
+      {"max_attribute_value_bytes", &limits->max_attribute_value_bytes, nullptr},
+      {"max_attributes", &limits->max_attributes, nullptr},
+      {"max_batch_events", &limits->max_batch_events, nullptr},
+      {"max_message_bytes", &limits->max_message_bytes, nullptr},
+      {"max_unacked_batches", nullptr, &limits->max_unacked_batches},
+      {"max_ack_errors", &limits->max_ack_errors, nullptr},
+  };
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string at = absl::StrCat("limits.", key);
+    const Slot* slot = nullptr;
+    for (const Slot& s : slots) {
+      if (key == s.name) slot = &s;
+    }
+    absl::Status status;
+    if (slot == nullptr) {
+      status = Unknown("limits", key);
+    } else {
+      int64_t n = 0;
+      const bool zero_ok = key == "max_ack_errors";
+      if (!item.second.IsScalar() || !absl::SimpleAtoi(item.second.as<std::string>(), &n) || n < (zero_ok ? 0 : 1) ||
+          n > (int64_t{1} << 31) - 1) {
+        status = absl::InvalidArgumentError(
+            absl::StrCat(at, ": '", item.second.IsScalar() ? item.second.as<std::string>() : "(not a number)",
+                         "' is not a whole number between ", zero_ok ? 0 : 1, " and 2147483647"));
+      } else if (slot->size != nullptr) {
+        *slot->size = static_cast<size_t>(n);
+      } else {
+        *slot->count = static_cast<int>(n);
+      }
+    }
+    if (auto s = AtLine(item.first, status); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLog(const YAML::Node& node, RapportConfig* config) {
+  if (!node.IsMap()) return absl::InvalidArgumentError("log must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string value = item.second.IsScalar() ? item.second.as<std::string>() : "";
+    absl::Status status;
+    if (key == "level") {
+      if (auto level = ParseLogLevel(value)) {
+        config->log_level = *level;
+      } else {
+        status = absl::InvalidArgumentError(
+            absl::StrCat("log.level: '", value, "' is not one of debug, info, warning, error"));
+      }
+    } else if (key == "format") {
+      if (auto format = ParseLogFormat(value)) {
+        config->log_format = *format;
+      } else {
+        status = absl::InvalidArgumentError(absl::StrCat("log.format: '", value, "' is not one of text, json"));
+      }
+    } else {
+      status = Unknown("log", key);
+    }
+    if (auto s = AtLine(item.first, status); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// The files are checked now so that a typo stops startup rather than the
+// first TLS handshake.
+absl::Status ApplyTls(const YAML::Node& node, RapportConfig::Tls* tls) {
+  if (!node.IsMap()) return absl::InvalidArgumentError("tls must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    std::string* out = key == "cert_file" ? &tls->cert_file
+                       : key == "key_file" ? &tls->key_file
+                       : key == "client_ca_file" ? &tls->client_ca_file
+                                                 : nullptr;
+    absl::Status status = out == nullptr ? Unknown("tls", key) : ApplyString(item.second, "tls." + key, out);
+    if (status.ok() && out != nullptr && !out->empty() && !std::ifstream(*out)) {
+      status = absl::InvalidArgumentError(absl::StrCat("tls.", key, ": cannot read '", *out, "'"));
+    }
+    if (auto s = AtLine(item.first, status); !s.ok()) return s;
+  }
+  if (tls->cert_file.empty() != tls->key_file.empty()) {
+    return AtLine(node, absl::InvalidArgumentError("tls: cert_file and key_file go together"));
+  }
+  return absl::OkStatus();
+}
+
+// The top-level settings of the server itself; false when `key` is not one.
+absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node& value, RapportConfig* config) {
+  absl::Status status;
+  if (key == "grpc") {
+    if (!value.IsMap()) return absl::InvalidArgumentError("grpc must be a mapping");
+    for (const auto& item : value) {
+      const std::string name = item.first.as<std::string>();
+      absl::Status s = name == "listen" ? ApplyString(item.second, "grpc.listen", &config->grpc_listen)
+                                        : Unknown("grpc", name);
+      if (s = AtLine(item.first, s); !s.ok()) return s;
+    }
+  } else if (key == "data_dir") {
+    status = ApplyString(value, key, &config->data_dir);
+    if (status.ok() && config->data_dir.empty()) status = absl::InvalidArgumentError("data_dir must not be empty");
+  } else if (key == "plugin_dir") {
+    status = ApplyString(value, key, &config->plugin_dir);
+  } else if (key == "sync") {
+    try {
+      config->sync = value.as<bool>();
+    } catch (const YAML::Exception&) {
+      status = absl::InvalidArgumentError("sync must be true or false");
+    }
+  } else if (key == "wal_recovery") {
+    status = ApplyString(value, key, &config->wal_recovery);
+    if (status.ok() && config->wal_recovery != "serve" && config->wal_recovery != "strict") {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("wal_recovery: '", config->wal_recovery, "' is not one of serve, strict"));
+    }
+  } else if (key == "limits") {
+    status = ApplyLimits(value, &config->limits);
+  } else if (key == "log") {
+    status = ApplyLog(value, config);
+  } else if (key == "tls") {
+    status = ApplyTls(value, &config->tls);
+  } else {
+    return false;
+  }
+  if (!status.ok()) return status;
+  return true;
+}
+
+absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where, Thresholds* t);
+
 absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, Thresholds* t) {
   if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping"));
   for (const auto& item : node) {
-    const std::string key = item.first.as<std::string>();
-    const YAML::Node& value = item.second;
+    if (auto s = AtLine(item.first, ApplyDetector(item.first.as<std::string>(), item.second, where, t)); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where, Thresholds* t) {
+  {
     const std::string at = absl::StrCat(where, ".", key);
     auto duration = [&](int64_t* out) -> absl::Status {
       auto d = ParseDuration(at, value.as<std::string>());
@@ -235,10 +398,13 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
   Thresholds defaults;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
-    if (key != "defaults" && key != "tenants" && key != "scoring") return Unknown("the configuration", key);
+    if (key == "defaults" || key == "tenants" || key == "scoring") continue;
+    auto applied = ApplyServerSetting(key, item.second, &config);
+    if (!applied.ok()) return AtLine(item.first, applied.status());
+    if (!*applied) return AtLine(item.first, Unknown("the configuration", key));
   }
   if (const YAML::Node scoring = root["scoring"]) {
-    if (auto s = ApplyScoring(scoring, &config.scoring); !s.ok()) return s;
+    if (auto s = ApplyScoring(scoring, &config.scoring); !s.ok()) return AtLine(scoring, s);
   }
   if (const YAML::Node d = root["defaults"]) {
     for (const auto& item : d) {
@@ -247,8 +413,8 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         if (auto s = ApplyAdapters(item.second, "defaults.adapters", &config.adapters[""]); !s.ok()) return s;
         continue;
       }
-      if (key != "detectors") return Unknown("defaults", key);
-      if (auto s = ApplyDetectors(item.second, "defaults.detectors", &defaults); !s.ok()) return s;
+      if (key != "detectors") return AtLine(item.first, Unknown("defaults", key));
+      if (auto s = ApplyDetectors(item.second, "defaults.detectors", &defaults); !s.ok()) return AtLine(item.first, s);
     }
   }
   config.detectors = detect::TenantThresholds(defaults);
@@ -263,13 +429,51 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
           continue;
         }
-        if (key != "detectors") return Unknown(where, key);
-        if (auto s = ApplyDetectors(item.second, where + ".detectors", &own); !s.ok()) return s;
+        if (key != "detectors") return AtLine(item.first, Unknown(where, key));
+        if (auto s = ApplyDetectors(item.second, where + ".detectors", &own); !s.ok()) return AtLine(item.first, s);
       }
       config.detectors.Set(name, own);
     }
   }
   return config;
+}
+
+namespace {
+
+void DigestThresholds(const Thresholds& t, std::string* out) {
+  absl::StrAppend(out, t.reply_gap, ",", t.stale, ",", t.pause_after_reply, ",", t.downgrade_before_resolve, ",",
+                  t.reopen_window, ",", t.edge_fraction, ",", t.ping_pong_reassignments, ",", t.upset_compound, ",",
+                  t.curt_max_words, ",", t.distress_drop, ",", t.mass_closure_count, ",", t.mass_closure_window, ",",
+                  t.boilerplate_count, ",", t.boilerplate_window, ",", t.reopen_as_new_window, ",",
+                  t.agent_rate_min_tickets, ",", t.agent_rate_window);
+  for (int p = 0; p < 5; ++p) absl::StrAppend(out, ",", t.first_response[p], "/", t.resolution[p]);
+  out->push_back(';');
+}
+
+}  // namespace
+
+// Effective values, not the file's text: a comment, a reordering or spelling
+// out a default changes nothing derived and must not cause a rebuild. The
+// adapters' settings are not in it: an adapter applies them before the event
+// is stored, and a rebuild replays stored events. Doubles print with six
+// significant digits, closer than any setting is meant to be tuned.
+std::string RapportConfig::DerivedSettingsDigest() const {
+  std::string text = "defaults:";
+  DigestThresholds(detectors.defaults(), &text);
+  for (const auto& [tenant, t] : detectors.by_tenant()) {
+    absl::StrAppend(&text, "tenant:", tenant.size(), ":", tenant, ":");
+    DigestThresholds(t, &text);
+  }
+  absl::StrAppend(&text, "scoring:");
+  for (double w : scoring.weights) absl::StrAppend(&text, w, ",");
+  absl::StrAppend(&text, scoring.intensity_factor, ",", scoring.vip_factor, ",", scoring.half_life_us, ",",
+                  scoring.trend_window_us, ",", scoring.survey_top_band, ",", scoring.survey_bottom_band);
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across builds and platforms
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return absl::StrFormat("%016x", hash);
 }
 
 absl::StatusOr<RapportConfig> LoadConfigFile(const std::string& path) {

@@ -29,6 +29,14 @@
 //     vip_factor: 1.5
 //     half_life: 90d
 //     trend_window: 30d
+//   grpc: {listen: "127.0.0.1:50051"}   # host:port
+//   data_dir: ./var/rapport
+//   plugin_dir: ""            # adapter modules (*.so); "": built-ins only
+//   sync: false               # fsync the WAL before each ack
+//   wal_recovery: serve       # or strict (docs/operations.md, Recovery)
+//   limits: {max_batch_events: 1000, max_text_bytes: 65536, ...}   # event/validate.h
+//   log: {format: text, level: info}   # format text|json; level debug|info|warning|error
+//   tls: {cert_file: "", key_file: "", client_ca_file: ""}   # parsed and checked; not used yet
 //   tenants:
 //     acme:
 //       detectors: {reply_gap: 8h}   # starts from `defaults`
@@ -42,7 +50,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/log.h"
 #include "detect/thresholds.h"
+#include "event/validate.h"
 #include "score/ticket_score.h"
 
 namespace rapport {
@@ -53,9 +63,33 @@ struct RapportConfig {
   // Adapter configuration (as JSON text) by tenant ("" = defaults) and
   // adapter name, from `adapters:` under `defaults:` or a tenant.
   std::map<std::string, std::map<std::string, std::string>> adapters;
+
+  // The server's own settings. Each holds its default when the file does not
+  // set it; rapportd's flags, when given, override them.
+  std::string grpc_listen = "127.0.0.1:50051";
+  std::string data_dir = "./var/rapport";
+  std::string plugin_dir;
+  bool sync = false;
+  std::string wal_recovery = "serve";  // or "strict"
+  Limits limits;
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kText;
+  // TLS files, checked to be readable when set; the security issue serves
+  // TLS with them (until then they are only validated).
+  struct Tls {
+    std::string cert_file;
+    std::string key_file;
+    std::string client_ca_file;
+  } tls;
+
+  // A digest of every setting that changes derived data (thresholds,
+  // targets, scoring, adapter settings): stored with the derived data, so a
+  // store derived under other settings is rebuilt at startup.
+  std::string DerivedSettingsDigest() const;
 };
 
-// InvalidArgument naming the key and the problem; NotFound for a missing file.
+// InvalidArgument naming the line, the key and the problem (LoadConfigFile
+// adds the file); NotFound for a missing file.
 absl::StatusOr<RapportConfig> LoadConfigFile(const std::string& path);
 absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text);
 

@@ -58,6 +58,7 @@ class TenantThresholds {
     return it == by_tenant_.end() ? defaults_ : it->second;
   }
   const Thresholds& defaults() const { return defaults_; }
+  const std::map<std::string, Thresholds>& by_tenant() const { return by_tenant_; }
 
  private:
   Thresholds defaults_;

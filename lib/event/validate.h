@@ -71,6 +71,8 @@ struct Limits {
   // Rejections an ack lists in detail; beyond them it only counts them by
   // code (BatchAck.rejected_by_code), so an ack stays small whatever it answers.
   size_t max_ack_errors = 100;
+
+  bool operator==(const Limits&) const = default;
 };
 
 // Returns the first problem found, or nullopt when the event is acceptable.

@@ -145,7 +145,11 @@ class BatchContext final : public StageContext {
       for (const v1::Finding& f : state.findings()) {
         std::string bytes = f.SerializeAsString();
         auto old = loaded.find(f.id());
-        if (old != loaded.end()) ++kept;
+        if (old != loaded.end()) {
+          ++kept;
+        } else {
+          ++raised_[f.kind()];
+        }
         if (old == loaded.end() || old->second != bytes) {
           writes_.Put(Family::kFindings, keys::Finding(state.tenant(), state.ticket_id(), f.id()), bytes);
         }
@@ -165,6 +169,8 @@ class BatchContext final : public StageContext {
   }
 
   const std::vector<std::string>& tenant_order() const { return tenant_order_; }
+  // After WriteRecords: the findings new on their ticket, by kind.
+  const std::map<int, uint64_t>& raised() const { return raised_; }
 
   // Whether the ticket had finding `id` when the batch loaded it.
   bool HadFindingAtLoad(const std::string& tenant, const std::string& ticket_id, const std::string& id) const {
@@ -184,6 +190,7 @@ class BatchContext final : public StageContext {
   std::vector<std::string> tenant_order_;
   // Per ticket key: finding id -> its bytes when the batch loaded the ticket.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, std::string>> findings_at_load_;
+  std::map<int, uint64_t> raised_;
 };
 
 // The ack's feedback for a batch that set want_scores: every ticket of its
@@ -499,6 +506,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   for (const v1::BatchAck& ack : acks) {
     for (const auto& [code, count] : ack.rejected_by_code()) counters_.rejected_by_code[code] += count;
   }
+  for (const auto& [kind, count] : context.raised()) counters_.findings_raised_by_kind[kind] += count;
   return acks;
 }
 

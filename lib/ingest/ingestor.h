@@ -39,6 +39,8 @@ struct IngestCounters {
   uint64_t conflicting_duplicates = 0;  // same event_id, different content
   uint64_t rebuilds = 0;                // tickets rebuilt because of a late event
   std::map<std::string, uint64_t> rejected_by_code;
+  // Findings a committed batch raised (new on their ticket), by v1::FindingKind.
+  std::map<int, uint64_t> findings_raised_by_kind;
 };
 
 class Ingestor {

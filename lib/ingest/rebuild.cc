@@ -17,23 +17,42 @@ constexpr size_t kBatchEvents = 1000;
 
 }  // namespace
 
-absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store) {
-  std::string value;
-  absl::Status s = store.Get(Family::kMeta, keys::kDerivedVersion, &value);
-  if (s.ok()) return value == std::to_string(kDerivedDataVersion);
-  if (!absl::IsNotFound(s)) return s;
+absl::StatusOr<std::string> WhyDerivedDataIsStale(const Store& store, absl::string_view settings_digest) {
   bool has_events = false;
-  s = store.Scan(Family::kEvents, "", [&](absl::string_view, absl::string_view) {
+  absl::Status s = store.Scan(Family::kEvents, "", [&](absl::string_view, absl::string_view) {
     has_events = true;
     return false;
   });
   if (!s.ok()) return s;
-  return !has_events;
+  if (!has_events) return std::string();
+  std::string value;
+  s = store.Get(Family::kMeta, keys::kDerivedVersion, &value);
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  if (value != std::to_string(kDerivedDataVersion)) {
+    return absl::StrCat("derived data is from another version of rapportd (", value.empty() ? "none" : value,
+                        ", this one derives ", kDerivedDataVersion, ")");
+  }
+  if (settings_digest.empty()) return std::string();
+  std::string stored;
+  s = store.Get(Family::kMeta, keys::kDerivedSettings, &stored);
+  if (!s.ok() && !absl::IsNotFound(s)) return s;
+  if (stored != settings_digest) {
+    return absl::StrCat("derived data was computed under other detector or scoring settings (digest ",
+                        stored.empty() ? "none" : stored, ", now ", settings_digest, ")");
+  }
+  return std::string();
 }
 
-absl::Status MarkDerivedDataCurrent(Store* store) {
+absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store, absl::string_view settings_digest) {
+  auto why = WhyDerivedDataIsStale(store, settings_digest);
+  if (!why.ok()) return why.status();
+  return why->empty();
+}
+
+absl::Status MarkDerivedDataCurrent(Store* store, absl::string_view settings_digest) {
   Store::Batch batch(*store);
   batch.Put(Family::kMeta, keys::kDerivedVersion, std::to_string(kDerivedDataVersion));
+  if (!settings_digest.empty()) batch.Put(Family::kMeta, keys::kDerivedSettings, settings_digest);
   return store->Commit(&batch);
 }
 

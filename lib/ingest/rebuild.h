@@ -26,10 +26,18 @@ namespace rapport {
 // starts, so an upgrade never mixes old and new readings.
 inline constexpr int kDerivedDataVersion = 5;
 
-// True when the store holds no events or its derived data is of this version.
-absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store);
-// Records that the store's derived data is of this version.
-absl::Status MarkDerivedDataCurrent(Store* store);
+// Why the store's derived data must be rebuilt before it is served: "" when
+// the store holds no events, or its derived data is of this version and, when
+// `settings_digest` is not empty, was derived under the settings of that
+// digest (RapportConfig::DerivedSettingsDigest: thresholds, targets,
+// scoring). A store that never recorded a digest counts as derived under
+// other settings.
+absl::StatusOr<std::string> WhyDerivedDataIsStale(const Store& store, absl::string_view settings_digest = "");
+// WhyDerivedDataIsStale(...) == "".
+absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store, absl::string_view settings_digest = "");
+// Records that the store's derived data is of this version (and, when not
+// empty, of the settings of `settings_digest`).
+absl::Status MarkDerivedDataCurrent(Store* store, absl::string_view settings_digest = "");
 
 struct RebuildStats {
   uint64_t events = 0;

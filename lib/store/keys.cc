@@ -31,6 +31,7 @@ const Layout kLayouts[] = {
     {"aggregates", "", "tenant ∅ kind scope_id ∅ be64(day)"},
     {"default", kSchemaVersion, "\"schema_version\""},
     {"default", kDerivedVersion, "\"derived_version\""},
+    {"default", kDerivedSettings, "\"derived_settings\""},
     {"default", kNextArrival, "\"next_arrival\""},
     {"default", kTenantMetaPrefix, "\"tenant\" ∅ tenant"},
     {"index", absl::string_view("dl\0", 3), "\"dl\" ∅ tenant ∅ be64(deadline) ticket"},

@@ -61,6 +61,8 @@ struct Layout {
 inline constexpr absl::string_view kSchemaVersion = "schema_version";
 // The version of the derivation that wrote the derived data (ingest/rebuild.h).
 inline constexpr absl::string_view kDerivedVersion = "derived_version";
+// The digest of the settings the derived data was computed under.
+inline constexpr absl::string_view kDerivedSettings = "derived_settings";
 inline constexpr absl::string_view kNextArrival = "next_arrival";
 inline constexpr absl::string_view kTenantMetaPrefix = absl::string_view("tenant\0", 7);
 std::string TenantMeta(absl::string_view tenant);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/test_util.h"
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
@@ -51,10 +53,128 @@ TEST(Config, ErrorsNameTheSetting) {
   EXPECT_TRUE(absl::IsNotFound(LoadConfigFile("/nonexistent/rapportd.yaml").status()));
 }
 
+TEST(Config, ServerSettings) {
+  auto config = ParseConfig(R"(
+grpc: {listen: "0.0.0.0:6000"}
+data_dir: /var/lib/rapport
+plugin_dir: /usr/lib/rapport/plugins
+sync: true
+wal_recovery: strict
+limits:
+  max_text_bytes: 1000
+  max_id_bytes: 100
+  max_name_bytes: 101
+  max_attribute_key_bytes: 102
+  max_attribute_value_bytes: 103
+  max_attributes: 104
+  max_batch_events: 105
+  max_message_bytes: 106
+  max_unacked_batches: 107
+  max_ack_errors: 0
+log: {format: json, level: debug}
+tls: {cert_file: "", key_file: ""}
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->grpc_listen, "0.0.0.0:6000");
+  EXPECT_EQ(config->data_dir, "/var/lib/rapport");
+  EXPECT_EQ(config->plugin_dir, "/usr/lib/rapport/plugins");
+  EXPECT_TRUE(config->sync);
+  EXPECT_EQ(config->wal_recovery, "strict");
+  EXPECT_EQ(config->limits.max_text_bytes, 1000u);
+  EXPECT_EQ(config->limits.max_id_bytes, 100u);
+  EXPECT_EQ(config->limits.max_name_bytes, 101u);
+  EXPECT_EQ(config->limits.max_attribute_key_bytes, 102u);
+  EXPECT_EQ(config->limits.max_attribute_value_bytes, 103u);
+  EXPECT_EQ(config->limits.max_attributes, 104u);
+  EXPECT_EQ(config->limits.max_batch_events, 105u);
+  EXPECT_EQ(config->limits.max_message_bytes, 106u);
+  EXPECT_EQ(config->limits.max_unacked_batches, 107);
+  EXPECT_EQ(config->limits.max_ack_errors, 0u);
+  EXPECT_EQ(config->log_format, LogFormat::kJson);
+  EXPECT_EQ(config->log_level, LogLevel::kDebug);
+
+  auto defaults = ParseConfig("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->grpc_listen, "127.0.0.1:50051");
+  EXPECT_EQ(defaults->data_dir, "./var/rapport");
+  EXPECT_FALSE(defaults->sync);
+  EXPECT_TRUE(defaults->limits == Limits());
+  EXPECT_EQ(defaults->log_level, LogLevel::kInfo);
+  EXPECT_EQ(defaults->log_format, LogFormat::kText);
+}
+
+// Each message names the line (1-based), the key and what is wrong.
+TEST(Config, ErrorsNameTheLineAndKey) {
+  struct Case {
+    const char* yaml;
+    const char* expected;
+  } cases[] = {
+      {"sync: true\nlimits:\n  max_text_bytes: lots\n", "line 3: limits.max_text_bytes: 'lots' is not a whole number"},
+      {"limits:\n  max_batch_events: 0\n", "line 2: limits.max_batch_events"},
+      {"limits:\n  max_events: 10\n", "line 2: unknown setting 'max_events' in limits"},
+      {"log:\n  format: xml\n", "line 2: log.format: 'xml' is not one of text, json"},
+      {"log:\n  level: loud\n", "line 2: log.level: 'loud' is not one of debug, info, warning, error"},
+      {"\n\ngrpc:\n  port: 5\n", "line 4: unknown setting 'port' in grpc"},
+      {"wal_recovery: maybe\n", "line 1: wal_recovery: 'maybe' is not one of serve, strict"},
+      {"sync: perhaps\n", "line 1: sync must be true or false"},
+      {"tls:\n  cert_file: /nonexistent/cert.pem\n", "line 2: tls.cert_file: cannot read '/nonexistent/cert.pem'"},
+      {"tls:\n  pem: x\n", "line 2: unknown setting 'pem' in tls"},
+      {"defaults:\n  detectors:\n    reply_gap: 1h\n    stale: soon\n", "line 4: defaults.detectors.stale"},
+      {"tenants:\n  acme:\n    detectors:\n      reply_gapp: 1h\n", "line 4: unknown setting 'reply_gapp'"},
+      {"data_dir: x\nsurprise: 1\n", "line 2: unknown setting 'surprise' in the configuration"},
+  };
+  for (const Case& c : cases) {
+    auto config = ParseConfig(c.yaml);
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_NE(config.status().message().find(c.expected), std::string::npos)
+        << c.yaml << "\ngot: " << config.status().message();
+  }
+  const std::string path = ::testing::TempDir() + "/bad-rapportd.yaml";
+  std::ofstream(path) << "log:\n  level: loud\n";
+  auto loaded = LoadConfigFile(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().message(),
+            path + ": line 2: log.level: 'loud' is not one of debug, info, warning, error");
+}
+
+TEST(Config, TlsFilesAreCheckedAndGoTogether) {
+  const std::string cert = ::testing::TempDir() + "/cert.pem";
+  std::ofstream(cert) << "not checked beyond being readable";
+  EXPECT_TRUE(ParseConfig("tls: {cert_file: " + cert + ", key_file: " + cert + "}\n").ok());
+  auto alone = ParseConfig("tls: {cert_file: " + cert + "}\n");
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("cert_file and key_file go together"), std::string::npos);
+}
+
+TEST(Config, TheDigestFollowsDerivedSettingsOnly) {
+  const std::string base = ParseConfig("")->DerivedSettingsDigest();
+  EXPECT_EQ(ParseConfig("log: {level: debug}\nsync: true\nlimits: {max_batch_events: 5}\n")->DerivedSettingsDigest(), base)
+      << "server settings change no derived data";
+  EXPECT_EQ(ParseConfig("defaults:\n  detectors:\n    reply_gap: 24h\n")->DerivedSettingsDigest(), base)
+      << "a default spelled out is no change";
+  EXPECT_NE(ParseConfig("defaults:\n  detectors:\n    reply_gap: 12h\n")->DerivedSettingsDigest(), base);
+  EXPECT_NE(ParseConfig("tenants:\n  acme:\n    detectors:\n      targets:\n        high: {resolution: 2h}\n")
+                ->DerivedSettingsDigest(),
+            base);
+  EXPECT_NE(ParseConfig("scoring:\n  vip_factor: 2\n")->DerivedSettingsDigest(), base);
+  EXPECT_EQ(ParseConfig("defaults:\n  adapters:\n    jira: {status_map: {A: open}}\n")->DerivedSettingsDigest(), base)
+      << "adapters translate before storage; a rebuild replays stored events";
+}
+
 TEST(Config, TheShippedExampleLoads) {
   auto config = LoadConfigFile(EXAMPLE_CONFIG);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->detectors.defaults().reply_gap, 24 * detect::kHour);
+  // deploy/rapportd.yaml lists every key with its default.
+  auto defaults = ParseConfig("");
+  EXPECT_EQ(config->grpc_listen, defaults->grpc_listen);
+  EXPECT_EQ(config->data_dir, defaults->data_dir);
+  EXPECT_EQ(config->sync, defaults->sync);
+  EXPECT_TRUE(config->limits == defaults->limits);
+  EXPECT_EQ(config->log_level, defaults->log_level);
+  EXPECT_EQ(config->log_format, defaults->log_format);
+  EXPECT_EQ(config->scoring.vip_factor, defaults->scoring.vip_factor);
+  EXPECT_EQ(config->detectors.defaults().first_response[1], defaults->detectors.defaults().first_response[1]);
 }
 
 TEST(Config, ThresholdsApplyPerTenant) {
