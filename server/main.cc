@@ -12,6 +12,9 @@
 #include "server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP listen address, host:port, for webhooks and health probes (overrides http.listen in the "
+          "configuration; off when neither is set)");
 ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB store");
 ABSL_FLAG(std::string, config, "", "YAML configuration file (per-tenant detector thresholds, ...)");
 ABSL_FLAG(bool, sync, false,
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
 
   rapport::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.sync_writes = absl::GetFlag(FLAGS_sync);
   options.config_path = absl::GetFlag(FLAGS_config);

@@ -125,6 +125,21 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
                                                                   server->recovery_.complete());
+  server->webhook_auth_ = std::make_unique<WebhookAuth>(std::make_shared<const WebhookSecrets>(config.webhooks));
+  const std::string http_listen = options.http_listen.empty() ? config.http_listen : options.http_listen;
+  if (!http_listen.empty()) {
+    HttpOptions http_options;
+    http_options.listen = http_listen;
+    HttpFrontDoor::Deps deps;
+    deps.limits = options.limits;
+    deps.adapters = server->adapters_.get();
+    deps.queue = server->queue_.get();
+    deps.store = server->store_.get();
+    deps.auth = server->webhook_auth_.get();
+    if (absl::Status s = HttpFrontDoor::Start(http_options, deps, &server->http_); !s.ok()) return s;
+    // The store is open and recovered, any rebuild is done: ready.
+    server->http_->SetReady(true);
+  }
   Log(LogLevel::kInfo, "rapportd serving",
       {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
   *out = std::move(server);
@@ -137,6 +152,8 @@ void RapportServer::Shutdown(double grace_seconds) {
   if (shut_down_) return;
   shut_down_ = true;
   const absl::Time deadline = absl::Now() + absl::Seconds(grace_seconds);
+  // Webhook senders get 503 from now on (and retry later), probes see not ready.
+  if (http_) http_->SetReady(false);
   // Streams stop reading at once and end UNAVAILABLE as soon as what they
   // read is acked; the grace period bounds that, then gRPC cancels the rest.
   if (ingest_service_ && ingest_service_->Drain() > 0) {
@@ -152,6 +169,9 @@ void RapportServer::Shutdown(double grace_seconds) {
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
   if (grpc_server_) grpc_server_->Wait();
+  // Webhooks in flight got their answer when the writer drained.
+  if (http_) http_->Stop();
+  http_.reset();
   grpc_server_.reset();
   queue_.reset();
   ingestor_.reset();

@@ -177,6 +177,70 @@ absl::Status ApplyAdapters(const YAML::Node& node, const std::string& where,
   return absl::OkStatus();
 }
 
+// `key: value`, `key: [v1, v2]` or `key_file: path` (the file's content,
+// without its trailing newline) appended to *out.
+absl::Status AddCredential(const std::string& at, const std::string& key, const YAML::Node& value,
+                           std::vector<std::string>* out) {
+  std::vector<std::string> given;
+  if (value.IsSequence()) {
+    for (const auto& v : value) given.push_back(v.as<std::string>());
+  } else {
+    given.push_back(value.as<std::string>());
+  }
+  for (std::string& v : given) {
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
+      std::ifstream file(v);
+      if (!file) return absl::InvalidArgumentError(absl::StrCat(at, ": cannot read ", v));
+      std::stringstream text;
+      text << file.rdbuf();
+      v = text.str();
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+    }
+    // The value itself is never repeated in a message.
+    if (v.empty()) return absl::InvalidArgumentError(absl::StrCat(at, " is empty"));
+    out->push_back(std::move(v));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyWebhooks(const YAML::Node& node, const std::string& where,
+                           std::map<std::string, WebhookCredentials>* out) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping of adapter name -> {secret, token}"));
+  for (const auto& adapter : node) {
+    const std::string name = adapter.first.as<std::string>();
+    const std::string at = absl::StrCat(where, ".", name);
+    if (!adapter.second.IsMap()) return absl::InvalidArgumentError(absl::StrCat(at, " must be a mapping"));
+    WebhookCredentials& creds = (*out)[name];
+    for (const auto& item : adapter.second) {
+      const std::string key = item.first.as<std::string>();
+      std::vector<std::string>* into = key == "secret" || key == "secret_file" ? &creds.secrets
+                                       : key == "token" || key == "token_file" ? &creds.tokens
+                                                                                : nullptr;
+      if (into == nullptr) return Unknown(at + " (settings are secret, secret_file, token, token_file)", key);
+      try {
+        if (auto s = AddCredential(absl::StrCat(at, ".", key), key, item.second, into); !s.ok()) return s;
+      } catch (const YAML::Exception&) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", key, " must be a string or a list of strings"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyHttp(const YAML::Node& node, RapportConfig* config) {
+  if (!node.IsMap()) return absl::InvalidArgumentError("http must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    if (key != "listen") return Unknown("http", key);
+    try {
+      config->http_listen = item.second.as<std::string>();
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("http.listen: ", e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
   for (const auto& item : node) {
@@ -235,7 +299,12 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
   Thresholds defaults;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
-    if (key != "defaults" && key != "tenants" && key != "scoring") return Unknown("the configuration", key);
+    if (key != "defaults" && key != "tenants" && key != "scoring" && key != "http") {
+      return Unknown("the configuration", key);
+    }
+  }
+  if (const YAML::Node http = root["http"]) {
+    if (auto s = ApplyHttp(http, &config); !s.ok()) return s;
   }
   if (const YAML::Node scoring = root["scoring"]) {
     if (auto s = ApplyScoring(scoring, &config.scoring); !s.ok()) return s;
@@ -261,6 +330,10 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         const std::string where = absl::StrCat("tenants.", name);
         if (key == "adapters") {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
+          continue;
+        }
+        if (key == "webhooks") {
+          if (auto s = ApplyWebhooks(item.second, where + ".webhooks", &config.webhooks[name]); !s.ok()) return s;
           continue;
         }
         if (key != "detectors") return Unknown(where, key);
