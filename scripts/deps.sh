@@ -4,7 +4,7 @@ RAPPORT_PACKAGES=(
   g++ cmake ninja-build pkg-config python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev
+  libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev libcpp-httplib-dev libssl-dev
   python3-grpcio python3-grpc-tools
   prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
 )

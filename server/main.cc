@@ -18,6 +18,9 @@
 // Every setting below but --config, --check-config and --rebuild has a key in
 // the configuration file; a flag given on the command line overrides it.
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address, host:port (grpc.listen)");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP listen address, host:port, for webhooks, health probes and /metrics (http.listen); off when "
+          "neither is set");
 ABSL_FLAG(std::string, data_dir, "./var/rapport", "directory of the RocksDB store");
 ABSL_FLAG(std::string, config, "", "YAML configuration file (deploy/rapportd.yaml lists every key)");
 ABSL_FLAG(bool, check_config, false, "validate --config and exit: 0 when it is good, 1 with the problem");
@@ -60,6 +63,7 @@ std::set<std::string> GivenFlags(int argc, char** argv) {
 int ApplyFlags(const std::set<std::string>& given, rapport::RapportConfig* config) {
   auto has = [&](const char* name) { return given.count(name) > 0; };
   if (has("listen")) config->grpc_listen = absl::GetFlag(FLAGS_listen);
+  if (has("http_listen")) config->http_listen = absl::GetFlag(FLAGS_http_listen);
   if (has("data_dir")) config->data_dir = absl::GetFlag(FLAGS_data_dir);
   if (has("plugin_dir")) config->plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
   if (has("sync")) config->sync = absl::GetFlag(FLAGS_sync);
@@ -162,6 +166,7 @@ int main(int argc, char** argv) {
 
   rapport::server::ServerOptions options;
   options.listen = config.grpc_listen;
+  options.http_listen = config.http_listen;
   options.data_dir = config.data_dir;
   options.sync_writes = config.sync;
   options.config_path = config_path;

@@ -1,12 +1,5 @@
-// IngestService.IngestRaw: one native payload, translated by the named
-// adapter, stored like a StreamEvents batch (split into batches of at most
-// max_batch_events, all committed before the single ack).
-//
-// The ack and the request's memory stay bounded whatever the payload: each
-// event is validated as the adapter emits it, so a refused one costs a count
-// (and, for the first max_ack_errors, its error), never its memory; the ack
-// lists at most max_ack_errors rejections (the adapter's first, then
-// validation's, then the writer's) and counts every one by code.
+// IngestService.IngestRaw and IngestRawPayload (raw_ingest.h): one native
+// payload through its adapter into the write path.
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -15,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "server/ingest_service.h"
+#include "server/raw_ingest.h"
 #include "server/status.h"
 
 namespace rapport::server {
@@ -30,11 +23,11 @@ struct RawBatch {
 
 // Collects the acks of a payload's batches; the last one finishes the call.
 struct PendingRaw {
-  grpc::ServerUnaryReactor* reactor;
-  v1::BatchAck* response;
-  size_t max_detailed;
+  RawIngestDone done;
+  v1::BatchAck response;
+  size_t max_detailed = 0;
   absl::Mutex mu;
-  size_t remaining;
+  size_t remaining = 0;
   absl::Status failure;
   std::vector<std::pair<std::vector<uint32_t>, v1::BatchAck>> acks;  // positions, ack
 };
@@ -55,7 +48,7 @@ void OnBatchDone(const std::shared_ptr<PendingRaw>& pending, std::vector<uint32_
     pending->failure = ack.status();
   }
   if (--pending->remaining > 0) return;
-  v1::BatchAck* out = pending->response;
+  v1::BatchAck* out = &pending->response;
   for (auto& [at, a] : pending->acks) {
     out->set_accepted(out->accepted() + a.accepted());
     out->set_duplicates(out->duplicates() + a.duplicates());
@@ -68,58 +61,58 @@ void OnBatchDone(const std::shared_ptr<PendingRaw>& pending, std::vector<uint32_
     }
     for (v1::TicketScore& s : *a.mutable_ticket_scores()) *out->add_ticket_scores() = std::move(s);
   }
-  pending->reactor->Finish(ToGrpc(pending->failure));
+  if (pending->failure.ok()) {
+    pending->done(std::move(pending->response));
+  } else {
+    pending->done(pending->failure);
+  }
 }
 
 }  // namespace
 
-grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerContext* context,
-                                                       const v1::RawPayload* request, v1::BatchAck* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto fail = [&](absl::Status s) {
-    reactor->Finish(ToGrpc(s));
-    return reactor;
-  };
-  if (adapters_ == nullptr) return fail(absl::FailedPreconditionError("this server has no adapters"));
-  if (request->adapter().empty()) return fail(absl::InvalidArgumentError("adapter is required (see ListPlugins)"));
-  if (request->tenant().empty()) return fail(absl::InvalidArgumentError("tenant is required"));
-  if (request->body().empty()) return fail(absl::InvalidArgumentError("body is empty"));
-  auto adapter = adapters_->registry.CreateAdapter(request->adapter(),
-                                                   adapters_->ConfigFor(request->tenant(), request->adapter()));
-  if (!adapter.ok()) return fail(adapter.status());
+void IngestRawPayload(const v1::RawPayload& request, const Limits& limits, const AdapterCatalog& adapters,
+                      IngestQueue* queue, RawIngestDone done) {
+  if (request.adapter().empty()) return done(absl::InvalidArgumentError("adapter is required (see ListPlugins)"));
+  if (request.tenant().empty()) return done(absl::InvalidArgumentError("tenant is required"));
+  if (request.body().empty()) return done(absl::InvalidArgumentError("body is empty"));
+  auto adapter = adapters.registry.CreateAdapter(request.adapter(),
+                                                 adapters.ConfigFor(request.tenant(), request.adapter()));
+  if (!adapter.ok()) return done(adapter.status());
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const auto& [k, v] : request->headers()) {
+  for (const auto& [k, v] : request.headers()) {
     std::string name = k;
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     headers.emplace_back(std::move(name), v);
   }
 
-  const size_t max_detailed = limits_.max_ack_errors;
-  const size_t per_batch = std::max<size_t>(1, limits_.max_batch_events);
+  const size_t max_detailed = limits.max_ack_errors;
+  const size_t per_batch = std::max<size_t>(1, limits.max_batch_events);
   const int64_t now = absl::ToUnixMicros(absl::Now());
   std::vector<RawBatch> batches;
   v1::BatchAck screened;  // validation's refusals, counted and listed like an ack's
   uint32_t position = 0;
   auto screen = [&](v1::TicketEvent event) {
     const uint32_t at = position++;
-    if (auto error = ValidateEvent(event, now, limits_)) {
+    if (auto error = ValidateEvent(event, now, limits)) {
       error->set_index(at);
       AddRejection(std::move(*error), max_detailed, &screened);
       return;
     }
     if (batches.empty() || batches.back().positions.size() >= per_batch) {
       RawBatch& fresh = batches.emplace_back();
-      fresh.batch->set_sequence(request->sequence());
-      fresh.batch->set_want_scores(request->want_scores());
+      fresh.batch->set_sequence(request.sequence());
+      fresh.batch->set_want_scores(request.want_scores());
     }
     *batches.back().batch->add_events() = std::move(event);
     batches.back().positions.push_back(at);
   };
-  auto translated = (*adapter)->Translate(request->tenant(), request->body(), request->content_type(), headers,
+  auto translated = (*adapter)->Translate(request.tenant(), request.body(), request.content_type(), headers,
                                           max_detailed, screen);
-  if (!translated.ok()) return fail(translated.status());
+  if (!translated.ok()) return done(translated.status());
 
-  response->set_sequence(request->sequence());
+  auto pending = std::make_shared<PendingRaw>();
+  v1::BatchAck* response = &pending->response;
+  response->set_sequence(request.sequence());
   if (!translated->note.empty()) response->add_notes(translated->note);
   for (v1::EventError& r : translated->rejected) {
     r.set_message(absl::StrCat("record ", r.index(), ": ", r.message()));
@@ -133,19 +126,30 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerConte
     if (static_cast<size_t>(response->rejected_size()) >= max_detailed) break;
     *response->add_rejected() = std::move(e);
   }
-  if (batches.empty()) return fail(absl::OkStatus());
+  if (batches.empty()) return done(std::move(pending->response));
 
-  auto pending = std::make_shared<PendingRaw>();
-  pending->reactor = reactor;
-  pending->response = response;
+  pending->done = std::move(done);
   pending->max_detailed = max_detailed;
   pending->remaining = batches.size();
   for (RawBatch& b : batches) {
-    queue_->Submit(std::move(b.batch), [pending, positions = std::move(b.positions)](
-                                           absl::StatusOr<v1::BatchAck> ack) mutable {
+    queue->Submit(std::move(b.batch), [pending, positions = std::move(b.positions)](
+                                          absl::StatusOr<v1::BatchAck> ack) mutable {
       OnBatchDone(pending, std::move(positions), std::move(ack));
     });
   }
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerContext* context,
+                                                       const v1::RawPayload* request, v1::BatchAck* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (adapters_ == nullptr) {
+    reactor->Finish(ToGrpc(absl::FailedPreconditionError("this server has no adapters")));
+    return reactor;
+  }
+  IngestRawPayload(*request, limits_, *adapters_, queue_, [reactor, response](absl::StatusOr<v1::BatchAck> ack) {
+    if (ack.ok()) *response = std::move(*ack);
+    reactor->Finish(ToGrpc(ack.status()));
+  });
   return reactor;
 }
 

@@ -133,6 +133,24 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->RegisterMetrics();
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
                                                                   server->recovery_.complete());
+  server->webhook_auth_ = std::make_unique<WebhookAuth>(std::make_shared<const WebhookSecrets>(config.webhooks));
+  const std::string http_listen = options.http_listen.empty() ? config.http_listen : options.http_listen;
+  if (!http_listen.empty()) {
+    HttpOptions http_options;
+    http_options.listen = http_listen;
+    HttpFrontDoor::Deps deps;
+    deps.limits = options.limits;
+    deps.adapters = server->adapters_.get();
+    deps.queue = server->queue_.get();
+    deps.store = server->store_.get();
+    deps.auth = server->webhook_auth_.get();
+    deps.metrics = &server->metrics_;
+    RapportServer* self = server.get();
+    deps.render_metrics = [self] { return self->RenderMetrics(); };
+    if (absl::Status s = HttpFrontDoor::Start(http_options, deps, &server->http_); !s.ok()) return s;
+    // The store is open and recovered, any rebuild is done: ready.
+    server->http_->SetReady(true);
+  }
   Log(LogLevel::kInfo, "rapportd serving",
       {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
   *out = std::move(server);
@@ -145,6 +163,8 @@ void RapportServer::Shutdown(double grace_seconds) {
   if (shut_down_) return;
   shut_down_ = true;
   const absl::Time deadline = absl::Now() + absl::Seconds(grace_seconds);
+  // Webhook senders get 503 from now on (and retry later), probes see not ready.
+  if (http_) http_->SetReady(false);
   // Streams stop reading at once and end UNAVAILABLE as soon as what they
   // read is acked; the grace period bounds that, then gRPC cancels the rest.
   if (ingest_service_ && ingest_service_->Drain() > 0) {
@@ -160,6 +180,9 @@ void RapportServer::Shutdown(double grace_seconds) {
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
   if (grpc_server_) grpc_server_->Wait();
+  // Webhooks in flight got their answer when the writer drained.
+  if (http_) http_->Stop();
+  http_.reset();
   grpc_server_.reset();
   queue_.reset();
   ingestor_.reset();
@@ -175,6 +198,13 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
     SetMinLogLevel(config.log_level);
     applied.push_back("log.level");
   }
+  if (config.webhooks != config_.webhooks) {
+    // Checks in flight keep the set they began with (webhook_auth.h).
+    webhook_auth_->Replace(std::make_shared<const WebhookSecrets>(config.webhooks));
+    config_.webhooks = config.webhooks;
+    Log(LogLevel::kInfo, "reload: webhook credentials replaced");
+    applied.push_back("tenants.*.webhooks");
+  }
   if (config.log_format != CurrentLogFormat()) {
     const LogFormat from = CurrentLogFormat();
     SetLogFormat(config.log_format);
@@ -188,6 +218,7 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
   }
   if (config.adapters != config_.adapters) need_restart.push_back("adapters");
   if (config.grpc_listen != config_.grpc_listen) need_restart.push_back("grpc.listen");
+  if (config.http_listen != config_.http_listen) need_restart.push_back("http.listen");
   if (config.data_dir != config_.data_dir) need_restart.push_back("data_dir");
   if (config.plugin_dir != config_.plugin_dir) need_restart.push_back("plugin_dir");
   if (config.sync != config_.sync) need_restart.push_back("sync");

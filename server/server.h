@@ -18,7 +18,9 @@
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
 #include "score/score_stage.h"
+#include "server/http_front_door.h"
 #include "server/ingest_service.h"
+#include "server/webhook_auth.h"
 #include "store/store.h"
 
 namespace rapport::server {
@@ -32,6 +34,10 @@ struct ServerOptions {
   // host:port; port 0 picks a free port (see RapportServer::port()). Empty:
   // no listening socket, in-process channel only.
   std::string listen = "127.0.0.1:50051";
+  // The HTTP port (webhooks, health; http_front_door.h), host:port, port 0
+  // picks one (see http_port()). Empty: http.listen from the configuration,
+  // and no HTTP port when that is empty too.
+  std::string http_listen;
   std::string data_dir = "./var/rapport";
   bool sync_writes = false;
   Limits limits;
@@ -74,6 +80,12 @@ class RapportServer {
 
   // The bound port (useful with port 0); 0 without a listening socket.
   int port() const { return port_; }
+  // The bound HTTP port; 0 without one.
+  int http_port() const { return http_ ? http_->port() : 0; }
+  // Null without an HTTP port.
+  HttpFrontDoor* http_front_door() { return http_.get(); }
+  // The webhook credentials in force; a reload replaces them here.
+  WebhookAuth& webhook_auth() { return *webhook_auth_; }
   std::shared_ptr<grpc::Channel> InProcessChannel();
   const Store& store() const { return *store_; }
   const Ingestor& ingestor() const { return *ingestor_; }
@@ -114,6 +126,8 @@ class RapportServer {
   std::unique_ptr<ExperienceServiceImpl> experience_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<WebhookAuth> webhook_auth_;
+  std::unique_ptr<HttpFrontDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;
 };

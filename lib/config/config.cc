@@ -147,12 +147,12 @@ absl::Status ApplyTls(const YAML::Node& node, RapportConfig::Tls* tls) {
 // The top-level settings of the server itself; false when `key` is not one.
 absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node& value, RapportConfig* config) {
   absl::Status status;
-  if (key == "grpc") {
-    if (!value.IsMap()) return absl::InvalidArgumentError("grpc must be a mapping");
+  if (key == "grpc" || key == "http") {
+    if (!value.IsMap()) return absl::InvalidArgumentError(key + " must be a mapping");
+    std::string* listen = key == "grpc" ? &config->grpc_listen : &config->http_listen;
     for (const auto& item : value) {
       const std::string name = item.first.as<std::string>();
-      absl::Status s = name == "listen" ? ApplyString(item.second, "grpc.listen", &config->grpc_listen)
-                                        : Unknown("grpc", name);
+      absl::Status s = name == "listen" ? ApplyString(item.second, key + ".listen", listen) : Unknown(key, name);
       if (s = AtLine(item.first, s); !s.ok()) return s;
     }
   } else if (key == "data_dir") {
@@ -340,6 +340,56 @@ absl::Status ApplyAdapters(const YAML::Node& node, const std::string& where,
   return absl::OkStatus();
 }
 
+// `key: value`, `key: [v1, v2]` or `key_file: path` (the file's content,
+// without its trailing newline) appended to *out.
+absl::Status AddCredential(const std::string& at, const std::string& key, const YAML::Node& value,
+                           std::vector<std::string>* out) {
+  std::vector<std::string> given;
+  if (value.IsSequence()) {
+    for (const auto& v : value) given.push_back(v.as<std::string>());
+  } else {
+    given.push_back(value.as<std::string>());
+  }
+  for (std::string& v : given) {
+    if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0) {
+      std::ifstream file(v);
+      if (!file) return absl::InvalidArgumentError(absl::StrCat(at, ": cannot read ", v));
+      std::stringstream text;
+      text << file.rdbuf();
+      v = text.str();
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+    }
+    // The value itself is never repeated in a message.
+    if (v.empty()) return absl::InvalidArgumentError(absl::StrCat(at, " is empty"));
+    out->push_back(std::move(v));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyWebhooks(const YAML::Node& node, const std::string& where,
+                           std::map<std::string, WebhookCredentials>* out) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping of adapter name -> {secret, token}"));
+  for (const auto& adapter : node) {
+    const std::string name = adapter.first.as<std::string>();
+    const std::string at = absl::StrCat(where, ".", name);
+    if (!adapter.second.IsMap()) return absl::InvalidArgumentError(absl::StrCat(at, " must be a mapping"));
+    WebhookCredentials& creds = (*out)[name];
+    for (const auto& item : adapter.second) {
+      const std::string key = item.first.as<std::string>();
+      std::vector<std::string>* into = key == "secret" || key == "secret_file" ? &creds.secrets
+                                       : key == "token" || key == "token_file" ? &creds.tokens
+                                                                                : nullptr;
+      if (into == nullptr) return Unknown(at + " (settings are secret, secret_file, token, token_file)", key);
+      try {
+        if (auto s = AddCredential(absl::StrCat(at, ".", key), key, item.second, into); !s.ok()) return s;
+      } catch (const YAML::Exception&) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".", key, " must be a string or a list of strings"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
   for (const auto& item : node) {
@@ -427,6 +477,10 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         const std::string where = absl::StrCat("tenants.", name);
         if (key == "adapters") {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
+          continue;
+        }
+        if (key == "webhooks") {
+          if (auto s = ApplyWebhooks(item.second, where + ".webhooks", &config.webhooks[name]); !s.ok()) return AtLine(item.first, s);
           continue;
         }
         if (key != "detectors") return AtLine(item.first, Unknown(where, key));

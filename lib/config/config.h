@@ -43,11 +43,18 @@
 //       adapters:                    # per adapter, handed to it as JSON
 //         jira: {status_map: {"Waiting for customer": pending_requester}}
 //         servicenow: {hold_reason_map: {"6": pending_third_party}}
+//       webhooks:                    # what POST /v1/webhooks/{adapter}/acme must carry
+//         jira: {secret: s3cret}     # X-Hub-Signature: sha256=<HMAC of the body>
+//         zendesk: {secret: [new, old]}           # a list while a secret is rotated
+//         servicenow: {token_file: /run/secrets/sn}  # Authorization: Bearer / X-Rapport-Token
+//   http:
+//     listen: 127.0.0.1:8080     # the HTTP port (webhooks, health); off when unset
 #ifndef RAPPORT_CONFIG_CONFIG_H_
 #define RAPPORT_CONFIG_CONFIG_H_
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/log.h"
@@ -56,6 +63,16 @@
 #include "score/ticket_score.h"
 
 namespace rapport {
+
+// What a webhook delivery for one tenant and adapter must carry: a signature
+// made with one of `secrets` (the tool's own signing: Jira, Zendesk) and/or
+// one of `tokens` (a shared bearer, for tools that do not sign). Several of
+// each while one is rotated. Values, never logged; files already read.
+struct WebhookCredentials {
+  std::vector<std::string> secrets;
+  std::vector<std::string> tokens;
+  bool operator==(const WebhookCredentials&) const = default;
+};
 
 struct RapportConfig {
   detect::TenantThresholds detectors;
@@ -86,6 +103,10 @@ struct RapportConfig {
   // targets, scoring, adapter settings): stored with the derived data, so a
   // store derived under other settings is rebuilt at startup.
   std::string DerivedSettingsDigest() const;
+  // http.listen: host:port of the HTTP port; empty: off.
+  std::string http_listen;
+  // tenants.T.webhooks: tenant -> adapter -> credentials.
+  std::map<std::string, std::map<std::string, WebhookCredentials>> webhooks;
 };
 
 // InvalidArgument naming the line, the key and the problem (LoadConfigFile

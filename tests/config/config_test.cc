@@ -161,6 +161,43 @@ TEST(Config, TheDigestFollowsDerivedSettingsOnly) {
       << "adapters translate before storage; a rebuild replays stored events";
 }
 
+TEST(Config, HttpAndWebhookCredentials) {
+  testing::TempDir dir;
+  const std::string secret_file = dir.path() + "/zendesk";
+  {
+    std::ofstream(secret_file) << "from-a-file\n";
+  }
+  auto config = ParseConfig(R"(
+http: {listen: "127.0.0.1:8080"}
+tenants:
+  acme:
+    webhooks:
+      jira: {secret: [new, old]}
+      zendesk: {secret_file: )" + secret_file + R"(}
+      servicenow: {token: t1, secret: s1}
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http_listen, "127.0.0.1:8080");
+  const auto& acme = config->webhooks.at("acme");
+  EXPECT_EQ(acme.at("jira").secrets, (std::vector<std::string>{"new", "old"}));
+  EXPECT_EQ(acme.at("zendesk").secrets, (std::vector<std::string>{"from-a-file"}));
+  EXPECT_EQ(acme.at("servicenow").tokens, (std::vector<std::string>{"t1"}));
+  EXPECT_EQ(acme.at("servicenow").secrets, (std::vector<std::string>{"s1"}));
+
+  auto typo = ParseConfig("tenants: {acme: {webhooks: {jira: {secert: x}}}}");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("'secert' in tenants.acme.webhooks.jira"), std::string::npos) << typo.status();
+  auto missing = ParseConfig("tenants: {acme: {webhooks: {jira: {secret_file: " + dir.path() + "/none}}}}");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("tenants.acme.webhooks.jira.secret_file: cannot read"), std::string::npos)
+      << missing.status();
+  // A bad value is named by its key, never repeated.
+  auto empty = ParseConfig("tenants: {acme: {webhooks: {jira: {token: \"\"}}}}");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("tenants.acme.webhooks.jira.token is empty"), std::string::npos);
+  EXPECT_FALSE(ParseConfig("http: {port: 8080}").ok());
+}
+
 TEST(Config, TheShippedExampleLoads) {
   auto config = LoadConfigFile(EXAMPLE_CONFIG);
   ASSERT_TRUE(config.ok()) << config.status();
