@@ -6,6 +6,7 @@ RAPPORT_PACKAGES=(
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev
   python3-grpcio python3-grpc-tools
+  tzdata
 )
 
 rapport_install_deps() {
