@@ -7,6 +7,7 @@ RAPPORT_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev libcpp-httplib-dev libssl-dev
   python3-grpcio python3-grpc-tools
   prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
+  tzdata
 )
 
 rapport_install_deps() {

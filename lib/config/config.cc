@@ -14,6 +14,7 @@ namespace rapport {
 namespace {
 
 using detect::Thresholds;
+using Calendars = std::map<std::string, std::shared_ptr<const calendar::Calendar>>;
 
 // "90s", "10m", "24h", "7d" -> microseconds.
 absl::StatusOr<int64_t> ParseDuration(const std::string& where, const std::string& text) {
@@ -185,19 +186,143 @@ absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node
   return true;
 }
 
-absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where, Thresholds* t);
+// "<key> (line N)": where a calendar setting is, for its errors.
+std::string At(const std::string& key, const YAML::Node& node) {
+  return node.Mark().is_null() ? key : absl::StrCat(key, " (line ", node.Mark().line + 1, ")");
+}
 
-absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, Thresholds* t) {
+absl::StatusOr<calendar::Holiday> ParseHoliday(const YAML::Node& node, const std::string& at) {
+  auto day = [&](const YAML::Node& n, bool annual) -> absl::StatusOr<absl::CivilDay> {
+    const std::string text = n.as<std::string>();
+    absl::CivilDay d;
+    // An annual holiday is a month-day; 2000 is a leap year, so 02-29 is one.
+    if (absl::ParseCivilTime(annual && text.size() == 5 ? "2000-" + text : text, &d)) return d;
+    return absl::InvalidArgumentError(absl::StrCat(At(at, n), ": '", text, "' is not a date like ",
+                                                   annual ? "12-25" : "2026-12-24"));
+  };
+  calendar::Holiday h;
+  if (node.IsScalar()) {
+    auto d = day(node, false);
+    if (!d.ok()) return d.status();
+    h.from = h.to = *d;
+    return h;
+  }
+  if (!node.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(At(at, node), ": a holiday is a date, {from: DATE, to: DATE} "
+                                                                 "or {date: MM-DD, annual: true}"));
+  }
+  h.annual = node["annual"] && node["annual"].as<bool>();
+  for (const auto& part : node) {
+    const std::string name = part.first.as<std::string>();
+    if (name == "annual") continue;
+    if (name != "date" && name != "from" && name != "to") return Unknown(at + " (use date, from, to, annual)", name);
+    auto d = day(part.second, h.annual);
+    if (!d.ok()) return d.status();
+    if (name != "to") h.from = *d;
+    if (name != "from") h.to = *d;
+  }
+  if (!node["date"] && !node["from"]) return absl::InvalidArgumentError(absl::StrCat(At(at, node), ": no date"));
+  if (!node["to"]) h.to = h.from;
+  return h;
+}
+
+absl::StatusOr<std::shared_ptr<const calendar::Calendar>> ParseCalendar(const std::string& name,
+                                                                        const YAML::Node& node) {
+  const std::string where = "calendars." + name;
+  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(At(where, node), " must be a mapping"));
+  std::string zone;
+  calendar::WeeklyHours hours;
+  std::vector<calendar::Holiday> holidays;
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string at = absl::StrCat(where, ".", key);
+    if (key == "time_zone") {
+      zone = item.second.as<std::string>();
+    } else if (key == "hours") {
+      if (!item.second.IsMap()) return absl::InvalidArgumentError(At(at, item.second) + " must map mon..sun to ranges");
+      for (const auto& day : item.second) {
+        const std::string weekday = day.first.as<std::string>();
+        const int index = calendar::Calendar::ParseWeekday(weekday);
+        if (index < 0) return Unknown(at + " (days are mon, tue, wed, thu, fri, sat, sun)", weekday);
+        for (const auto& range : day.second) {
+          auto r = calendar::Calendar::ParseRange(range.as<std::string>());
+          if (!r.ok()) return absl::InvalidArgumentError(absl::StrCat(At(at + "." + weekday, range), ": ", r.status().message()));
+          hours[index].push_back(*r);
+        }
+      }
+    } else if (key == "holidays") {
+      for (const auto& entry : item.second) {
+        auto h = ParseHoliday(entry, at);
+        if (!h.ok()) return h.status();
+        holidays.push_back(*h);
+      }
+    } else {
+      return Unknown(where + " (use time_zone, hours, holidays)", key);
+    }
+  }
+  if (zone.empty()) return absl::InvalidArgumentError(absl::StrCat(At(where, node), ": time_zone is required"));
+  auto c = calendar::Calendar::Make(name, zone, std::move(hours), std::move(holidays));
+  if (!c.ok()) return absl::InvalidArgumentError(absl::StrCat(At(where, node), ": ", c.status().message()));
+  return c;
+}
+
+absl::Status ApplyCalendars(const YAML::Node& node, Calendars* out) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(At("calendars", node) + " must map names to calendars");
+  for (const auto& item : node) {
+    const std::string name = item.first.as<std::string>();
+    try {
+      auto c = ParseCalendar(name, item.second);
+      if (!c.ok()) return c.status();
+      (*out)[name] = *c;
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("calendars.", name, ": ", e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A calendar named by a detectors setting (`calendar`, `calendar_by`, a
+// target's `calendar`).
+absl::StatusOr<std::shared_ptr<const calendar::Calendar>> NamedCalendar(const YAML::Node& value, const std::string& at,
+                                                                        const Calendars& calendars) {
+  const std::string name = value.as<std::string>();
+  auto it = calendars.find(name);
+  if (it != calendars.end()) return it->second;
+  return absl::InvalidArgumentError(absl::StrCat(At(at, value), ": no calendar named '", name,
+                                                 "' under the top-level calendars:"));
+}
+
+absl::Status ApplyCalendarBy(const YAML::Node& node, const std::string& at, const Calendars& calendars, Thresholds* t) {
+  if (!node.IsMap()) return absl::InvalidArgumentError(At(at, node) + " must be {team: {T: calendar}, service: {S: calendar}}");
+  for (const auto& by : node) {
+    const std::string kind = by.first.as<std::string>();
+    if (kind != "team" && kind != "service") return Unknown(at + " (use team, service)", kind);
+    auto& map = kind == "team" ? t->calendar_by_team : t->calendar_by_service;
+    for (const auto& entry : by.second) {
+      auto c = NamedCalendar(entry.second, absl::StrCat(at, ".", kind, ".", entry.first.as<std::string>()), calendars);
+      if (!c.ok()) return c.status();
+      map[entry.first.as<std::string>()] = *c;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where,
+                            const Calendars& calendars, Thresholds* t);
+
+absl::Status ApplyDetectors(const YAML::Node& node, const std::string& where, const Calendars& calendars,
+                            Thresholds* t) {
   if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a mapping"));
   for (const auto& item : node) {
-    if (auto s = AtLine(item.first, ApplyDetector(item.first.as<std::string>(), item.second, where, t)); !s.ok()) {
+    if (auto s = AtLine(item.first, ApplyDetector(item.first.as<std::string>(), item.second, where, calendars, t)); !s.ok()) {
       return s;
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where, Thresholds* t) {
+absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, const std::string& where,
+                            const Calendars& calendars, Thresholds* t) {
   {
     const std::string at = absl::StrCat(where, ".", key);
     auto duration = [&](int64_t* out) -> absl::Status {
@@ -247,6 +372,12 @@ absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, cons
             return Unknown(at, name);
           }
         }
+      } else if (key == "calendar") {
+        auto c = NamedCalendar(value, at, calendars);
+        if (!c.ok()) return c.status();
+        t->calendar = *c;
+      } else if (key == "calendar_by") {
+        if (auto st = ApplyCalendarBy(value, at, calendars, t); !st.ok()) return st;
       } else if (key == "targets") {
         for (const auto& priority : value) {
           const std::string name = priority.first.as<std::string>();
@@ -254,6 +385,12 @@ absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, cons
           if (slot < 0) return Unknown(at + " (priorities are critical, high, medium, low)", name);
           for (const auto& part : priority.second) {
             const std::string which = part.first.as<std::string>();
+            if (which == "calendar") {
+              auto c = NamedCalendar(part.second, absl::StrCat(at, ".", name, ".calendar"), calendars);
+              if (!c.ok()) return c.status();
+              t->target_calendar[slot] = *c;
+              continue;
+            }
             auto d = ParseDuration(absl::StrCat(at, ".", name, ".", which), part.second.as<std::string>());
             if (!d.ok()) return d.status();
             if (which == "first_response") {
@@ -267,6 +404,7 @@ absl::Status ApplyDetector(const std::string& key, const YAML::Node& value, cons
           if (slot == 3) {  // an unset priority follows MEDIUM
             t->first_response[0] = t->first_response[3];
             t->resolution[0] = t->resolution[3];
+            t->target_calendar[0] = t->target_calendar[3];
           }
         }
       } else {
@@ -448,10 +586,13 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
   Thresholds defaults;
   for (const auto& item : root) {
     const std::string key = item.first.as<std::string>();
-    if (key == "defaults" || key == "tenants" || key == "scoring") continue;
+    if (key == "defaults" || key == "tenants" || key == "scoring" || key == "calendars") continue;
     auto applied = ApplyServerSetting(key, item.second, &config);
     if (!applied.ok()) return AtLine(item.first, applied.status());
     if (!*applied) return AtLine(item.first, Unknown("the configuration", key));
+  }
+  if (const YAML::Node calendars = root["calendars"]) {
+    if (auto s = ApplyCalendars(calendars, &config.calendars); !s.ok()) return s;
   }
   if (const YAML::Node scoring = root["scoring"]) {
     if (auto s = ApplyScoring(scoring, &config.scoring); !s.ok()) return AtLine(scoring, s);
@@ -464,7 +605,7 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         continue;
       }
       if (key != "detectors") return AtLine(item.first, Unknown("defaults", key));
-      if (auto s = ApplyDetectors(item.second, "defaults.detectors", &defaults); !s.ok()) return AtLine(item.first, s);
+      if (auto s = ApplyDetectors(item.second, "defaults.detectors", config.calendars, &defaults); !s.ok()) return AtLine(item.first, s);
     }
   }
   config.detectors = detect::TenantThresholds(defaults);
@@ -484,7 +625,7 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
           continue;
         }
         if (key != "detectors") return AtLine(item.first, Unknown(where, key));
-        if (auto s = ApplyDetectors(item.second, where + ".detectors", &own); !s.ok()) return AtLine(item.first, s);
+        if (auto s = ApplyDetectors(item.second, where + ".detectors", config.calendars, &own); !s.ok()) return AtLine(item.first, s);
       }
       config.detectors.Set(name, own);
     }

@@ -22,6 +22,23 @@
 //         high: {first_response: 1h, resolution: 8h}
 //         medium: {first_response: 4h, resolution: 3d}
 //         low: {first_response: 8h, resolution: 5d}
+//       # Business calendars: a ticket's clocks use the first of its target's
+//       # `calendar` (e.g. high: {first_response: 1h, calendar: emea-desk}),
+//       # calendar_by team then service (as the ticket was opened), `calendar`,
+//       # else 24/7. On a calendar EVERY duration of those clocks, reply_gap
+//       # and stale included, is WORKING time: 3d = 72 working hours.
+//       calendar_by: {team: {emea-l1: emea-desk}, service: {payroll: emea-desk}}
+//       calendar: emea-desk
+//   calendars:                # business calendars (docs/detectors.md)
+//     emea-desk:
+//       time_zone: Europe/Berlin        # IANA name (tzdata)
+//       hours:                          # a day not listed is off
+//         mon: ["08:00-12:00", "13:00-17:00"]   # ranges may end at 24:00
+//         fri: ["08:00-15:00"]
+//       holidays:
+//         - 2026-12-24                  # one day
+//         - {from: 2026-12-28, to: 2026-12-31}  # inclusive
+//         - {date: 12-25, annual: true} # every year
 //   scoring:                  # the score (lib/score); rebuild after a change
 //     weights: {timeliness: 0.25, resolution_integrity: 0.25, communication: 0.2,
 //               requester_sentiment: 0.15, survey: 0.15}
@@ -53,6 +70,7 @@
 #define RAPPORT_CONFIG_CONFIG_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -107,6 +125,8 @@ struct RapportConfig {
   std::string http_listen;
   // tenants.T.webhooks: tenant -> adapter -> credentials.
   std::map<std::string, std::map<std::string, WebhookCredentials>> webhooks;
+  // Business calendars by name, from the top-level `calendars:`.
+  std::map<std::string, std::shared_ptr<const calendar::Calendar>> calendars;
 };
 
 // InvalidArgument naming the line, the key and the problem (LoadConfigFile

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "detect/thresholds.h"
@@ -93,6 +94,11 @@ bool IsDeadlineKind(v1::FindingKind kind);
 
 // When the ticket was opened (its first event if no creation was seen).
 int64_t CreatedAt(const internal::TicketState& s);
+
+// The calendar the ticket's clocks count on (Thresholds::ClockCalendar), and
+// what a finding's summary adds when it is not 24/7.
+const calendar::Calendar& ClockCalendar(const internal::TicketState& s, const Thresholds& th);
+std::string InBusinessHours(const calendar::Calendar& c);
 
 }  // namespace rapport::detect
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "detect/raise.h"
 #include "detect/signals.h"
 #include "detect/units.h"
@@ -67,6 +68,14 @@ int64_t CreatedAt(const internal::TicketState& s) {
   return s.created_at_us() != 0 ? s.created_at_us() : s.first_event_us();
 }
 
+const calendar::Calendar& ClockCalendar(const internal::TicketState& s, const Thresholds& th) {
+  return th.ClockCalendar(s.priority(), s.detect().opened_team(), s.detect().opened_service());
+}
+
+std::string InBusinessHours(const calendar::Calendar& c) {
+  return c.always_open() ? "" : absl::StrCat(" (business hours, calendar ", c.name(), ")");
+}
+
 EventContext::EventContext(const v1::TicketEvent& event, const ticket::Transition& transition,
                            const Thresholds& thresholds, bool conversation, const TicketStage& stage,
                            StageContext& stage_context, CrossTicket& cross_ticket)
@@ -106,6 +115,8 @@ void DetectorStage::OnEvent(const v1::TicketEvent& event, const ticket::Transiti
     d->set_conversation(it == event.attributes().end() || it->second != "false");
     d->set_conversation_known(true);
     d->set_res_clock_since_us(t);
+    d->set_opened_team(s->assignee().team());
+    d->set_opened_service(s->service());
   }
   // A deadline finding raised by the watermark assumed nothing happened
   // before its deadline; an event before that deadline voids the assumption.

@@ -65,8 +65,10 @@ class DetectorStage final : public TicketStage {
   CrossTicket cross_ticket_;  // keeps a per-batch buffer: one writer thread only
 };
 
-// Rapport's own SLA reading of a ticket (the "second opinion" ledger).
+// Rapport's own SLA reading of a ticket (the "second opinion" ledger). Every
+// duration is working time on the ticket's calendar.
 struct SlaLedger {
+  std::string calendar;  // "" for 24/7
   int64_t first_response_target_us = 0;
   int64_t first_response_us = 0;  // time to first response; -1 while none
   bool first_response_met = true;
@@ -78,6 +80,9 @@ struct SlaLedger {
   // Within target by the source tool's clock (all pauses excluded) but not by
   // Rapport's (suspect pauses count).
   bool met_only_by_suspect_pause = false;
+  // Target minus elapsed (first response: waited so far); negative when over.
+  int64_t first_response_left_us = 0;
+  int64_t resolution_left_us = 0;
 };
 SlaLedger ReadLedger(const internal::TicketState& state, int64_t watermark_us, const Thresholds& thresholds);
 

@@ -1,6 +1,7 @@
 // PAUSE_ABUSE: the ticket set to wait for the requester while the agent owes
 // the answer (the requester's last message needs one). Also the time spent in
-// legitimate and in suspect pauses, which the SLA clocks read.
+// legitimate and in suspect pauses (working time of the ticket's calendar),
+// which the SLA clocks read.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,7 @@ class PauseDetector final : public Detector {
     if (!e.StatusChanged(*s)) return;
     internal::DetectorState* d = s->mutable_detect();
     if (e.transition.previous_status == v1::TICKET_STATUS_PENDING_REQUESTER && d->pause_since_us() != 0) {
-      int64_t spent = std::max<int64_t>(0, e.t - d->pause_since_us());
+      int64_t spent = std::max<int64_t>(0, ClockCalendar(*s, e.th).WorkingTime(d->pause_since_us(), e.t));
       if (d->pause_suspect()) {
         d->set_suspect_pause_us(d->suspect_pause_us() + spent);
       } else {

@@ -1,5 +1,8 @@
 // REPLY_GAP: a requester message that needs an answer (a question, a report
-// that it still fails) and has had none for the gap threshold.
+// that it still fails) and has had none for the gap threshold (working time
+// when the ticket's clocks run on a business calendar).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "detect/raise.h"
 #include "detect/signals.h"
@@ -16,11 +19,16 @@ class ReplyGapDetector final : public Detector {
     if (!e.IsPublicComment()) return;
     internal::DetectorState* d = s->mutable_detect();
     if (e.role() == v1::ACTOR_ROLE_AGENT) {
-      if (d->unanswered_since_us() != 0 && e.t - d->unanswered_since_us() >= e.th.reply_gap) {
-        v1::Finding* f = Raise(s, v1::FINDING_KIND_REPLY_GAP, absl::StrCat("reply_gap:", d->unanswered_event()),
-                               d->unanswered_since_us() + e.th.reply_gap, v1::SEVERITY_MEDIUM,
-                               absl::StrCat("the requester waited ", FormatDuration(e.t - d->unanswered_since_us()),
-                                            " for an answer"));
+      const calendar::Calendar& cal = ClockCalendar(*s, e.th);
+      const int64_t waited = d->unanswered_since_us() != 0 ? cal.WorkingTime(d->unanswered_since_us(), e.t) : 0;
+      if (d->unanswered_since_us() != 0 && waited >= e.th.reply_gap) {
+        // On a calendar the gap can run out at the end of a working day,
+        // before the answer that came that night.
+        const int64_t at = std::min(e.t, cal.Deadline(d->unanswered_since_us(), e.th.reply_gap));
+        v1::Finding* f = Raise(s, v1::FINDING_KIND_REPLY_GAP, absl::StrCat("reply_gap:", d->unanswered_event()), at,
+                               v1::SEVERITY_MEDIUM,
+                               absl::StrCat("the requester waited ", FormatDuration(waited), " for an answer",
+                                            InBusinessHours(cal)));
         *f->add_evidence() = MakeEvidence(d->unanswered_event(), d->unanswered_since_us(), "requester wrote");
         *f->add_evidence() = MakeEvidence(e.event.event_id(), e.t, "agent answered");
       }
@@ -41,12 +49,13 @@ class ReplyGapDetector final : public Detector {
     const internal::DetectorState& d = s->detect();
     const bool open = !IsTerminal(s->status()) && s->status() != v1::TICKET_STATUS_UNSPECIFIED;
     if (!open || !d.conversation() || d.unanswered_since_us() == 0) return 0;
-    int64_t deadline = d.unanswered_since_us() + th.reply_gap;
+    const calendar::Calendar& cal = ClockCalendar(*s, th);
+    int64_t deadline = cal.Deadline(d.unanswered_since_us(), th.reply_gap);
     std::string id = absl::StrCat("reply_gap:", d.unanswered_event());
     if (wm >= deadline && !HasFinding(*s, id)) {
       v1::Finding* f = Raise(s, v1::FINDING_KIND_REPLY_GAP, id, deadline, v1::SEVERITY_MEDIUM,
                              absl::StrCat("the requester's message has had no answer for more than ",
-                                          FormatDuration(th.reply_gap)));
+                                          FormatDuration(th.reply_gap), InBusinessHours(cal)));
       *f->add_evidence() = MakeEvidence(d.unanswered_event(), d.unanswered_since_us(), "requester wrote");
       return 0;
     }

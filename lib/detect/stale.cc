@@ -1,5 +1,8 @@
 // STALE: a ticket open, not legitimately paused, with no public activity for
-// the threshold (default a week).
+// the threshold (default a week; working time when the ticket's clocks run
+// on a business calendar).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "detect/raise.h"
 #include "detect/units.h"
@@ -23,10 +26,13 @@ class StaleDetector final : public Detector {
   void OnEvent(EventContext& e, internal::TicketState* s) override {
     if (!IsActivity(e, *s)) return;
     int64_t last = LastActivity(*s);
-    if (!IsTerminal(e.transition.previous_status) && !LegitimatelyPaused(*s) && e.t - last >= e.th.stale) {
-      v1::Finding* f = Raise(s, v1::FINDING_KIND_STALE, absl::StrCat("stale:", last), last + e.th.stale,
-                             v1::SEVERITY_MEDIUM,
-                             absl::StrCat("no public activity for ", FormatDuration(e.t - last), " while open"));
+    const calendar::Calendar& cal = ClockCalendar(*s, e.th);
+    const int64_t quiet = cal.WorkingTime(last, e.t);
+    if (!IsTerminal(e.transition.previous_status) && !LegitimatelyPaused(*s) && quiet >= e.th.stale) {
+      v1::Finding* f = Raise(s, v1::FINDING_KIND_STALE, absl::StrCat("stale:", last),
+                             std::min(e.t, cal.Deadline(last, e.th.stale)), v1::SEVERITY_MEDIUM,
+                             absl::StrCat("no public activity for ", FormatDuration(quiet), " while open",
+                                          InBusinessHours(cal)));
       *f->add_evidence() = MakeEvidence(e.event.event_id(), e.t, "activity resumed");
     }
     s->mutable_detect()->set_last_activity_us(e.t);
@@ -36,11 +42,12 @@ class StaleDetector final : public Detector {
     const bool open = !IsTerminal(s->status()) && s->status() != v1::TICKET_STATUS_UNSPECIFIED;
     if (!open || LegitimatelyPaused(*s)) return 0;
     int64_t last = LastActivity(*s);
-    int64_t deadline = last + th.stale;
+    const calendar::Calendar& cal = ClockCalendar(*s, th);
+    int64_t deadline = cal.Deadline(last, th.stale);
     std::string id = absl::StrCat("stale:", last);
     if (wm >= deadline && !HasFinding(*s, id)) {
       Raise(s, v1::FINDING_KIND_STALE, id, deadline, v1::SEVERITY_MEDIUM,
-            absl::StrCat("open with no public activity for more than ", FormatDuration(th.stale)));
+            absl::StrCat("open with no public activity for more than ", FormatDuration(th.stale), InBusinessHours(cal)));
       return 0;
     }
     return deadline > wm ? deadline : 0;

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
+#include "calendar/calendar.h"
 #include "rapport/v1/events.pb.h"
 
 namespace rapport::detect {
@@ -41,6 +43,27 @@ struct Thresholds {
 
   int64_t FirstResponseTarget(v1::Priority p) const { return first_response[Slot(p)]; }
   int64_t ResolutionTarget(v1::Priority p) const { return resolution[Slot(p)]; }
+
+  // Business calendars (lib/calendar; null: not set). A ticket's clocks —
+  // first response, resolution, pauses, REPLY_GAP, STALE — count working
+  // time on the first of: its priority's target calendar; calendar_by_team,
+  // then calendar_by_service, for the team and service it had when opened;
+  // `calendar`, the tenant's default; else 24/7. The targets, reply_gap and
+  // stale are then working time (3d = 72 working hours).
+  using CalendarPtr = std::shared_ptr<const calendar::Calendar>;
+  CalendarPtr target_calendar[5];
+  std::map<std::string, CalendarPtr> calendar_by_team;
+  std::map<std::string, CalendarPtr> calendar_by_service;
+  CalendarPtr calendar;
+
+  const calendar::Calendar& ClockCalendar(v1::Priority p, const std::string& team, const std::string& service) const {
+    if (const CalendarPtr& c = target_calendar[Slot(p)]) return *c;
+    if (auto it = calendar_by_team.find(team); !team.empty() && it != calendar_by_team.end()) return *it->second;
+    if (auto it = calendar_by_service.find(service); !service.empty() && it != calendar_by_service.end()) {
+      return *it->second;
+    }
+    return calendar ? *calendar : calendar::Calendar::AlwaysOpen();
+  }
 
  private:
   static int Slot(v1::Priority p) { return p >= v1::PRIORITY_CRITICAL && p <= v1::PRIORITY_LOW ? p : 3; }

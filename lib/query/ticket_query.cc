@@ -192,6 +192,9 @@ absl::StatusOr<v1::GetTicketResponse> ReadTicket(const Store& store, const v1::G
     *sla->mutable_legitimate_pause() = DurationFromMicros(ledger.legit_pause_us);
     *sla->mutable_suspect_pause() = DurationFromMicros(ledger.suspect_pause_us);
     sla->set_met_only_by_suspect_pause(ledger.met_only_by_suspect_pause);
+    sla->set_calendar(ledger.calendar);
+    *sla->mutable_first_response_left() = DurationFromMicros(ledger.first_response_left_us);
+    *sla->mutable_resolution_left() = DurationFromMicros(ledger.resolution_left_us);
   }
   return response;
 }

@@ -138,6 +138,13 @@ void PrintTicket(const v1::GetTicketResponse& t) {
               << " of " << us(sla.first_response_target()) << (sla.first_response_met() ? " (met)" : " (BREACHED)")
               << "; resolution clock " << us(sla.resolution_clock()) << " of " << us(sla.resolution_target())
               << (sla.resolution_met() ? " (met)" : " (BREACHED)") << "\n";
+    auto left = [](const google::protobuf::Duration& d) {
+      const int64_t m = Micros(d);
+      return m >= 0 ? FormatDuration(m) + " left" : FormatDuration(-m) + " over";
+    };
+    std::cout << "             on " << (sla.calendar().empty() ? "24/7" : "business hours, calendar " + sla.calendar())
+              << ": first response " << (sla.has_first_response() ? "answered" : left(sla.first_response_left()))
+              << ", resolution " << left(sla.resolution_left()) << "\n";
     std::cout << "             pauses: " << us(sla.legitimate_pause()) << " legitimate, " << us(sla.suspect_pause())
               << " suspect" << (sla.met_only_by_suspect_pause() ? "  — met by the tool's clock only thanks to a suspect pause" : "")
               << "\n";

@@ -12,6 +12,12 @@
 namespace rapport {
 namespace {
 
+int64_t FromRfc3339(const std::string& text) {
+  absl::Time t;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &t, nullptr)) << text;
+  return absl::ToUnixMicros(t);
+}
+
 TEST(Config, DefaultsTenantOverridesAndTargets) {
   auto config = ParseConfig(R"(
 defaults:
@@ -196,6 +202,73 @@ tenants:
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.status().message().find("tenants.acme.webhooks.jira.token is empty"), std::string::npos);
   EXPECT_FALSE(ParseConfig("http: {port: 8080}").ok());
+}
+
+TEST(Config, CalendarsAndWhichTicketsUseThem) {
+  auto config = ParseConfig(R"(
+calendars:
+  emea-desk:
+    time_zone: Europe/Berlin
+    hours:
+      mon: ["08:00-12:00", "13:00-17:00"]
+      tue: ["08:00-17:00"]
+      sat: ["20:00-24:00"]
+    holidays:
+      - 2026-12-24
+      - {from: 2026-12-28, to: 2026-12-31}
+      - {date: 12-25, annual: true}
+  us-desk:
+    time_zone: America/New_York
+    hours: {mon: ["09:00-17:00"]}
+defaults:
+  detectors:
+    calendar: emea-desk
+    targets:
+      high: {first_response: 1h, resolution: 8h, calendar: us-desk}
+tenants:
+  acme:
+    detectors:
+      calendar_by: {team: {Payroll: us-desk}, service: {VPN: us-desk}}
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->calendars.size(), 2u);
+  const detect::Thresholds& d = config->detectors.defaults();
+  EXPECT_EQ(d.ClockCalendar(v1::PRIORITY_HIGH, "", "").name(), "us-desk") << "the target's calendar first";
+  EXPECT_EQ(d.ClockCalendar(v1::PRIORITY_LOW, "", "").name(), "emea-desk") << "then the tenant's";
+  const detect::Thresholds& acme = config->detectors.For("acme");
+  EXPECT_EQ(acme.ClockCalendar(v1::PRIORITY_LOW, "Payroll", "").name(), "us-desk");
+  EXPECT_EQ(acme.ClockCalendar(v1::PRIORITY_LOW, "Network", "VPN").name(), "us-desk");
+  EXPECT_EQ(acme.ClockCalendar(v1::PRIORITY_LOW, "Network", "Mail").name(), "emea-desk");
+  EXPECT_TRUE(detect::Thresholds().ClockCalendar(v1::PRIORITY_LOW, "", "").always_open()) << "else 24/7";
+  // Thu 2026-12-24 09:00 CET is a holiday; Mon 2026-12-21 08:30 CET works.
+  const calendar::Calendar& emea = *config->calendars.at("emea-desk");
+  EXPECT_FALSE(emea.IsWorking(FromRfc3339("2026-12-24T09:00:00+01:00")));
+  EXPECT_TRUE(emea.IsWorking(FromRfc3339("2026-12-21T08:30:00+01:00")));
+  EXPECT_FALSE(emea.IsWorking(FromRfc3339("2026-12-21T12:30:00+01:00")));
+}
+
+TEST(Config, CalendarErrorsNameTheKeyAndLine) {
+  auto expect_error = [](const std::string& yaml, const std::string& words) {
+    auto config = ParseConfig(yaml);
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_NE(config.status().message().find(words), std::string::npos) << config.status().message();
+  };
+  expect_error("calendars:\n  x:\n    time_zone: Europe/Berlinn\n    hours: {mon: [\"09:00-17:00\"]}\n",
+               "calendars.x (line 3): unknown time zone 'Europe/Berlinn'");
+  expect_error("calendars:\n  x:\n    time_zone: UTC\n    hours: {mon: [\"09:00-13:00\", \"12:00-17:00\"]}\n",
+               "mon: the ranges 09:00-13:00 and 12:00-17:00 overlap");
+  expect_error("calendars:\n  x:\n    time_zone: UTC\n    hours:\n      fri: [\"22:00-02:00\"]\n",
+               "calendars.x.hours.fri (line 5): '22:00-02:00' ends at or before it starts");
+  expect_error("calendars:\n  x:\n    time_zone: UTC\n    hours: {}\n", "no working time in the week");
+  expect_error("calendars:\n  x:\n    time_zone: UTC\n    hours: {funday: [\"09:00-17:00\"]}\n", "funday");
+  expect_error("calendars:\n  x:\n    time_zone: UTC\n    hours: {mon: [\"09:00-17:00\"]}\n    holidays: [2026-13-01]\n",
+               "is not a date");
+  expect_error("defaults:\n  detectors:\n    calendar: nowhere\n",
+               "defaults.detectors.calendar (line 3): no calendar named 'nowhere'");
+  expect_error("defaults:\n  detectors:\n    targets:\n      high: {calendar: nowhere}\n",
+               "defaults.detectors.targets.high.calendar (line 4): no calendar named 'nowhere'");
+  expect_error("tenants:\n  acme:\n    detectors:\n      calendar_by: {team: {L1: nowhere}}\n",
+               "tenants.acme.detectors.calendar_by.team.L1 (line 4): no calendar named 'nowhere'");
 }
 
 TEST(Config, TheShippedExampleLoads) {

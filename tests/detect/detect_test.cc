@@ -658,5 +658,141 @@ TEST(DetectOrder, MassClosureRunsMatchABruteForceCount) {
   }
 }
 
+
+namespace calendar_clocks {
+
+// Mon-Fri 09:00-17:00 in Berlin (CEST in September: UTC+2), Wednesday
+// 2026-09-02 a holiday. At(0) is Tue 2026-09-01 10:00 CEST.
+detect::TenantThresholds NineToFiveBerlin() {
+  calendar::WeeklyHours hours;
+  for (int day = 0; day < 5; ++day) hours[day] = {{9 * 60, 17 * 60}};
+  auto desk = calendar::Calendar::Make("berlin-desk", "Europe/Berlin", hours,
+                                       {{absl::CivilDay(2026, 9, 2), absl::CivilDay(2026, 9, 2), false}});
+  EXPECT_TRUE(desk.ok()) << desk.status();
+  detect::Thresholds th;
+  th.calendar = *desk;  // HIGH: first response 1h, resolution 8h, both working time
+  return detect::TenantThresholds(th);
+}
+
+constexpr int64_t kFriday1630 = 3 * kDayMin + 390;        // Fri 2026-09-04 16:30 CEST
+constexpr int64_t kMonday0900 = 6 * kDayMin - 60;         // Mon 2026-09-07 09:00 CEST
+constexpr int64_t kWednesday1000 = kDayMin;               // the holiday
+constexpr int64_t kThursday1000 = 2 * kDayMin;
+
+std::vector<v1::TicketEvent> Story() {
+  return {CreatedWith("EARLY", "e1", kFriday1630, v1::PRIORITY_HIGH),
+          Comment("EARLY", "e2", kMonday0900 + 20, ACTOR_ROLE_AGENT, "Hi, looking at it now."),
+          CreatedWith("LATE", "l1", kFriday1630, v1::PRIORITY_HIGH),
+          Comment("LATE", "l2", kMonday0900 + 40, ACTOR_ROLE_AGENT, "Hi, looking at it now."),
+          CreatedWith("HOLIDAY", "h1", kWednesday1000, v1::PRIORITY_HIGH),
+          Comment("HOLIDAY", "h2", kThursday1000 - 5, ACTOR_ROLE_AGENT, "Hi, looking at it now."),
+          CreatedWith("SILENT", "s1", kWednesday1000, v1::PRIORITY_HIGH),
+          Created("CLOCK", "z1", 7 * kDayMin)};
+}
+
+struct Run {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store;
+  std::vector<v1::Finding> findings;
+};
+
+std::unique_ptr<Run> ReplayWith(const detect::TenantThresholds& thresholds, const std::vector<v1::TicketEvent>& events,
+                                size_t batch_size) {
+  auto run = std::make_unique<Run>();
+  detect::DetectorStage stage(thresholds);
+  run->store = testing::OpenStore(run->dir.path());
+  if (run->store == nullptr) return run;
+  Ingestor::Options ingest;
+  ingest.now_micros = [] { return At(365 * kDayMin); };
+  ingest.stages = {&stage};
+  auto ingestor = std::move(*Ingestor::Create(run->store.get(), ingest));
+  for (size_t i = 0; i < events.size(); i += batch_size) {
+    v1::EventBatch batch;
+    for (size_t j = i; j < std::min(events.size(), i + batch_size); ++j) *batch.add_events() = events[j];
+    EXPECT_TRUE(ingestor->ApplyGroup({&batch}, {nullptr}).ok());
+  }
+  run->findings = AllFindings(*run->store);
+  return run;
+}
+
+const v1::Finding* FindingOf(const Run& run, const std::string& ticket, v1::FindingKind kind) {
+  for (const v1::Finding& f : run.findings) {
+    if (f.ticket_id() == ticket && f.kind() == kind) return &f;
+  }
+  return nullptr;
+}
+
+TEST(DetectCalendar, FirstResponseCountsWorkingTime) {
+  const detect::TenantThresholds thresholds = NineToFiveBerlin();
+  auto run = ReplayWith(thresholds, Story(), 100);
+  // Opened Friday 16:30, answered Monday 09:20: 50 working minutes.
+  EXPECT_EQ(FindingOf(*run, "EARLY", v1::FINDING_KIND_FIRST_RESPONSE_BREACH), nullptr);
+  // Answered Monday 09:40: breached at Monday 09:30 local.
+  const v1::Finding* late = FindingOf(*run, "LATE", v1::FINDING_KIND_FIRST_RESPONSE_BREACH);
+  ASSERT_NE(late, nullptr);
+  EXPECT_EQ(ToMicros(late->at()), At(kMonday0900 + 30));
+  EXPECT_EQ(FormatMicros(ToMicros(late->at())), "2026-09-07T07:30:00Z");
+  EXPECT_NE(late->summary().find("after 1h 10m"), std::string::npos) << late->summary();
+  EXPECT_NE(late->summary().find("business hours, calendar berlin-desk"), std::string::npos) << late->summary();
+  // Opened on the holiday: the clock starts Thursday 09:00, so 09:55 is in
+  // time; the silent one breaches at Thursday 10:00, raised by the watermark.
+  EXPECT_EQ(FindingOf(*run, "HOLIDAY", v1::FINDING_KIND_FIRST_RESPONSE_BREACH), nullptr);
+  const v1::Finding* silent = FindingOf(*run, "SILENT", v1::FINDING_KIND_FIRST_RESPONSE_BREACH);
+  ASSERT_NE(silent, nullptr);
+  EXPECT_EQ(ToMicros(silent->at()), At(kThursday1000));
+
+  // The ledger: elapsed and left in working time, and the calendar's name.
+  auto early = ReadTicket(*run->store, "acme", "EARLY", &thresholds);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->sla().calendar(), "berlin-desk");
+  EXPECT_EQ(early->sla().first_response().seconds(), 50 * 60);
+  EXPECT_TRUE(early->sla().first_response_met());
+  EXPECT_EQ(early->sla().first_response_left().seconds(), 10 * 60);
+
+  // On 24/7 the same story breaches all four.
+  auto always = ReplayWith(detect::TenantThresholds(), Story(), 100);
+  for (const char* ticket : {"EARLY", "LATE", "HOLIDAY", "SILENT"}) {
+    EXPECT_NE(FindingOf(*always, ticket, v1::FINDING_KIND_FIRST_RESPONSE_BREACH), nullptr) << ticket;
+  }
+  auto plain = ReadTicket(*always->store, "acme", "EARLY", nullptr);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->sla().calendar(), "");
+}
+
+TEST(DetectCalendar, ResolutionDeadlineLandsOnTheNextWorkingDay) {
+  // HIGH: 8 working hours. Opened Friday 16:30 and left in progress: 30
+  // minutes on Friday, 7h30 on Monday -> Monday 16:30 CEST.
+  const std::vector<v1::TicketEvent> story = {
+      CreatedWith("R", "r1", kFriday1630, v1::PRIORITY_HIGH),
+      Comment("R", "r2", kFriday1630 + 5, ACTOR_ROLE_AGENT, "Hi, on it."),
+      Status("R", "r3", kFriday1630 + 6, v1::TICKET_STATUS_IN_PROGRESS), Created("CLOCK", "z1", 8 * kDayMin)};
+  auto run = ReplayWith(NineToFiveBerlin(), story, 100);
+  const v1::Finding* breach = FindingOf(*run, "R", v1::FINDING_KIND_RESOLUTION_BREACH);
+  ASSERT_NE(breach, nullptr);
+  EXPECT_EQ(ToMicros(breach->at()), At(kMonday0900 + 7 * kHourMin + 30));
+  EXPECT_NE(breach->summary().find("business hours"), std::string::npos) << breach->summary();
+  // Stale counts working time too: 7 days are 168 working hours, not reached.
+  EXPECT_EQ(FindingOf(*run, "R", v1::FINDING_KIND_STALE), nullptr);
+}
+
+TEST(DetectCalendar, ShuffledReplayGivesIdenticalFindings) {
+  const detect::TenantThresholds thresholds = NineToFiveBerlin();
+  auto reference = ReplayWith(thresholds, Story(), 100);
+  ASSERT_FALSE(reference->findings.empty());
+  std::mt19937 rng(19);
+  for (int round = 0; round < 6; ++round) {
+    auto events = Story();
+    std::shuffle(events.begin(), events.end(), rng);
+    auto got = ReplayWith(thresholds, events, 1 + round % 3);
+    ASSERT_EQ(got->findings.size(), reference->findings.size()) << "round " << round;
+    for (size_t i = 0; i < got->findings.size(); ++i) {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got->findings[i], reference->findings[i]))
+          << "round " << round << ": " << got->findings[i].ShortDebugString();
+    }
+  }
+}
+
+}  // namespace calendar_clocks
+
 }  // namespace
 }  // namespace rapport

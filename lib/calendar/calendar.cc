@@ -1,0 +1,181 @@
+#include "calendar/calendar.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace rapport::calendar {
+namespace {
+
+constexpr int kMinutesPerDay = 24 * 60;
+constexpr const char* kWeekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+std::string FormatMinute(int minute) {
+  return absl::StrCat(minute / 60 < 10 ? "0" : "", minute / 60, ":", minute % 60 < 10 ? "0" : "", minute % 60);
+}
+
+// "HH:MM" -> minutes; -1 when it is not one (24:00 is allowed).
+int ParseClock(absl::string_view text) {
+  int h = 0, m = 0;
+  if (text.size() != 5 || text[2] != ':' || !absl::SimpleAtoi(text.substr(0, 2), &h) ||
+      !absl::SimpleAtoi(text.substr(3, 2), &m) || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0)) {
+    return -1;
+  }
+  return h * 60 + m;
+}
+
+}  // namespace
+
+const Calendar& Calendar::AlwaysOpen() {
+  static const Calendar* always = new Calendar();
+  return *always;
+}
+
+int Calendar::ParseWeekday(absl::string_view text) {
+  for (int i = 0; i < 7; ++i) {
+    if (text == kWeekdays[i]) return i;
+  }
+  return -1;
+}
+
+absl::StatusOr<WorkingRange> Calendar::ParseRange(absl::string_view text) {
+  const size_t dash = text.find('-');
+  const int start = dash == absl::string_view::npos ? -1 : ParseClock(text.substr(0, dash));
+  const int end = dash == absl::string_view::npos ? -1 : ParseClock(text.substr(dash + 1));
+  if (start < 0 || end < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not a working range like 08:00-17:00"));
+  }
+  if (start == kMinutesPerDay || end <= start) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' ends at or before it starts: a range may not cross midnight (split it, or end at 24:00)"));
+  }
+  return WorkingRange{start, end};
+}
+
+absl::StatusOr<std::shared_ptr<const Calendar>> Calendar::Make(std::string name, const std::string& time_zone,
+                                                               WeeklyHours hours, std::vector<Holiday> holidays) {
+  std::shared_ptr<Calendar> c(new Calendar());
+  c->name_ = std::move(name);
+  c->always_open_ = false;
+  if (!absl::LoadTimeZone(time_zone, &c->zone_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown time zone '", time_zone, "' (an IANA name such as Europe/Berlin; the tzdata package provides them)"));
+  }
+  bool any = false;
+  for (int day = 0; day < 7; ++day) {
+    std::vector<WorkingRange>& ranges = hours[day];
+    std::sort(ranges.begin(), ranges.end(),
+              [](const WorkingRange& a, const WorkingRange& b) { return a.start_minute < b.start_minute; });
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const WorkingRange& r = ranges[i];
+      if (r.start_minute < 0 || r.end_minute > kMinutesPerDay || r.end_minute <= r.start_minute) {
+        return absl::InvalidArgumentError(absl::StrCat(kWeekdays[day], ": a range must end after it starts, by 24:00"));
+      }
+      if (i > 0 && r.start_minute < ranges[i - 1].end_minute) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            kWeekdays[day], ": the ranges ", FormatMinute(ranges[i - 1].start_minute), "-",
+            FormatMinute(ranges[i - 1].end_minute), " and ", FormatMinute(r.start_minute), "-",
+            FormatMinute(r.end_minute), " overlap"));
+      }
+      any = true;
+    }
+  }
+  if (!any) return absl::InvalidArgumentError("no working time in the week: a calendar needs at least one range");
+  c->hours_ = std::move(hours);
+  for (const Holiday& h : holidays) {
+    if (h.annual) {
+      c->annual_.insert(h.from.month() * 100 + h.from.day());
+    } else if (h.to < h.from) {
+      return absl::InvalidArgumentError(absl::StrCat("the holiday range ", absl::FormatCivilTime(h.from), " to ",
+                                                     absl::FormatCivilTime(h.to), " ends before it starts"));
+    } else if (h.to == h.from) {
+      c->holiday_days_.insert(h.from);
+    } else {
+      c->holiday_ranges_.emplace_back(h.from, h.to);
+    }
+  }
+  return std::shared_ptr<const Calendar>(std::move(c));
+}
+
+bool Calendar::IsHoliday(absl::CivilDay day) const {
+  if (holiday_days_.count(day) != 0 || annual_.count(day.month() * 100 + day.day()) != 0) return true;
+  for (const auto& [from, to] : holiday_ranges_) {
+    if (from <= day && day <= to) return true;
+  }
+  return false;
+}
+
+int64_t Calendar::Instant(absl::CivilDay day, int minute) const {
+  const absl::TimeZone::TimeInfo info = zone_.At(absl::CivilSecond(day) + int64_t{minute} * 60);
+  return absl::ToUnixMicros(info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre);
+}
+
+void Calendar::DayIntervals(absl::CivilDay day, std::vector<std::pair<int64_t, int64_t>>* out) const {
+  const std::vector<WorkingRange>& ranges = hours_[static_cast<int>(absl::GetWeekday(day))];
+  if (ranges.empty() || IsHoliday(day)) return;
+  for (const WorkingRange& r : ranges) {
+    const int64_t start = Instant(day, r.start_minute);
+    const int64_t end = Instant(day, r.end_minute);
+    if (end > start) out->emplace_back(start, end);  // a range inside a skipped hour is empty
+  }
+}
+
+template <typename Visit>
+bool Calendar::Walk(int64_t from_us, Visit visit) const {
+  // From the day before: with a repeated midnight, an instant's local date
+  // can be the day before the one whose ranges hold it.
+  absl::CivilDay day = absl::ToCivilDay(absl::FromUnixMicros(from_us), zone_) - 1;
+  std::vector<std::pair<int64_t, int64_t>> intervals;
+  for (int n = 0; n < kMaxWalkDays; ++n, ++day) {
+    intervals.clear();
+    DayIntervals(day, &intervals);
+    for (const auto& [start, end] : intervals) {
+      if (end <= from_us) continue;
+      if (!visit(std::max(start, from_us), end)) return true;
+    }
+  }
+  return false;
+}
+
+int64_t Calendar::WorkingTime(int64_t from_us, int64_t to_us) const {
+  if (always_open_) return to_us - from_us;
+  if (to_us < from_us) return -WorkingTime(to_us, from_us);
+  int64_t total = 0;
+  Walk(from_us, [&](int64_t start, int64_t end) {
+    if (start >= to_us) return false;
+    total += std::min(end, to_us) - start;
+    return end < to_us;
+  });
+  return total;
+}
+
+int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
+  if (always_open_) return start_us + working_us;
+  if (working_us < 0) return start_us;
+  int64_t left = working_us;
+  int64_t at = kNever;
+  Walk(start_us, [&](int64_t start, int64_t end) {
+    if (left < end - start) {
+      at = start + left;
+      return false;
+    }
+    left -= end - start;
+    return true;
+  });
+  return at;
+}
+
+int64_t Calendar::NextWorking(int64_t at_us) const {
+  if (always_open_) return at_us;
+  int64_t next = kNever;
+  Walk(at_us, [&](int64_t start, int64_t) {
+    next = start;
+    return false;
+  });
+  return next;
+}
+
+bool Calendar::IsWorking(int64_t at_us) const { return NextWorking(at_us) == at_us; }
+
+}  // namespace rapport::calendar
