@@ -212,6 +212,31 @@ TEST_F(IdentityTest, AliasLearnedAfterTheTicketsGivesWhatItGivesBefore) {
   EXPECT_EQ(learned_first, live);
 }
 
+TEST_F(IdentityTest, ListFindingsByAnyAliasOfTheAgent) {
+  auto by_agent = [&](const std::string& id) {
+    v1::ListFindingsRequest request;
+    request.set_tenant("acme");
+    request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+    request.mutable_scope()->set_id(id);
+    auto list = ListFindings(*store_, request);
+    EXPECT_TRUE(list.ok()) << list.status();
+    std::multiset<std::string> tickets;
+    if (list.ok()) {
+      for (const auto& f : list->findings()) tickets.insert(f.ticket_id());
+    }
+    return tickets;
+  };
+  v1::TicketEvent resolved = Status("A", "a3", 20, v1::TICKET_STATUS_RESOLVED);
+  resolved.mutable_actor()->set_id("kim.lee@acme.example");  // the finding names who resolved
+  Send({Created("A", "a1", 0), Assign("A", "a2", 5, "kim.lee@acme.example", "Service Desk"), resolved});
+  ASSERT_TRUE(Has("A", "RESOLVED_WITHOUT_CONTACT"));
+  EXPECT_TRUE(by_agent("kim").empty()) << "near miss: nothing says kim.lee@ is kim";
+  EXPECT_FALSE(by_agent("kim.lee@acme.example").empty());
+  Send({Fact("f1", 30, {"kim", "kim.lee@acme.example"})});
+  EXPECT_EQ(by_agent("kim"), by_agent("kim.lee@acme.example"));
+  EXPECT_TRUE(by_agent("kim").count("A"));
+}
+
 TEST_F(IdentityTest, TwoPersonsMergeIntoTheEarlier) {
   Send({Fact("f1", 0, {"u100", "ann"}), Fact("f2", 1, {"u200", "ann.b@acme.example"})});
   EXPECT_EQ(PersonOf("ann"), "u100");
