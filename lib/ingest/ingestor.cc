@@ -469,6 +469,19 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     for (TicketStage* stage : options_.stages) stage->OnEvent(*event, t, state, context);
     if (copied) preparations.erase(&resolved);
   };
+  // (id, ticket) pairs already written to the id -> tickets index.
+  struct IdOfTicketHash {
+    size_t operator()(const std::pair<const std::string*, const TicketKey*>& k) const {
+      return absl::HashOf(*k.first, *k.second);
+    }
+  };
+  struct IdOfTicketEq {
+    bool operator()(const std::pair<const std::string*, const TicketKey*>& a,
+                    const std::pair<const std::string*, const TicketKey*>& b) const {
+      return *a.first == *b.first && *a.second == *b.second;
+    }
+  };
+  absl::flat_hash_set<std::pair<const std::string*, const TicketKey*>, IdOfTicketHash, IdOfTicketEq> indexed_ids;
   for (const TicketKey& key : ticket_order) {
     std::vector<Pending>& fresh = by_ticket[key];
     std::sort(fresh.begin(), fresh.end(), SortsBefore);
@@ -526,7 +539,10 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       context.writes().Put(Family::kEvents, event_key, stored_bytes(*p.event));
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
       for (const std::string* id : {&p.event->actor().id(), &p.event->requester().id(), &p.event->assignee().agent_id()}) {
-        if (!id->empty()) context.writes().Put(Family::kIndex, keys::IdTicket(key.first, *id, key.second), "");
+        // A ticket's events name the same few ids: one put per id and group.
+        if (!id->empty() && indexed_ids.insert({id, &key}).second) {
+          context.writes().Put(Family::kIndex, keys::IdTicket(key.first, *id, key.second), "");
+        }
       }
     }
     watermark_after.try_emplace(key.first, (*tenant_record)->watermark_us());
