@@ -102,7 +102,9 @@ Problem CheckId(const v1::TicketEvent& event, const std::string& value, const ch
 
 Problem CheckIdentifiersAndNames(const v1::TicketEvent& event, const Limits& limits) {
   if (auto e = CheckId(event, event.tenant(), "tenant", true, limits)) return e;
-  if (auto e = CheckId(event, event.ticket_id(), "ticket_id", true, limits)) return e;
+  // An IDENTITY event (a user export) belongs to no ticket: CheckIdentities.
+  const bool identity_only = event.kind() == v1::EVENT_KIND_IDENTITY;
+  if (auto e = CheckId(event, event.ticket_id(), "ticket_id", !identity_only, limits)) return e;
   if (auto e = CheckId(event, event.event_id(), "event_id", true, limits)) return e;
   if (auto e = CheckId(event, event.actor().id(), "actor.id", false, limits)) return e;
   if (auto e = CheckId(event, event.assignee().agent_id(), "assignee.agent_id", false, limits)) return e;
@@ -119,6 +121,46 @@ Problem CheckIdentifiersAndNames(const v1::TicketEvent& event, const Limits& lim
   };
   for (const auto& [field, value] : names) {
     if (auto e = CheckString(event, *value, field, Chars::kName, limits.max_name_bytes)) return e;
+  }
+  return std::nullopt;
+}
+
+// Each Identity names one person in at least two ways (one id alone teaches
+// the directory nothing); the counts are bounded because a fact that merges
+// persons refolds every ticket they touch.
+Problem CheckIdentities(const v1::TicketEvent& event, const Limits& limits) {
+  if (event.identities_size() > static_cast<int>(limits.max_identities)) {
+    return Error(event, "TOO_LARGE",
+                 absl::StrFormat("identities has %d entries; the limit is %d", event.identities_size(),
+                                 limits.max_identities));
+  }
+  for (int i = 0; i < event.identities_size(); ++i) {
+    const v1::Identity& identity = event.identities(i);
+    if (identity.ids_size() < 2) {
+      return Error(event, "INVALID_VALUE",
+                   absl::StrFormat("identities[%d] has %d id; an identity lists at least two ids that name "
+                                   "one person",
+                                   i, identity.ids_size()));
+    }
+    if (identity.ids_size() > static_cast<int>(limits.max_identity_ids)) {
+      return Error(event, "TOO_LARGE",
+                   absl::StrFormat("identities[%d] has %d ids; the limit is %d", i, identity.ids_size(),
+                                   limits.max_identity_ids));
+    }
+    for (int k = 0; k < identity.ids_size(); ++k) {
+      const std::string field = absl::StrFormat("identities[%d].ids[%d]", i, k);
+      if (auto e = CheckId(event, identity.ids(k), field.c_str(), true, limits)) return e;
+    }
+  }
+  if (event.kind() == v1::EVENT_KIND_IDENTITY) {
+    if (event.identities_size() == 0) {
+      return Error(event, "MISSING_FIELD", "identities is required on IDENTITY (the ids that name one person)");
+    }
+    if (!event.ticket_id().empty()) {
+      return Error(event, "INVALID_VALUE",
+                   "ticket_id must be empty on IDENTITY: identity facts belong to no ticket (send them on the "
+                   "ticket's own events instead)");
+    }
   }
   return std::nullopt;
 }
@@ -284,6 +326,7 @@ std::optional<v1::EventError> ValidateEvent(const v1::TicketEvent& event, int64_
   if (auto e = CheckEnums(event)) return e;
   if (auto e = CheckSurveyNumbers(event)) return e;
   if (auto e = CheckKindFields(event)) return e;
+  if (auto e = CheckIdentities(event, limits)) return e;
   return CheckTexts(event, limits);
 }
 

@@ -40,6 +40,10 @@
 //               0..100; the bound keeps every difference of them exact
 //               enough and far from overflow); on SURVEY_RECEIVED also
 //               scale_min < scale_max and score within the scale.
+//   identities  at most max_identities (16) entries, each of 2 to
+//               max_identity_ids (16) ids, every id an identifier (required).
+//               kind IDENTITY: identities required, ticket_id empty (every
+//               other kind: ticket_id required).
 //   occurred_at 1990-01-01 ≤ t ≤ server time + 1 day; nanos in 0..999999999.
 //   enums       kind required and known; actor.role, status and priority
 //               known values.
@@ -65,6 +69,8 @@ struct Limits {
   size_t max_attribute_key_bytes = 128;
   size_t max_attribute_value_bytes = 4 * 1024;
   size_t max_attributes = 64;
+  size_t max_identities = 16;              // persons named in one event
+  size_t max_identity_ids = 16;            // ids of one person in one event
   size_t max_batch_events = 1000;
   size_t max_message_bytes = 4 * 1024 * 1024;
   int max_unacked_batches = 64;            // per stream; reads pause beyond it

@@ -14,9 +14,11 @@
 #include "base/log.h"
 #include "event/event.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "ingest/aliases.h"
 #include "rapport/internal/state.pb.h"
 #include "store/keys.h"
 #include "store/records.h"
+#include "ticket/identity.h"
 #include "ticket/revisions.h"
 #include "ticket/ticket.h"
 
@@ -193,6 +195,39 @@ class BatchContext final : public StageContext {
   std::map<int, uint64_t> raised_;
 };
 
+using TicketKey = std::pair<std::string, std::string>;  // tenant, ticket
+
+// Teaches the directory the facts of `accepted` (in arrival order), counts
+// the ids each tenant's directory gained, and adds to *refold every stored
+// ticket that names an id whose person changed (keys::IdTicket).
+absl::Status LearnIdentities(const std::vector<Pending>& accepted, AliasDirectory* directory, BatchContext* context,
+                             absl::flat_hash_set<TicketKey>* refold) {
+  std::vector<std::string> changed;
+  for (const Pending& p : accepted) {
+    if (p.event->identities().empty()) continue;
+    const std::string& tenant = p.event->tenant();
+    changed.clear();
+    uint64_t gained = 0;
+    for (const v1::Identity& identity : p.event->identities()) {
+      auto learned = directory->Learn(tenant, identity, p.arrival, &context->writes(), &changed);
+      if (!learned.ok()) return learned.status();
+      gained += *learned;
+    }
+    auto record = context->LoadTenant(tenant);
+    if (!record.ok()) return record.status();
+    (*record)->set_aliases((*record)->aliases() + gained);
+    for (const std::string& id : changed) {
+      const std::string prefix = keys::IdTicketsPrefix(tenant, id);
+      absl::Status scan = context->store().Scan(Family::kIndex, prefix, [&](absl::string_view k, absl::string_view) {
+        refold->insert({tenant, std::string(k.substr(prefix.size()))});
+        return true;
+      });
+      if (!scan.ok()) return scan;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The ack's feedback for a batch that set want_scores: every ticket of its
 // valid events (duplicates too, so a re-sent batch gets its answer again) as
 // it stands after the group, with the findings the group raised on it.
@@ -368,10 +403,14 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
 
   // 3. Arrival order, then group by ticket.
   for (Pending& p : accepted) p.arrival = next_arrival_++;
-  using TicketKey = std::pair<std::string, std::string>;
   absl::flat_hash_map<TicketKey, std::vector<Pending>> by_ticket;
   std::vector<TicketKey> ticket_order;
+  std::vector<const Pending*> identity_only;  // user exports: no ticket
   for (const Pending& p : accepted) {
+    if (p.event->kind() == v1::EVENT_KIND_IDENTITY) {
+      identity_only.push_back(&p);
+      continue;
+    }
     TicketKey key{p.event->tenant(), p.event->ticket_id()};
     auto [it, inserted] = by_ticket.try_emplace(key);
     if (inserted) ticket_order.push_back(key);
@@ -387,6 +426,7 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   const bool want_scores = std::any_of(batches.begin(), batches.end(), [](auto* b) { return b->want_scores(); });
   absl::flat_hash_map<std::string, int64_t> watermark_after;
   for (const Pending& p : accepted) {
+    if (p.event->kind() == v1::EVENT_KIND_IDENTITY) continue;  // a user export's time is not the tenant's clock
     auto tenant = context.LoadTenant(p.event->tenant());
     if (!tenant.ok()) return tenant.status();
     int64_t& w = watermark_after.try_emplace(p.event->tenant(), (*tenant)->watermark_us()).first->second;
@@ -394,31 +434,83 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
   }
   absl::flat_hash_map<std::string, int64_t> watermark_before;
   uint64_t rebuilds = 0;
-  // Folds one event as the ticket's comment revisions make it read.
-  auto fold = [&](const Pending& p, const ticket::Revisions& revisions, internal::TicketState* state) {
-    v1::TicketEvent revised;
-    const v1::TicketEvent& event = revisions.Effective(*p.event, &revised);
-    for (TicketStage* stage : options_.stages) stage->BeforeEvent(event, state, context);
-    ticket::Transition t = ticket::Apply(event, p.arrival, state);
-    for (TicketStage* stage : options_.stages) stage->OnEvent(event, t, state, context);
+
+  // Identity facts, in arrival order, before anything is folded; a fact
+  // that changes whom an id resolves to refolds every ticket naming it, so
+  // the tickets read the same whether the fact came before or after them.
+  AliasDirectory directory(*store_);
+  absl::flat_hash_set<TicketKey> refold;
+  if (absl::Status s = LearnIdentities(accepted, &directory, &context, &refold); !s.ok()) return s;
+  std::vector<TicketKey> to_refold(refold.begin(), refold.end());
+  std::sort(to_refold.begin(), to_refold.end());  // the same order on every replay
+  for (const TicketKey& key : to_refold) {
+    if (by_ticket.try_emplace(key).second) ticket_order.push_back(key);
+  }
+  absl::Status unresolved;
+  auto person_of = [&](const std::string& tenant) {
+    return [&, tenant](const std::string& id) {
+      auto person = directory.Resolve(tenant, id);
+      if (!person.ok()) {
+        unresolved.Update(person.status());
+        return id;
+      }
+      return *std::move(person);
+    };
   };
+  // Folds one event as the ticket's comment revisions make it read and with
+  // its people resolved (a tenant without aliases has nothing to resolve).
+  auto fold = [&](const Pending& p, const ticket::Revisions& revisions, bool resolve, internal::TicketState* state) {
+    v1::TicketEvent revised, resolved;
+    const v1::TicketEvent* event = &revisions.Effective(*p.event, &revised);
+    if (resolve) {
+      event = &ticket::ResolvePeople(*event, state->requester().id(), state->assignee().agent_id(),
+                                     person_of(p.event->tenant()), &resolved);
+    }
+    // The copy reads the tone prepared for the event it copies.
+    const bool copied = event == &resolved;
+    if (copied) {
+      if (auto it = preparations.find(p.event); it != preparations.end()) preparations[&resolved] = it->second;
+    }
+    for (TicketStage* stage : options_.stages) stage->BeforeEvent(*event, state, context);
+    ticket::Transition t = ticket::Apply(*event, p.arrival, state);
+    for (TicketStage* stage : options_.stages) stage->OnEvent(*event, t, state, context);
+    if (copied) preparations.erase(&resolved);
+  };
+  // (id, ticket) pairs already written to the id -> tickets index.
+  struct IdOfTicketHash {
+    size_t operator()(const std::pair<const std::string*, const TicketKey*>& k) const {
+      return absl::HashOf(*k.first, *k.second);
+    }
+  };
+  struct IdOfTicketEq {
+    bool operator()(const std::pair<const std::string*, const TicketKey*>& a,
+                    const std::pair<const std::string*, const TicketKey*>& b) const {
+      return *a.first == *b.first && *a.second == *b.second;
+    }
+  };
+  absl::flat_hash_set<std::pair<const std::string*, const TicketKey*>, IdOfTicketHash, IdOfTicketEq> indexed_ids;
   for (const TicketKey& key : ticket_order) {
     std::vector<Pending>& fresh = by_ticket[key];
     std::sort(fresh.begin(), fresh.end(), SortsBefore);
     auto loaded = context.LoadTicket(key.first, key.second);
     if (!loaded.ok()) return loaded.status();
     internal::TicketState* state = *loaded;
+    if (fresh.empty() && state->event_count() == 0) continue;  // an index entry of no stored ticket
     const bool was_new = state->event_count() == 0;
-    // A revision changes how an earlier comment reads: the ticket is
-    // refolded, like for a late event.
+    auto tenant_record = context.LoadTenant(key.first);
+    if (!tenant_record.ok()) return tenant_record.status();
+    const bool resolve = (*tenant_record)->aliases() > 0;
+    // A revision changes how an earlier comment reads, and a learned alias
+    // who wrote it: the ticket is refolded, like for a late event.
     const bool revises = std::any_of(fresh.begin(), fresh.end(), [](const Pending& p) { return ticket::IsRevision(*p.event); });
-    const bool rebuilt = revises || !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
+    const bool rebuilt = revises || refold.contains(key) ||
+                         !ticket::IsInOrder(*state, fresh.front().occurred_us, fresh.front().arrival);
     std::optional<internal::TicketState> refolded_from;
 
     std::vector<v1::TicketEvent> stored;  // keeps refolded events alive
     if (!rebuilt) {
       const ticket::Revisions none;
-      for (const Pending& p : fresh) fold(p, none, state);
+      for (const Pending& p : fresh) fold(p, none, resolve, state);
     } else {
       // A late event: refold the whole ticket from its stored events.
       ++rebuilds;
@@ -442,8 +534,9 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       state->Clear();
       ticket::Revisions revisions;
       for (const Pending& p : all) revisions.Add(*p.event);
-      for (const Pending& p : all) fold(p, revisions, state);
+      for (const Pending& p : all) fold(p, revisions, resolve, state);
     }
+    if (!unresolved.ok()) return unresolved;  // the directory could not be read: nothing is committed
 
     std::vector<const v1::TicketEvent*> new_events;
     new_events.reserve(fresh.size());
@@ -452,7 +545,14 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
       std::string event_key = keys::Event(key.first, key.second, p.occurred_us, p.arrival);
       context.writes().Put(Family::kEvents, event_key, stored_bytes(*p.event));
       context.writes().Put(Family::kDedupe, keys::Dedupe(key.first, p.event->event_id()), event_key);
+      for (const std::string* id : {&p.event->actor().id(), &p.event->requester().id(), &p.event->assignee().agent_id()}) {
+        // A ticket's events name the same few ids: one put per id and group.
+        if (!id->empty() && indexed_ids.insert({id, &key}).second) {
+          context.writes().Put(Family::kIndex, keys::IdTicket(key.first, *id, key.second), "");
+        }
+      }
     }
+    watermark_after.try_emplace(key.first, (*tenant_record)->watermark_us());
     TicketUpdate update{key.first, key.second, state, new_events, refolded_from ? &*refolded_from : nullptr,
                         watermark_after[key.first]};
     for (TicketStage* stage : options_.stages) {
@@ -469,6 +569,12 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     for (const Pending& p : fresh) {
       (*tenant)->set_watermark_us(std::max((*tenant)->watermark_us(), p.occurred_us));
     }
+  }
+
+  for (const Pending* p : identity_only) {
+    std::string event_key = keys::Event(p->event->tenant(), "", p->occurred_us, p->arrival);
+    context.writes().Put(Family::kEvents, event_key, stored_bytes(*p->event));
+    context.writes().Put(Family::kDedupe, keys::Dedupe(p->event->tenant(), p->event->event_id()), event_key);
   }
 
   // 5. Time-based work once per tenant, then one atomic commit.

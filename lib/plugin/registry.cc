@@ -71,6 +71,13 @@ v1::TicketEvent ToProto(const rapport_event* e) {
       (*out.mutable_attributes())[View(e->attributes[i].key)] = View(e->attributes[i].value);
     }
   }
+  if (RAPPORT_HAS_MEMBER(e, identity_count) && e->identities != nullptr) {
+    for (size_t i = 0; i < e->identity_count; ++i) {
+      v1::Identity* identity = out.add_identities();
+      const rapport_identity& in = e->identities[i];
+      for (size_t k = 0; in.ids != nullptr && k < in.id_count; ++k) identity->add_ids(View(in.ids[k]));
+    }
+  }
   return out;
 }
 

@@ -35,8 +35,10 @@ absl::Status CheckRequest(const Store& store, const v1::ListFindingsRequest& req
 
 }  // namespace
 
-absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const v1::ListFindingsRequest& request) {
-  if (absl::Status s = CheckRequest(store, request); !s.ok()) return s;
+absl::StatusOr<v1::ListFindingsResponse> ListFindings(const Store& store, const v1::ListFindingsRequest& asked) {
+  if (absl::Status s = CheckRequest(store, asked); !s.ok()) return s;
+  v1::ListFindingsRequest request = asked;
+  if (absl::Status s = ResolvePersonScope(store, request.tenant(), request.mutable_scope()); !s.ok()) return s;
   auto window = CheckWindow(request.window());
   if (!window.ok()) return window.status();
   auto page = Page::Of(request, 50);

@@ -1,5 +1,7 @@
 #include "query/read_request.h"
 
+#include "ingest/aliases.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -65,6 +67,15 @@ absl::Status CheckScope(const v1::Scope& scope, ScopeUse use) {
   if (scope.kind() == v1::SCOPE_KIND_TENANT) return absl::OkStatus();  // `tenant` names it; the id is unread
   if (scope.id().empty()) return absl::InvalidArgumentError("scope.id is required for every scope kind but TENANT");
   return CheckId("scope.id", scope.id());
+}
+
+absl::Status ResolvePersonScope(const Store& store, const std::string& tenant, v1::Scope* scope) {
+  if (scope->kind() != v1::SCOPE_KIND_AGENT && scope->kind() != v1::SCOPE_KIND_REQUESTER) return absl::OkStatus();
+  AliasDirectory directory(store);
+  auto person = directory.Resolve(tenant, scope->id());
+  if (!person.ok()) return person.status();
+  scope->set_id(*std::move(person));
+  return absl::OkStatus();
 }
 
 absl::Status CheckEnumValue(absl::string_view field, int value, const google::protobuf::EnumDescriptor* type) {

@@ -45,6 +45,12 @@ absl::Status CheckId(absl::string_view field, const std::string& value);
 enum class ScopeUse { kRequired, kOptional };
 absl::Status CheckScope(const v1::Scope& scope, ScopeUse use);
 
+// A scope that names a person (AGENT, REQUESTER) by any of their aliases
+// names the person the tenant's alias directory resolves it to
+// (ingest/aliases.h), so a query answers for the person whichever id it
+// was asked with. Other scopes are left as they are.
+absl::Status ResolvePersonScope(const Store& store, const std::string& tenant, v1::Scope* scope);
+
 // `value` is one of the enum's defined values (UNSPECIFIED included: it
 // means the default).
 absl::Status CheckEnumValue(absl::string_view field, int value, const google::protobuf::EnumDescriptor* type);

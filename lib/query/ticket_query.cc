@@ -6,10 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
+#include "ingest/aliases.h"
 #include "store/keys.h"
 #include "store/records.h"
 #include "detect/detectors.h"
 #include "query/page.h"
+#include "ticket/identity.h"
 #include "ticket/revisions.h"
 #include "ticket/ticket.h"
 #include "tone/tone.h"
@@ -49,6 +51,19 @@ void FillTone(const std::string& text, v1::MessageTone* out) {
   }
 }
 
+// A timeline entry's event as the analysis read it: the source's ids stay,
+// the role is the ticket's, and "rapport.person" names the person when the
+// actor's id is an alias.
+void ShowResolvedActor(const v1::TicketEvent& resolved, v1::TicketEvent* entry) {
+  if (resolved.actor().role() != entry->actor().role()) {
+    entry->mutable_actor()->set_role(resolved.actor().role());
+    if (!resolved.attributes().contains("rapport.role_reason")) entry->mutable_attributes()->erase("rapport.role_reason");
+  }
+  if (resolved.actor().id() != entry->actor().id()) {
+    (*entry->mutable_attributes())["rapport.person"] = resolved.actor().id();
+  }
+}
+
 // The whole timeline is folded (the header is the fold of every event), but
 // only the page's entries are kept and toned. The page ends early once its
 // entries (before their tone) would pass kTimelinePageBytes, keeping at least one. Returns the
@@ -61,6 +76,18 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
   absl::Status unreadable;
   v1::TicketEvent outside;  // an event before or after the page
   ticket::Revisions revisions;  // of the whole timeline: a later edit changes an earlier page
+  // The header is the fold of the resolved people (ticket/identity.h); an
+  // entry keeps the ids the source said, with the role and person they read as.
+  AliasDirectory directory(store);
+  auto person_of = [&](const std::string& id) {
+    auto person = directory.Resolve(tenant, id);
+    if (!person.ok()) {
+      unreadable.Update(person.status());
+      return id;
+    }
+    return *std::move(person);
+  };
+  v1::TicketEvent resolved;
   const std::string prefix = keys::TicketEventsPrefix(tenant, ticket_id);
   absl::Status scan = store.Scan(
       Family::kEvents, prefix, [&](absl::string_view key, absl::string_view value) {
@@ -72,7 +99,11 @@ absl::StatusOr<size_t> ScanTimeline(const Store& store, const std::string& tenan
         if (!unreadable.ok()) return false;
         revisions.Add(*event);
         uint64_t arrival = keys::EventArrival(key);
-        ticket::Transition t = ticket::Apply(*event, arrival, state);
+        const v1::TicketEvent& folded =
+            ticket::ResolvePeople(*event, state->requester().id(), state->assignee().agent_id(), person_of, &resolved);
+        if (!unreadable.ok()) return false;
+        ticket::Transition t = ticket::Apply(folded, arrival, state);
+        if (in_page && &folded != event) ShowResolvedActor(folded, event);
         if (in_page) {
           entry->set_transition(t.transition);
           entry->set_reopen(t.reopen);

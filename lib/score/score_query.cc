@@ -248,10 +248,12 @@ absl::Status ScanScope(const Store& store, const std::string& tenant, const std:
 
 }  // namespace
 
-absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreRequest& request,
+absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreRequest& asked,
                                          const ScoreOptions& o) {
-  auto tenant = CheckRequest(store, request);
+  auto tenant = CheckRequest(store, asked);
   if (!tenant.ok()) return tenant.status();
+  v1::GetScoreRequest request = asked;  // a person's scope by their id, whichever alias was asked
+  if (absl::Status s = ResolvePersonScope(store, request.tenant(), request.mutable_scope()); !s.ok()) return s;
   v1::ScoreReport report;
   report.set_tenant(request.tenant());
   *report.mutable_scope() = request.scope();
@@ -466,10 +468,12 @@ absl::StatusOr<std::vector<internal::TicketState>> ScopeTickets(const Store& sto
 
 }  // namespace
 
-absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::GetScoreRequest& request,
+absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::GetScoreRequest& asked,
                                                   const ScoreOptions& o) {
-  auto tenant = CheckRequest(store, request);
+  auto tenant = CheckRequest(store, asked);
   if (!tenant.ok()) return tenant.status();
+  v1::GetScoreRequest request = asked;  // a person's scope by their id, whichever alias was asked
+  if (absl::Status s = ResolvePersonScope(store, request.tenant(), request.mutable_scope()); !s.ok()) return s;
   v1::ScoreExplanation ex;
   v1::ScoreReport* report = ex.mutable_report();
   report->set_tenant(request.tenant());

@@ -41,6 +41,9 @@ const Layout kLayouts[] = {
     {"index", absl::string_view("rr\0", 3), "\"rr\" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket"},
     {"index", absl::string_view("rc\0", 3), "\"rc\" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket"},
     {"index", absl::string_view("er\0", 3), "\"er\" ∅ tenant ∅ be64(resolved) ticket"},
+    {"index", absl::string_view("al\0", 3), "\"al\" ∅ tenant ∅ id ∅"},
+    {"index", absl::string_view("pm\0", 3), "\"pm\" ∅ tenant ∅ person ∅ id"},
+    {"index", absl::string_view("it\0", 3), "\"it\" ∅ tenant ∅ id ∅ ticket"},
 };
 const size_t kLayoutCount = sizeof(kLayouts) / sizeof(kLayouts[0]);
 
@@ -173,6 +176,39 @@ bool ParseEdgeResolutionValue(absl::string_view value, EdgeResolution* out) {
   if (parts.size() != 3) return false;
   *out = {parts[0], parts[1], parts[2] == "1"};
   return true;
+}
+
+std::string Alias(absl::string_view tenant, absl::string_view id) {
+  return absl::StrCat(IndexPrefix(kAliasIndex, tenant), id, kSep);
+}
+
+std::string AliasValue(uint64_t birth, absl::string_view person) {
+  std::string value;
+  PutBigEndian64(&value, birth);
+  absl::StrAppend(&value, person);
+  return value;
+}
+
+bool ParseAliasValue(absl::string_view value, Person* out) {
+  if (value.size() < 8) return false;
+  *out = {GetBigEndian64(value.substr(0, 8)), value.substr(8)};
+  return true;
+}
+
+std::string PersonIdsPrefix(absl::string_view tenant, absl::string_view person) {
+  return absl::StrCat(IndexPrefix(kPersonIdsIndex, tenant), person, kSep);
+}
+
+std::string PersonId(absl::string_view tenant, absl::string_view person, absl::string_view id) {
+  return absl::StrCat(PersonIdsPrefix(tenant, person), id);
+}
+
+std::string IdTicketsPrefix(absl::string_view tenant, absl::string_view id) {
+  return absl::StrCat(IndexPrefix(kIdTicketsIndex, tenant), id, kSep);
+}
+
+std::string IdTicket(absl::string_view tenant, absl::string_view id, absl::string_view ticket) {
+  return absl::StrCat(IdTicketsPrefix(tenant, id), ticket);
 }
 
 std::string TimedStart(absl::string_view prefix, int64_t at_us) {

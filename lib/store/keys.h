@@ -26,6 +26,9 @@
 //               "rr" ∅ tenant ∅ requester ∅ service ∅ be64(resolved) ticket  ""  resolutions by requester+service
 //               "rc" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket   ""  creations by requester+service
 //               "er" ∅ tenant ∅ be64(resolved) ticket                    agent ∅ team ∅ "1"|"0" (at the SLA edge)
+//               "al" ∅ tenant ∅ id ∅                                     be64(birth) person  the alias directory
+//               "pm" ∅ tenant ∅ person ∅ id                              ""  a person's ids
+//               "it" ∅ tenant ∅ id ∅ ticket                              ""  tickets that name an id
 //   alerts      reserved
 //
 // `kind` is one byte, the v1::ScopeKind; the tenant scope has an empty id. A
@@ -140,6 +143,30 @@ struct EdgeResolution {
 };
 // False when the value is not three parts.
 bool ParseEdgeResolutionValue(absl::string_view value, EdgeResolution* out);
+
+// The alias directory (ingest/aliases.h): every id a fact named -> its
+// person (an id itself) and the person's birth (the arrival number of the
+// event that first named it; the later of two persons merges into the
+// earlier). Derived from the events' identities, so a rebuild restores it.
+inline constexpr absl::string_view kAliasIndex = "al";
+inline constexpr absl::string_view kPersonIdsIndex = "pm";
+inline constexpr absl::string_view kIdTicketsIndex = "it";
+std::string Alias(absl::string_view tenant, absl::string_view id);
+std::string AliasValue(uint64_t birth, absl::string_view person);
+struct Person {
+  uint64_t birth = 0;
+  absl::string_view id;
+};
+// False when the value is shorter than its be64 birth.
+bool ParseAliasValue(absl::string_view value, Person* out);
+// A person's ids, and the entry of one of them (its id after the prefix).
+std::string PersonIdsPrefix(absl::string_view tenant, absl::string_view person);
+std::string PersonId(absl::string_view tenant, absl::string_view person, absl::string_view id);
+// The tickets whose events name `id` as the source said it (actor,
+// requester, assignee), so a fact that changes whom the id resolves to
+// finds the tickets to refold. An entry's ticket follows the prefix.
+std::string IdTicketsPrefix(absl::string_view tenant, absl::string_view id);
+std::string IdTicket(absl::string_view tenant, absl::string_view id, absl::string_view ticket);
 
 // An entry of a time-ordered index: prefix be64(at) ticket.
 std::string TimedEntry(absl::string_view prefix, int64_t at_us, absl::string_view ticket);

@@ -122,4 +122,15 @@ absl::Status AddAggregate(absl::string_view key, absl::string_view bytes, absl::
                                           kRebuild));
 }
 
+absl::StatusOr<std::optional<PersonRecord>> ReadAlias(const Store& store, absl::string_view tenant,
+                                                      absl::string_view id) {
+  const std::string subject = absl::StrCat("tenant '", tenant, "' id '", id, "'");
+  auto bytes = Get(store, Family::kIndex, keys::Alias(tenant, id), "alias", subject);
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
+  keys::Person person;
+  if (!keys::ParseAliasValue(**bytes, &person)) return Unreadable("alias", subject, (*bytes)->size(), kRebuild);
+  return PersonRecord{person.birth, std::string(person.id)};
+}
+
 }  // namespace rapport::records

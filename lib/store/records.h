@@ -59,6 +59,15 @@ absl::Status AddTicketScore(const internal::TicketState& state, SumVector* sums)
 // aggregates: tenant ∅ kind scope_id ∅ be64(day) -> sums, added to *sums.
 absl::Status AddAggregate(absl::string_view key, absl::string_view bytes, absl::string_view tenant, SumVector* sums);
 
+// index: "al" ∅ tenant ∅ id ∅ -> the person `id` resolves to (keys::Person,
+// its id copied). nullopt: no fact named `id`, so it is a person of its own.
+struct PersonRecord {
+  uint64_t birth = 0;
+  std::string id;
+};
+absl::StatusOr<std::optional<PersonRecord>> ReadAlias(const Store& store, absl::string_view tenant,
+                                                      absl::string_view id);
+
 }  // namespace rapport::records
 
 #endif  // RAPPORT_STORE_RECORDS_H_

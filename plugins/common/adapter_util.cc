@@ -414,4 +414,22 @@ int32_t PriorityByCommonName(std::string_view name) {
   return it == kNames.end() ? 0 : it->second;
 }
 
+bool EmitIdentity(sdk::Output& out, const std::string& source, int64_t at_us, const std::vector<std::string>& ids) {
+  std::vector<std::string> kept;
+  for (const std::string& id : ids) {
+    if (!id.empty() && std::find(kept.begin(), kept.end(), id) == kept.end()) kept.push_back(id);
+  }
+  if (kept.size() < 2) return true;
+  if (kept.size() > 16) kept.resize(16);  // the host's limit per person
+  std::string joined;
+  for (const std::string& id : kept) joined += id + '\n';
+  sdk::Event e;
+  e.kind = sdk::kIdentity;
+  e.source = source;
+  e.occurred_at_us = at_us;
+  e.event_id = source + ":identity:" + StableId(joined) + ":" + std::to_string(at_us);
+  e.identities.push_back(std::move(kept));
+  return out.Emit(e);
+}
+
 }  // namespace rapport::adapters

@@ -120,6 +120,18 @@ class Roles {
 // Sets the event's actor role from `v`, with the reason for OTHER as an attribute.
 void SetRole(sdk::Event* e, const Roles::Verdict& v);
 
+// Reports that `ids` name one person (the source's primary id first; empty
+// ids and repeats are dropped, and fewer than two left report nothing) as
+// an IDENTITY event of `source` at `at_us`. Its event id is derived from the
+// ids and the time, so the same record sent again is a duplicate, never a
+// conflict. False when the host asked to stop.
+// The time of a fact from a user export that states none (Jira users):
+// 1990-01-01, the earliest time the host takes. Facts apply in arrival
+// order whatever their time, and a fixed time keeps a re-sent export a
+// duplicate.
+inline constexpr int64_t kTimelessFactUs = 631'152'000'000'000LL;
+bool EmitIdentity(sdk::Output& out, const std::string& source, int64_t at_us, const std::vector<std::string>& ids);
+
 // Priority names of every default Jira-style scheme and of the common tools:
 // Blocker, Highest, Urgent -> CRITICAL; Critical, High, Major -> HIGH;
 // Medium, Normal, Moderate -> MEDIUM; Minor, Low, Lowest, Trivial, Planning

@@ -59,6 +59,9 @@ class FreshserviceAdapter final : public sdk::Adapter {
     const Json& body = *json;
     if (!body.is_object()) return Fail(error, "the body must be a JSON object (see the template in docs/adapters.md)");
     if (body.contains("freshdesk_webhook")) return FreshdeskWebhook(body["freshdesk_webhook"], out, error);
+    for (const char* list : {"requesters", "agents", "requester", "agent"}) {
+      if (body.contains(list) && (body[list].is_array() || body[list].is_object())) return Users(body[list], out, error);
+    }
     const std::string event = Text(body, "event");
     if (event.empty()) {
       const Json& t = body.contains("ticket") && body["ticket"].is_object() ? body["ticket"] : body;
@@ -77,6 +80,7 @@ class FreshserviceAdapter final : public sdk::Adapter {
     std::string id = Text(body, "event_id");
     if (id.empty()) id = StableId(ticket + "|" + event + "|" + when_text + "|" + TextAt(body, {"conversation", "id"}));
 
+    if (!EmitIdentity(out, "freshservice", *at, {Text(t, "requester_id"), Text(t, "requester_email")})) return RAPPORT_OK;
     sdk::Event e;
     e.ticket_id = ticket;
     e.event_id = "freshservice:" + id;
@@ -219,6 +223,26 @@ class FreshserviceAdapter final : public sdk::Adapter {
   }
 
   // GET /api/v2/tickets/:id?include=conversations: a snapshot of the ticket.
+  // A requester or agent export (GET /api/v2/requesters, /api/v2/agents):
+  // each user's id and email are one person; alias facts only.
+  static rapport_status Users(const Json& users, sdk::Output& out, std::string* error) {
+    const Json list = users.is_array() ? users : Json::array({users});
+    uint64_t facts = 0;
+    for (uint64_t i = 0; i < list.size(); ++i) {
+      const Json& u = list[i];
+      const std::string email = !Text(u, "primary_email").empty() ? Text(u, "primary_email") : Text(u, "email");
+      if (Text(u, "id").empty() || email.empty()) {
+        out.Reject(i, "MISSING_FIELD", "user " + std::to_string(i) + " lacks an id or a primary_email");
+        continue;
+      }
+      auto at = ParseTime(!Text(u, "updated_at").empty() ? Text(u, "updated_at") : Text(u, "created_at"));
+      ++facts;
+      if (!EmitIdentity(out, "freshservice", at ? *at : kTimelessFactUs, {Text(u, "id"), email})) break;
+    }
+    if (facts == 0 && !list.empty()) return Fail(error, "no user of the export has both an id and a primary_email");
+    return RAPPORT_OK;
+  }
+
   rapport_status ApiTicket(const Json& t, sdk::Output& out, std::string* error) const {
     const std::string ticket = Text(t, "id");
     if (ticket.empty()) return Fail(error, "missing field 'ticket.id'");
@@ -233,6 +257,14 @@ class FreshserviceAdapter final : public sdk::Adapter {
     const std::string requester = Text(t, "requester_id");
     const std::string responder = Text(t, "responder_id");
     const std::string updated_text = Text(t, "updated_at");
+    // The requester by id and email (the requester object with
+    // include=requester, or the ticket's own requester_email).
+    const Json& requester_object = t.contains("requester") && t["requester"].is_object() ? t["requester"] : Json();
+    if (!EmitIdentity(out, "freshservice", *updated,
+                      {requester, Text(t, "requester_email"), Text(requester_object, "email"),
+                       Text(requester_object, "primary_email")})) {
+      return RAPPORT_OK;
+    }
     auto event = [&](const std::string& id, int64_t at, int32_t kind) {
       sdk::Event e;
       e.ticket_id = ticket;

@@ -213,6 +213,7 @@ class JiraAdapter final : public sdk::Adapter {
     auto json = ParseJson(payload.body, error);
     if (!json) return RAPPORT_ERR_PERMANENT;
     const Json& body = *json;
+    if (body.is_array()) return Users(body, out, error);
     const std::string type = Text(body, "webhookEvent");
     if (type.empty()) return Fail(error, "missing field 'webhookEvent'");
     const Json& comment = Member(body, "comment");
@@ -249,6 +250,13 @@ class JiraAdapter final : public sdk::Adapter {
     if (delivery.empty() && at) delivery = key + ":" + std::to_string(*at / 1000) + ":" + type;
     const Roles roles = RolesOf(fields);
     const Json& user = Member(body, "user");
+    // Everyone the payload names, by every id it gives them.
+    if (auto fact_at = at ? at : ParseTime(Text(comment, "created"))) {
+      for (const Json* u : {&user, &Member(fields, "reporter"), &Member(fields, "assignee"), &Member(fields, "creator"),
+                            &Member(comment, "author"), &Member(comment, "updateAuthor")}) {
+        if (!EmitIdentity(out, "jira", *fact_at, UserIds(*u))) return RAPPORT_OK;
+      }
+    }
     auto base = [&](const std::string& suffix, int32_t kind, int64_t when) {
       sdk::Event e;
       e.ticket_id = key;
@@ -337,6 +345,23 @@ class JiraAdapter final : public sdk::Adapter {
 
   // Who is who: the reporter is the requester, the assignee staff; in a
   // service project every Atlassian account is staff too.
+  // A user export (GET /rest/api/3/users/search, /rest/api/2/user/search):
+  // alias facts only. A user object states no time: kTimelessFactUs.
+  static rapport_status Users(const Json& users, sdk::Output& out, std::string* error) {
+    uint64_t read = 0;
+    for (uint64_t i = 0; i < users.size(); ++i) {
+      const Json& u = users[i];
+      if (!u.is_object() || UserId(u).empty()) {
+        out.Reject(i, "MISSING_FIELD", "user " + std::to_string(i) + " has no accountId, name or key");
+        continue;
+      }
+      ++read;
+      if (!EmitIdentity(out, "jira", kTimelessFactUs, UserIds(u))) break;
+    }
+    if (read == 0 && !users.empty()) return Fail(error, "no user of the list has an accountId, name or key");
+    return RAPPORT_OK;
+  }
+
   static Roles RolesOf(const Json& fields) {
     Roles roles;
     const Json& reporter = Member(fields, "reporter");

@@ -128,9 +128,13 @@ class ServiceNowAdapter final : public sdk::Adapter {
     records_.clear();
     users_.clear();
     work_note_authors_.clear();
+    payload_time_ = 0;
     for (const Json* r : rows) {
       if (!r->is_object()) continue;
-      if (r->contains("number")) records_[Text(*r, "sys_id")] = r;
+      if (r->contains("number")) {
+        records_[Text(*r, "sys_id")] = r;
+        if (auto at = ParseTime(Text(*r, "sys_updated_on"))) payload_time_ = std::max(payload_time_, *at);
+      }
       if (r->contains("user_name") && !r->contains("number")) users_.push_back(r);
       if (Text(*r, "element") == "work_notes") work_note_authors_.insert(Lower(Text(*r, "sys_created_by")));
     }
@@ -159,7 +163,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
       } else if (r.contains("fieldname") && r.contains("documentkey")) {
         problem = Audit(r, out, &emitted);
       } else if (r.contains("user_name") && !r.contains("number")) {
-        continue;  // a sys_user row: read above, for who is who
+        problem = User(r, out, &emitted);  // also read above, for who is who
       } else {
         problem = Record(r, out, &emitted);
       }
@@ -271,6 +275,20 @@ class ServiceNowAdapter final : public sdk::Adapter {
     return roles;
   }
 
+  // A sys_user row (a user export, or the authors beside a ticket): its
+  // sys_id, user name, email and name are one person for the directory.
+  std::string User(const Json& u, sdk::Output& out, uint64_t* emitted) const {
+    auto at = ParseTime(!Text(u, "sys_updated_on").empty() ? Text(u, "sys_updated_on") : Text(u, "sys_created_on"));
+    if (!at && payload_time_ == 0) {
+      return "missing field 'sys_updated_on' of sys_user row '" + Text(u, "user_name") +
+             "' (a user export needs each row's update time: add it to sysparm_fields)";
+    }
+    ++*emitted;
+    EmitIdentity(out, "servicenow", at ? *at : payload_time_,
+                 {Text(u, "sys_id"), Text(u, "user_name"), Text(u, "email"), Text(u, "name")});
+    return "";
+  }
+
   static std::string Unknown(const std::string& who) {
     return "'" + who + "' is not the caller and the payload does not mark them as staff (not the assignee, resolver " +
            "or closer, no work note, no sys_user row with an itil role)";
@@ -303,6 +321,11 @@ class ServiceNowAdapter final : public sdk::Adapter {
     const int32_t priority = Priority(Text(r, "priority"));
     const std::string caller = Text(r, "caller_id");
     const Roles roles = RolesOf(r);
+
+    // Every person the record names, by every id the payload gives them.
+    for (const char* key : {"caller_id", "opened_by", "assigned_to", "resolved_by", "closed_by"}) {
+      if (!EmitIdentity(out, "servicenow", *updated, IdsOf(r, key))) return "";
+    }
 
     // Every version of the record makes the same created event (its id has
     // no version in it), so it holds only what a version cannot change;
@@ -472,6 +495,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
   // During one Translate:
   std::map<std::string, const Json*> records_;  // by sys_id
   std::vector<const Json*> users_;             // sys_user rows
+  int64_t payload_time_ = 0;                   // the latest record time, for user rows without their own
   std::set<std::string> work_note_authors_;     // user names, lower case
 };
 

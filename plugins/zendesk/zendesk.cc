@@ -55,14 +55,21 @@ class ZendeskAdapter final : public sdk::Adapter {
   rapport_status Translate(const sdk::Payload& payload, sdk::Output& out, std::string* error) override {
     auto json = ParseJson(payload.body, error);
     if (!json) return RAPPORT_ERR_PERMANENT;
-    if (json->is_object() && json->contains("audits")) return Audits(*json, out, error);
+    if (json->is_object() && json->contains("audits")) {
+      EmitUsers(Member(*json, "users"), out);
+      return Audits(*json, out, error);
+    }
     if (json->is_object() && (json->contains("ticket_metrics") || json->contains("ticket_metric"))) {
       const uint64_t emitted = Metrics(*json, out);
       if (emitted == 0) *error = "zendesk: the ticket metrics carry nothing to record (no ticket_id and updated_at)";
       return RAPPORT_OK;
     }
+    if (json->is_object() && (Member(*json, "users").is_array() || Member(*json, "user").is_object())) {
+      return Users(*json, out, error);
+    }
     if (json->is_object() && Text(*json, "type").rfind("zen:event-type:ticket.", 0) == 0) return Webhook(*json, out, error);
-    *error = "field 'type': expected a zen:event-type:ticket.* webhook, an {\"audits\": [...]} list or ticket metrics";
+    *error = "field 'type': expected a zen:event-type:ticket.* webhook, an {\"audits\": [...]} list, ticket metrics "
+             "or a {\"users\": [...]} export";
     return RAPPORT_ERR_PERMANENT;
   }
 
@@ -157,6 +164,33 @@ class ZendeskAdapter final : public sdk::Adapter {
       return RAPPORT_OK;
     }
     out.Emit(e);
+    return RAPPORT_OK;
+  }
+
+  // Each user's id and email are one person for the directory, at the
+  // time the user record states (kTimelessFactUs when none). Returns how
+  // many users gave a fact.
+  static uint64_t EmitUsers(const Json& users, sdk::Output& out) {
+    uint64_t facts = 0;
+    if (!users.is_array()) return 0;
+    for (const Json& u : users) {
+      if (Text(u, "id").empty() || Text(u, "email").empty()) continue;
+      auto at = ParseTime(!Text(u, "updated_at").empty() ? Text(u, "updated_at") : Text(u, "created_at"));
+      ++facts;
+      if (!EmitIdentity(out, "zendesk", at ? *at : kTimelessFactUs, {Text(u, "id"), Text(u, "email")})) break;
+    }
+    return facts;
+  }
+
+  // A user export (GET /api/v2/users, or one {"user": {...}}): alias facts only.
+  static rapport_status Users(const Json& body, sdk::Output& out, std::string* error) {
+    Json list = Member(body, "users").is_array() ? body["users"] : Json::array({body["user"]});
+    for (uint64_t i = 0; i < list.size(); ++i) {
+      if (Text(list[i], "id").empty()) out.Reject(i, "MISSING_FIELD", "user " + std::to_string(i) + " has no id");
+    }
+    if (EmitUsers(list, out) == 0 && !list.empty()) {
+      return Fail(error, "no user of the export has both an id and an email (nothing names one person twice)");
+    }
     return RAPPORT_OK;
   }
 

@@ -234,6 +234,37 @@ TEST(Validate, AttributesAreBoundedInNumberKeyAndValue) {
   EXPECT_NE(MessageOf(e).find("65 entries"), std::string::npos) << MessageOf(e);
 }
 
+TEST(Validate, IdentitiesNameOnePersonInTwoWaysOrMore) {
+  v1::TicketEvent e = Created("T1", "e1", 0);
+  v1::Identity* identity = e.add_identities();
+  identity->add_ids("6816f79cc0a8016401c5a33be04be441");
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE") << "one id alone names no alias";
+  identity->add_ids("abel.tuter");
+  EXPECT_EQ(CodeOf(e), "OK");
+  identity->add_ids(std::string("abel\0tuter", 10));
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE") << "an id becomes a key part";
+  identity->set_ids(2, std::string(300, 'a'));
+  EXPECT_EQ(CodeOf(e), "TOO_LARGE");
+  identity->mutable_ids()->RemoveLast();
+  for (int i = 0; i < 16; ++i) *e.add_identities() = *identity;
+  EXPECT_EQ(CodeOf(e), "TOO_LARGE") << "17 persons in one event";
+}
+
+TEST(Validate, AnIdentityEventBelongsToNoTicket) {
+  v1::TicketEvent e = Created("", "users-1", 0);
+  e.set_kind(v1::EVENT_KIND_IDENTITY);
+  EXPECT_EQ(CodeOf(e), "MISSING_FIELD") << "identities are what it carries";
+  v1::Identity* identity = e.add_identities();
+  identity->add_ids("u1");
+  identity->add_ids("ann@acme.example");
+  EXPECT_EQ(CodeOf(e), "OK");
+  e.set_ticket_id("T1");
+  EXPECT_EQ(CodeOf(e), "INVALID_VALUE");
+  e.set_kind(v1::EVENT_KIND_FIELDS_UPDATED);
+  e.clear_ticket_id();
+  EXPECT_EQ(CodeOf(e), "MISSING_FIELD") << "every other kind names its ticket";
+}
+
 TEST(Validate, SurveyNumbersAreFiniteAndBounded) {
   auto survey = [](double min, double max, double score) {
     auto e = testing::Comment("T1", "e1", 0, v1::ACTOR_ROLE_REQUESTER, "x");

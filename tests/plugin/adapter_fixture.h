@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,15 +33,44 @@ class AdapterFixture : public ::testing::Test {
     return handle.ok() ? std::move(*handle) : nullptr;
   }
 
-  // What `adapter` makes of `body` for tenant "acme"; a failed translation
-  // fails the test and gives an empty result.
+  // What `adapter` makes of `body` for tenant "acme": its ticket events,
+  // with the identity facts it revealed set apart in identities_. A failed
+  // translation fails the test and gives an empty result.
   Translation Translate(const std::string& adapter, const std::string& body, const std::string& config = "",
                         std::vector<std::pair<std::string, std::string>> headers = {}) {
+    identities_.clear();
     auto handle = Adapter(adapter, config);
     if (!handle) return {};
     auto out = handle->Translate("acme", body, "", headers);
     EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? *out : Translation();
+    return out.ok() ? SetIdentitiesApart(std::move(*out)) : Translation();
+  }
+
+  // `t` without its IDENTITY events, which go to identities_ (each one
+  // person's ids).
+  Translation SetIdentitiesApart(Translation t) {
+    std::vector<v1::TicketEvent> kept;
+    for (v1::TicketEvent& e : t.events) {
+      if (e.kind() != v1::EVENT_KIND_IDENTITY) {
+        kept.push_back(std::move(e));
+        continue;
+      }
+      for (const v1::Identity& identity : e.identities()) {
+        identities_.emplace_back(identity.ids().begin(), identity.ids().end());
+      }
+    }
+    t.events = std::move(kept);
+    return t;
+  }
+
+  // Whether the last translation said that `a` and `b` name one person.
+  bool SamePerson(const std::string& a, const std::string& b) const {
+    for (const auto& ids : identities_) {
+      if (std::find(ids.begin(), ids.end(), a) != ids.end() && std::find(ids.begin(), ids.end(), b) != ids.end()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // Why `adapter` (or its creation with `config`) refuses `body`.
@@ -51,6 +81,7 @@ class AdapterFixture : public ::testing::Test {
   }
 
   PluginRegistry registry_;
+  std::vector<std::vector<std::string>> identities_;
 };
 
 }  // namespace rapport

@@ -49,7 +49,15 @@ __attribute__((unused)) static int32_t translate(rapport_plugin_instance* instan
     }
     rapport_event e;
     memset(&e, 0, sizeof(e));
+#ifdef ABI_1_1_EVENT
+    /* A plugin built against ABI 1.1: its event ends before `identities`,
+     * so the host must not read what lies there (here: a bad pointer). */
+    e.struct_size = offsetof(rapport_event, identities);
+    e.identities = (const rapport_identity*)1;
+    e.identity_count = 3;
+#else
     e.struct_size = sizeof(e);
+#endif
     e.ticket_id.data = ticket;
     e.ticket_id.size = strlen(ticket);
     e.event_id.data = id;
@@ -70,6 +78,9 @@ __attribute__((unused)) static int32_t translate(rapport_plugin_instance* instan
   return RAPPORT_OK;
 }
 
+#if defined(ABI_1_1_EVENT) && !defined(PLUGIN_NAME)
+#define PLUGIN_NAME "c-echo-1.1"
+#endif
 #ifndef PLUGIN_NAME
 #define PLUGIN_NAME "c-echo"
 #endif

@@ -18,7 +18,7 @@ TEST(PluginLoader, BuiltinsAreRegisteredExplicitly) {
     names.push_back(p.name);
     EXPECT_EQ(p.origin, "built-in");
     EXPECT_EQ(p.kind, "adapter");
-    EXPECT_EQ(p.abi_version, "1.1");
+    EXPECT_EQ(p.abi_version, "1.2");
   }
   EXPECT_EQ(names, (std::vector<std::string>{"csv", "freshservice", "jira", "jsonl", "servicenow", "zendesk"}));
   auto missing = registry.CreateAdapter("remedy");
@@ -63,6 +63,19 @@ TEST(PluginLoader, APluginWrittenInC) {
   EXPECT_NE(bad.status().message().find("no line could be read"), std::string::npos);
 }
 
+// ABI 1.2 appended identities to the event: a plugin whose event ends
+// before them keeps working, and nothing past its struct_size is read.
+TEST(PluginLoader, AnEventOfAnOlderMinorIsReadUpToItsSize) {
+  PluginRegistry registry;
+  ASSERT_TRUE(registry.LoadModule(Module("c_echo_abi_1_1")).ok()) << registry.refused().front();
+  auto adapter = registry.CreateAdapter("c-echo-1.1");
+  ASSERT_TRUE(adapter.ok()) << adapter.status();
+  auto out = (*adapter)->Translate("acme", "T1 e1 1788249600\n");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->events.size(), 1u);
+  EXPECT_EQ(out->events[0].identities_size(), 0);
+}
+
 TEST(PluginLoader, BrokenModulesAreRefusedWithTheirReason) {
   PluginRegistry registry;
   ASSERT_TRUE(RegisterBuiltinPlugins(&registry).ok());
@@ -87,7 +100,7 @@ TEST(PluginLoader, BrokenModulesAreRefusedWithTheirReason) {
 TEST(PluginLoader, LoadDirectoryKeepsTheGoodAndReportsTheRest) {
   PluginRegistry registry;
   ASSERT_TRUE(registry.LoadDirectory(MODULE_DIR).ok());
-  ASSERT_EQ(registry.List().size(), 2u);  // c-echo, and the first "freshservice" (duplicate_name.so)
+  ASSERT_EQ(registry.List().size(), 3u);  // c-echo, c-echo-1.1, and the first "freshservice" (duplicate_name.so)
   EXPECT_EQ(registry.refused().size(), 5u);
   EXPECT_EQ(registry.LoadDirectory("/nonexistent/plugins").code(), absl::StatusCode::kNotFound);
 }

@@ -91,6 +91,7 @@ TEST_F(RealPayloadsTest, JiraServerPayloads) {
   auto jira = Adapter("jira");
   auto updated = jira->Translate("acme", Fixture("jira/public/server_issue_commented.json"));
   ASSERT_TRUE(updated.ok()) << updated.status();
+  *updated = SetIdentitiesApart(std::move(*updated));
   ASSERT_EQ(updated->events.size(), 1u);
   const v1::TicketEvent& c = updated->events[0];
   EXPECT_EQ(c.ticket_id(), "ISEC-277");
@@ -100,6 +101,7 @@ TEST_F(RealPayloadsTest, JiraServerPayloads) {
   EXPECT_EQ(Iso(c.occurred_at()), "2020-11-11T17:55:21.425000Z");
   auto comment = jira->Translate("acme", Fixture("jira/public/server_comment_created.json"));
   ASSERT_TRUE(comment.ok()) << comment.status();
+  *comment = SetIdentitiesApart(std::move(*comment));
   ASSERT_EQ(comment->events.size(), 1u);
   EXPECT_EQ(comment->events[0].ticket_id(), "ISEC-277") << "issue 2 is ISEC-277, learnt from the earlier payload";
   EXPECT_EQ(comment->events[0].event_id(), c.event_id()) << "one comment, one id";

@@ -13,6 +13,7 @@
 namespace rapport {
 namespace {
 
+using testing::Assign;
 using testing::Comment;
 using testing::Created;
 using testing::Status;
@@ -167,6 +168,77 @@ TEST_F(ScoreServiceTest, NoSurveyCanPoisonAScore) {
     EXPECT_LE(report.score(), 100) << id;
     for (const auto& c : report.components()) EXPECT_TRUE(std::isfinite(c.score())) << id << " " << c.component();
   }
+}
+
+// One person under two ids is one agent: before the directory knows it, each
+// id is an agent of its own (the near miss); after, any alias answers for
+// the person, and GetTicket names the person the ticket was read as.
+TEST_F(ScoreServiceTest, AnyAliasOfAnAgentAnswersForThePerson) {
+  auto send = [&](const std::vector<v1::TicketEvent>& events) {
+    auto stub = v1::IngestService::NewStub(channel_);
+    grpc::ClientContext context;
+    auto stream = stub->StreamEvents(&context);
+    v1::EventBatch batch;
+    batch.set_sequence(1);
+    for (const auto& e : events) *batch.add_events() = e;
+    ASSERT_TRUE(stream->Write(batch));
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    EXPECT_EQ(ack.rejected_size(), 0) << ack.ShortDebugString();
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+  };
+  auto by_agent = [&](const std::string& id) {
+    auto stub = v1::ExperienceService::NewStub(channel_);
+    v1::GetScoreRequest request;
+    request.set_tenant("acme");
+    request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+    request.mutable_scope()->set_id(id);
+    v1::ScoreReport report;
+    grpc::ClientContext context;
+    grpc::Status status = stub->GetScore(&context, request, &report);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return report;
+  };
+  auto answered = [](const std::string& t, const std::string& agent) {
+    v1::TicketEvent reply = Comment(t, t + "3", 20, v1::ACTOR_ROLE_AGENT, "I repaired your Office install, please retry.");
+    reply.mutable_actor()->set_id(agent);
+    return std::vector<v1::TicketEvent>{Created(t, t + "1", 0), Assign(t, t + "2", 5, agent, "Service Desk"), reply,
+                                        Status(t, t + "4", 30, v1::TICKET_STATUS_RESOLVED)};
+  };
+  send(answered("A", "kim"));
+  send(answered("B", "kim.lee@acme.example"));
+  EXPECT_EQ(by_agent("kim").tickets(), 1u) << "near miss: nothing says the two ids are one person";
+  EXPECT_EQ(by_agent("kim.lee@acme.example").tickets(), 1u);
+
+  v1::TicketEvent fact = Created("", "users-1", 40);
+  fact.clear_ticket_id();
+  fact.set_kind(v1::EVENT_KIND_IDENTITY);
+  v1::Identity* identity = fact.add_identities();
+  identity->add_ids("kim");
+  identity->add_ids("kim.lee@acme.example");
+  send({fact});
+  const v1::ScoreReport by_name = by_agent("kim"), by_email = by_agent("kim.lee@acme.example");
+  EXPECT_EQ(by_name.tickets(), 2u);
+  EXPECT_EQ(by_email.tickets(), 2u);
+  EXPECT_EQ(by_email.score(), by_name.score());
+
+  auto stub = v1::ExperienceService::NewStub(channel_);
+  v1::GetTicketRequest request;
+  request.set_tenant("acme");
+  request.set_ticket_id("B");
+  v1::GetTicketResponse ticket;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->GetTicket(&context, request, &ticket).ok());
+  EXPECT_EQ(ticket.assignee().agent_id(), "kim") << "the header names the person";
+  bool shown = false;
+  for (const v1::TimelineEntry& entry : ticket.timeline()) {
+    if (entry.event().kind() != v1::EVENT_KIND_COMMENT_ADDED) continue;
+    EXPECT_EQ(entry.event().actor().id(), "kim.lee@acme.example") << "the source's id stays";
+    auto person = entry.event().attributes().find("rapport.person");
+    shown = person != entry.event().attributes().end() && person->second == "kim";
+  }
+  EXPECT_TRUE(shown);
 }
 
 }  // namespace

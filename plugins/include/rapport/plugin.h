@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define RAPPORT_PLUGIN_ABI_MAJOR 1
-#define RAPPORT_PLUGIN_ABI_MINOR 1
+#define RAPPORT_PLUGIN_ABI_MINOR 2
 #define RAPPORT_PLUGIN_ENTRY_SYMBOL "rapport_plugin_entry"
 
 typedef enum rapport_status {
@@ -66,6 +66,14 @@ typedef struct rapport_pair {
   rapport_str key;
   rapport_str value;
 } rapport_pair;
+
+/* From ABI 1.2: identifiers that name one person (proto rapport.v1.Identity),
+ * e.g. a ServiceNow sys_id and user name, a Jira accountId, name and email.
+ * The primary id first. */
+typedef struct rapport_identity {
+  const rapport_str* ids;
+  size_t id_count;
+} rapport_identity;
 
 /* A canonical event (proto rapport.v1.TicketEvent). Enumerations use the
  * numbers of rapport/v1/events.proto (0 = unset). */
@@ -103,6 +111,12 @@ typedef struct rapport_event {
   rapport_str resolution_notes;
   const rapport_pair* attributes;
   size_t attribute_count;
+  /* From ABI 1.2 (a 1.1 plugin's struct_size ends before them): every
+   * person the payload names in more than one way. An event of kind
+   * IDENTITY (8) carries only these, with an empty ticket_id: a user
+   * export. */
+  const rapport_identity* identities;
+  size_t identity_count;
 } rapport_event;
 
 /* One native payload: a webhook body, an export chunk. */

@@ -28,7 +28,7 @@
 namespace rapport::sdk {
 
 // Enumeration numbers of rapport/v1/events.proto, for plugins without protobuf.
-enum Kind : int32_t { kCreated = 1, kStatusChanged, kAssignmentChanged, kPriorityChanged, kCommentAdded, kSurveyReceived, kFieldsUpdated };
+enum Kind : int32_t { kCreated = 1, kStatusChanged, kAssignmentChanged, kPriorityChanged, kCommentAdded, kSurveyReceived, kFieldsUpdated, kIdentity };
 enum Role : int32_t { kRequester = 1, kAgent, kSystem, kOther };
 enum Status : int32_t { kNew = 1, kInProgress, kPendingRequester, kPendingThirdParty, kResolved, kClosed, kCanceled };
 enum Priority : int32_t { kCritical = 1, kHigh, kMedium, kLow };
@@ -57,6 +57,8 @@ struct Event {
   bool has_resolution = false;
   std::string resolution_code, resolution_notes;
   std::vector<std::pair<std::string, std::string>> attributes;
+  // Each entry: the ids that name one person, primary first (ABI 1.2).
+  std::vector<std::vector<std::string>> identities;
 };
 
 struct Payload {
@@ -103,6 +105,13 @@ class HostOutput final : public Output {
     std::vector<rapport_pair> attributes;
     attributes.reserve(e.attributes.size());
     for (const auto& [k, v] : e.attributes) attributes.push_back({Str(k), Str(v)});
+    std::vector<std::vector<rapport_str>> ids(e.identities.size());
+    std::vector<rapport_identity> identities;
+    identities.reserve(e.identities.size());
+    for (size_t i = 0; i < e.identities.size(); ++i) {
+      for (const std::string& id : e.identities[i]) ids[i].push_back(Str(id));
+      identities.push_back({ids[i].data(), ids[i].size()});
+    }
     rapport_event c{};
     c.struct_size = sizeof(rapport_event);
     c.tenant = Str(e.tenant);
@@ -137,6 +146,8 @@ class HostOutput final : public Output {
     c.resolution_notes = Str(e.resolution_notes);
     c.attributes = attributes.data();
     c.attribute_count = attributes.size();
+    c.identities = identities.data();
+    c.identity_count = identities.size();
     return host_->emit(host_->context, &c) == 0;
   }
   void Reject(uint64_t record, const std::string& code, const std::string& message) override {
