@@ -206,14 +206,14 @@ TEST_F(HttpTest, ToolsThatDoNotSignSendAToken) {
   auto r = Post("/v1/webhooks/servicenow/acme", incident, {{"Authorization", "Bearer sn-token"}});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(Json::parse(r->body)["accepted"], 9);
+  EXPECT_EQ(Json::parse(r->body)["accepted"], 10);
   // The token from token_file, without the file's newline.
   r = Post("/v1/webhooks/freshservice/acme", Fixture("freshservice/ticket_created.json"),
            {{"X-Rapport-Token", "fs-token"}});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(Json::parse(r->body)["accepted"], 1);
-  EXPECT_EQ(EventsStored(), 10u);
+  EXPECT_EQ(EventsStored(), 11u);
   v1::GetTicketResponse ticket;
   EXPECT_TRUE(Ticket("acme", "INC0010042", &ticket).ok());
 }

@@ -168,7 +168,9 @@ TEST_F(OpsTest, ReloadAppliesTheLogLevelAndKeepsWhatNeedsARestart) {
   SetMinLogLevel(LogLevel::kInfo);
   RapportConfig next;
   next.log_level = LogLevel::kWarning;
-  next.detectors = detect::TenantThresholds(detect::Thresholds{.reply_gap = detect::kHour});
+  detect::Thresholds thresholds;
+  thresholds.reply_gap = detect::kHour;
+  next.detectors = detect::TenantThresholds(thresholds);
   next.data_dir = "/elsewhere";
   ::testing::internal::CaptureStderr();
   auto applied = server_->Reload(next);
