@@ -34,6 +34,7 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -43,9 +44,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "base/net.h"
 #include "base/thread.h"
+#include "calendar/calendar.h"
 #include "event/event.h"
 #include "score/score_stage.h"
 #include "detect/detectors.h"
@@ -72,6 +75,9 @@ ABSL_FLAG(std::string, data_dir, "", "internal: the server's data directory");
 ABSL_FLAG(bool, json, false, "print the figures as JSON");
 ABSL_FLAG(int, rounds, 3, "rounds of the three servers, interleaved; each figure is the median round");
 ABSL_FLAG(bool, writer, false, "measure the writer alone (core and real Ingestor, in process, no RPC)");
+ABSL_FLAG(bool, calendars, false,
+          "with --writer: also the real writer with a business calendar on every target and as the default, "
+          "interleaved with the others");
 ABSL_FLAG(bool, reads, false,
           "GetScore latency on the real server: idle, while one client streams --events at full speed, and while "
           "--load_streams streams send ~1 MB batches");
@@ -373,9 +379,37 @@ double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// What the writer runs: the store alone, the real stages on 24/7 clocks, or
+// the real stages with every clock on a business calendar.
+enum class WriterMode { kCore, kReal, kRealCalendars };
+
+// Mon-Fri 08:00-12:00 and 13:00-17:00 in Berlin with holidays, so deadlines
+// cross nights, weekends, a lunch break and DST: on every priority's target
+// and as the tenant default (reply_gap, stale).
+absl::StatusOr<detect::Thresholds> CalendarThresholds() {
+  calendar::WeeklyHours hours;
+  for (int day = 0; day < 5; ++day) hours[day] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
+  std::vector<calendar::Holiday> holidays = {{absl::CivilDay(2026, 12, 24), absl::CivilDay(2026, 12, 24), false},
+                                             {absl::CivilDay(2026, 12, 28), absl::CivilDay(2026, 12, 31), false},
+                                             {absl::CivilDay(2000, 1, 1), absl::CivilDay(2000, 1, 1), true},
+                                             {absl::CivilDay(2000, 5, 1), absl::CivilDay(2000, 5, 1), true}};
+  auto desk = calendar::Calendar::Make("bench-desk", "Europe/Berlin", hours, holidays);
+  if (!desk.ok()) return desk.status();
+  detect::Thresholds thresholds;
+  for (auto& c : thresholds.target_calendar) c = *desk;
+  thresholds.calendar = *desk;
+  return thresholds;
+}
+
 // The writer's CPU microseconds per event: Prepare (done by the receiving
 // threads in the server) is timed apart from ApplyGroup (the writer).
-absl::StatusOr<std::pair<double, double>> WriterCost(bool with_stages, const std::vector<v1::TicketEvent>& events) {
+absl::StatusOr<std::pair<double, double>> WriterCost(WriterMode mode, const std::vector<v1::TicketEvent>& events) {
+  detect::Thresholds thresholds;
+  if (mode == WriterMode::kRealCalendars) {
+    auto with_calendars = CalendarThresholds();
+    if (!with_calendars.ok()) return with_calendars.status();
+    thresholds = *with_calendars;
+  }
   char dir_template[] = "/tmp/rapport-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   std::pair<double, double> cost;
@@ -384,10 +418,10 @@ absl::StatusOr<std::pair<double, double>> WriterCost(bool with_stages, const std
     Store::Options options;
     options.path = dir + "/db";
     if (absl::Status s = Store::Open(options, &store); !s.ok()) return s;
-    detect::DetectorStage detectors;
+    detect::DetectorStage detectors{detect::TenantThresholds(thresholds)};
     score::ScoreStage scores(&detectors.thresholds(), score::ScoreOptions());
     Ingestor::Options ingest_options;
-    if (with_stages) ingest_options.stages = {&detectors, &scores};
+    if (mode != WriterMode::kCore) ingest_options.stages = {&detectors, &scores};
     auto ingestor = Ingestor::Create(store.get(), ingest_options);
     if (!ingestor.ok()) return ingestor.status();
     double prepare_s = 0, apply_s = 0;
@@ -421,29 +455,37 @@ absl::StatusOr<std::pair<double, double>> WriterCost(bool with_stages, const std
   return cost;
 }
 
-int RunWriterBench(const std::vector<v1::TicketEvent>& events, int rounds) {
-  std::vector<double> core, real, real_prepare;
+int RunWriterBench(const std::vector<v1::TicketEvent>& events, int rounds, bool calendars) {
+  std::vector<WriterMode> modes = {WriterMode::kCore, WriterMode::kReal};
+  if (calendars) modes.push_back(WriterMode::kRealCalendars);
+  std::map<WriterMode, std::vector<double>> apply;
+  std::vector<double> real_prepare;
   for (int round = 0; round < rounds; ++round) {
-    for (bool with_stages : {false, true}) {
-      auto cost = WriterCost(with_stages, events);
+    for (WriterMode mode : modes) {
+      auto cost = WriterCost(mode, events);
       if (!cost.ok()) {
         std::cerr << "bench_ingest: " << cost.status() << "\n";
         return 1;
       }
-      (with_stages ? real : core).push_back(cost->first);
-      if (with_stages) real_prepare.push_back(cost->second);
+      apply[mode].push_back(cost->first);
+      if (mode == WriterMode::kReal) real_prepare.push_back(cost->second);
     }
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
+  const double core = median(apply[WriterMode::kCore]), real = median(apply[WriterMode::kReal]);
   std::cout << absl::StrFormat(
       "%d events, groups of %d batches of 100; writer CPU per event, median of %d rounds\n\n"
       "core writer   %6.2f us\nreal writer   %6.2f us   (%.2fx core)\nreal prepare  %6.2f us   (on the receiving "
       "threads, not the writer)\n",
-      events.size(), server::IngestQueue::kMaxGroup, rounds, median(core), median(real), median(real) / median(core),
-      median(real_prepare));
+      events.size(), server::IngestQueue::kMaxGroup, rounds, core, real, real / core, median(real_prepare));
+  if (calendars) {
+    const double with = median(apply[WriterMode::kRealCalendars]);
+    std::cout << absl::StrFormat("real writer, business calendars on every target   %6.2f us   (%.3fx real)\n", with,
+                                 with / real);
+  }
   return 0;
 }
 
@@ -741,7 +783,8 @@ int main(int argc, char** argv) {
   }
   const size_t count = static_cast<size_t>(absl::GetFlag(FLAGS_events));
   auto events = rapport::MakeEvents(count);
-  if (absl::GetFlag(FLAGS_writer)) return rapport::RunWriterBench(events, std::max(1, absl::GetFlag(FLAGS_rounds)));
+  if (absl::GetFlag(FLAGS_writer)) return rapport::RunWriterBench(events, std::max(1, absl::GetFlag(FLAGS_rounds)),
+                                                                absl::GetFlag(FLAGS_calendars));
   if (absl::GetFlag(FLAGS_reads)) return rapport::RunReadBench(argv[0], events);
   size_t bytes = 0;
   for (const auto& e : events) bytes += e.ByteSizeLong();

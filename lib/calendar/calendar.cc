@@ -53,6 +53,26 @@ absl::StatusOr<WorkingRange> Calendar::ParseRange(absl::string_view text) {
   return WorkingRange{start, end};
 }
 
+std::string Calendar::Describe() const {
+  if (always_open_) return "24/7";
+  std::string out = absl::StrCat("zone=", zone_.name());
+  for (int day = 0; day < 7; ++day) {
+    absl::StrAppend(&out, " ", kWeekdays[day], "=");
+    for (const WorkingRange& r : hours_[day]) {
+      absl::StrAppend(&out, FormatMinute(r.start_minute), "-", FormatMinute(r.end_minute), ",");
+    }
+  }
+  absl::StrAppend(&out, " holidays=");
+  for (absl::CivilDay day : holiday_days_) absl::StrAppend(&out, absl::FormatCivilTime(day), ",");
+  std::vector<std::pair<absl::CivilDay, absl::CivilDay>> ranges = holiday_ranges_;
+  std::sort(ranges.begin(), ranges.end());
+  for (const auto& [from, to] : ranges) {
+    absl::StrAppend(&out, absl::FormatCivilTime(from), "..", absl::FormatCivilTime(to), ",");
+  }
+  for (int month_day : annual_) absl::StrAppend(&out, "annual:", month_day, ",");
+  return out;
+}
+
 absl::StatusOr<std::shared_ptr<const Calendar>> Calendar::Make(std::string name, const std::string& time_zone,
                                                                WeeklyHours hours, std::vector<Holiday> holidays) {
   std::shared_ptr<Calendar> c(new Calendar());

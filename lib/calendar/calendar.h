@@ -81,6 +81,10 @@ class Calendar {
 
   const std::string& name() const { return name_; }
   bool always_open() const { return always_open_; }
+  // Everything that decides the arithmetic — zone, ranges, holidays — in one
+  // canonical line (ranges sorted, holidays in set order), for the settings
+  // digest: two calendars with the same description count time alike.
+  std::string Describe() const;
 
   // Working time between two instants; negative when `to_us` is before
   // `from_us` (-WorkingTime(to_us, from_us)).

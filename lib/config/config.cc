@@ -642,6 +642,25 @@ void DigestThresholds(const Thresholds& t, std::string* out) {
                   t.boilerplate_count, ",", t.boilerplate_window, ",", t.reopen_as_new_window, ",",
                   t.agent_rate_min_tickets, ",", t.agent_rate_window);
   for (int p = 0; p < 5; ++p) absl::StrAppend(out, ",", t.first_response[p], "/", t.resolution[p]);
+  // A calendar by what it counts, not its name: editing emea-desk's hours
+  // changes every clock on it; renaming it changes none. Nothing is added
+  // without calendars, so those stores keep their digest.
+  const bool any_calendar = t.calendar || !t.calendar_by_team.empty() || !t.calendar_by_service.empty() ||
+                            std::any_of(std::begin(t.target_calendar), std::end(t.target_calendar),
+                                        [](const Thresholds::CalendarPtr& c) { return c != nullptr; });
+  if (any_calendar) {
+    auto calendar = [out](const Thresholds::CalendarPtr& c) { absl::StrAppend(out, ",", c ? c->Describe() : "-"); };
+    for (const auto& c : t.target_calendar) calendar(c);
+    for (const auto& [team, c] : t.calendar_by_team) {
+      absl::StrAppend(out, ",team:", team.size(), ":", team);
+      calendar(c);
+    }
+    for (const auto& [service, c] : t.calendar_by_service) {
+      absl::StrAppend(out, ",service:", service.size(), ":", service);
+      calendar(c);
+    }
+    calendar(t.calendar);
+  }
   out->push_back(';');
 }
 

@@ -167,6 +167,24 @@ TEST(Config, TheDigestFollowsDerivedSettingsOnly) {
       << "adapters translate before storage; a rebuild replays stored events";
 }
 
+TEST(Config, TheDigestFollowsWhatACalendarCountsNotItsName) {
+  auto with = [](const std::string& name, const std::string& hours, const std::string& holidays) {
+    return ParseConfig("calendars:\n  " + name + ":\n    time_zone: Europe/Berlin\n    hours: {" + hours +
+                       "}\n    holidays: [" + holidays + "]\ndefaults:\n  detectors:\n    calendar: " + name + "\n")
+        ->DerivedSettingsDigest();
+  };
+  const std::string base = with("desk", "mon: [\"09:00-17:00\"]", "2026-12-24");
+  EXPECT_NE(base, ParseConfig("")->DerivedSettingsDigest()) << "choosing a calendar changes every clock";
+  EXPECT_EQ(ParseConfig("calendars:\n  unused:\n    time_zone: UTC\n    hours: {mon: [\"09:00-17:00\"]}\n")
+                ->DerivedSettingsDigest(),
+            ParseConfig("")->DerivedSettingsDigest())
+      << "a calendar nobody uses counts nothing";
+  EXPECT_EQ(with("renamed", "mon: [\"09:00-17:00\"]", "2026-12-24"), base);
+  EXPECT_NE(with("desk", "mon: [\"09:00-16:00\"]", "2026-12-24"), base);
+  EXPECT_NE(with("desk", "mon: [\"09:00-17:00\"]", "2026-12-25"), base);
+  EXPECT_NE(with("desk", "mon: [\"09:00-17:00\"]", "{date: 12-24, annual: true}"), base);
+}
+
 TEST(Config, HttpAndWebhookCredentials) {
   testing::TempDir dir;
   const std::string secret_file = dir.path() + "/zendesk";
