@@ -1,6 +1,7 @@
 #include "server/admin_service.h"
 
 #include "absl/strings/numbers.h"
+#include "base/log.h"
 #include "event/event.h"
 #include "rapport/internal/state.pb.h"
 #include "server/status.h"
@@ -88,6 +89,41 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPlugins(grpc::CallbackServerCont
   }
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::CreateBackup(grpc::CallbackServerContext* context,
+                                                         const v1::CreateBackupRequest* request,
+                                                         v1::CreateBackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (backing_up_.exchange(true)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a backup is already running; try again when it ends"));
+    return reactor;
+  }
+  std::lock_guard<std::mutex> lock(backup_mutex_);
+  if (backup_.joinable()) backup_.join();  // the last one has ended: backing_up_ was false
+  backup_ = std::thread([this, reactor, dir = request->dir(), response] {
+    const absl::Time start = absl::Now();
+    auto info = store_->Checkpoint(dir);
+    if (info.ok()) {
+      response->set_dir(dir);
+      response->set_sequence(info->sequence);
+      response->set_files(info->files);
+      response->set_bytes(info->bytes);
+      *response->mutable_took() = DurationFromMicros(absl::ToInt64Microseconds(absl::Now() - start));
+      Log(LogLevel::kInfo, "backup written",
+          {{"dir", dir}, {"sequence", std::to_string(info->sequence)}, {"files", std::to_string(info->files)}});
+    } else {
+      Log(LogLevel::kWarning, "backup failed", {{"dir", dir}, {"error", std::string(info.status().message())}});
+    }
+    backing_up_.store(false);
+    reactor->Finish(info.ok() ? grpc::Status::OK : ToGrpc(info.status()));
+  });
+  return reactor;
+}
+
+void AdminServiceImpl::WaitForBackup() {
+  std::lock_guard<std::mutex> lock(backup_mutex_);
+  if (backup_.joinable()) backup_.join();
 }
 
 }  // namespace rapport::server

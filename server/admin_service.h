@@ -2,6 +2,10 @@
 #ifndef RAPPORT_SERVER_ADMIN_SERVICE_H_
 #define RAPPORT_SERVER_ADMIN_SERVICE_H_
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "absl/time/time.h"
 #include "ingest/ingestor.h"
 #include "plugin/registry.h"
@@ -12,7 +16,8 @@ namespace rapport::server {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  // `store`, `ingestor` and `plugins` (may be null) must outlive the service.
+  // `store`, `ingestor` and `plugins` (may be null) must outlive the service,
+  // or at least WaitForBackup() must have returned before `store` goes.
   // `recovery` is what opening the store found (the server may have opened
   // it more than once while starting: the first open's report).
   AdminServiceImpl(const Store* store, const Ingestor* ingestor, const PluginRegistry* plugins = nullptr,
@@ -24,6 +29,16 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                      v1::GetStatsResponse* response) override;
   grpc::ServerUnaryReactor* ListPlugins(grpc::CallbackServerContext* context, const v1::ListPluginsRequest* request,
                                         v1::ListPluginsResponse* response) override;
+  // The checkpoint blocks on a flush and on file system work, so it runs on
+  // a thread of its own and finishes the reactor from there; the callback
+  // thread returns at once.
+  grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* context, const v1::CreateBackupRequest* request,
+                                         v1::CreateBackupResponse* response) override;
+
+  // Returns once no backup is running (joins its thread). The server calls
+  // it after gRPC has shut down and before it closes the store.
+  void WaitForBackup();
+  ~AdminServiceImpl() override { WaitForBackup(); }
 
  private:
   const Store* store_;
@@ -31,6 +46,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const PluginRegistry* plugins_;
   RecoveryReport recovery_;
   absl::Time started_;
+
+  std::mutex backup_mutex_;
+  std::thread backup_;              // guarded by backup_mutex_; the running or last backup
+  std::atomic<bool> backing_up_{false};
 };
 
 }  // namespace rapport::server

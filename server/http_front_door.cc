@@ -199,9 +199,8 @@ void HttpFrontDoor::Stop() {
 
 bool HttpFrontDoor::ready() const {
   if (!ready_.load()) return false;
-  // RocksDB stops writes when compaction falls too far behind; a webhook
-  // would then wait for its commit longer than its sender does.
-  return deps_.store->Property(Family::kEvents, "rocksdb.is-write-stopped") != "1";
+  // A webhook would wait for its commit longer than its sender does.
+  return !deps_.store->WritesStopped();
 }
 
 // Runs once each answer is written. The labels are bounded whatever a caller

@@ -145,12 +145,13 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     deps.store = server->store_.get();
     deps.auth = server->webhook_auth_.get();
     deps.metrics = &server->metrics_;
-    RapportServer* self = server.get();
-    deps.render_metrics = [self] { return self->RenderMetrics(); };
+    deps.render_metrics = [self = server.get()] { return self->RenderMetrics(); };
     if (absl::Status s = HttpFrontDoor::Start(http_options, deps, &server->http_); !s.ok()) return s;
     // The store is open and recovered, any rebuild is done: ready.
     server->http_->SetReady(true);
   }
+  RapportServer* self = server.get();
+  server->readiness_watch_ = std::thread([self] { self->WatchReadiness(); });
   Log(LogLevel::kInfo, "rapportd serving",
       {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
   *out = std::move(server);
@@ -165,6 +166,8 @@ void RapportServer::Shutdown(double grace_seconds) {
   const absl::Time deadline = absl::Now() + absl::Seconds(grace_seconds);
   // Webhook senders get 503 from now on (and retry later), probes see not ready.
   if (http_) http_->SetReady(false);
+  StopWatchingReadiness();
+  if (grpc_server_) grpc_server_->GetHealthCheckService()->SetServingStatus("", false);
   // Streams stop reading at once and end UNAVAILABLE as soon as what they
   // read is acked; the grace period bounds that, then gRPC cancels the rest.
   if (ingest_service_ && ingest_service_->Drain() > 0) {
@@ -180,6 +183,8 @@ void RapportServer::Shutdown(double grace_seconds) {
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
   if (grpc_server_) grpc_server_->Wait();
+  // A backup's reactor has finished (Wait returned); its thread may not have.
+  if (admin_service_) admin_service_->WaitForBackup();
   // Webhooks in flight got their answer when the writer drained.
   if (http_) http_->Stop();
   http_.reset();
@@ -188,6 +193,32 @@ void RapportServer::Shutdown(double grace_seconds) {
   ingestor_.reset();
   store_.reset();
   Log(LogLevel::kInfo, "rapportd stopped", {{"data_dir", options_.data_dir}});
+}
+
+// Only the watcher calls it, and Shutdown stops the watcher before anything else.
+bool RapportServer::Ready() const { return !store_->WritesStopped(); }
+
+void RapportServer::WatchReadiness() {
+  std::unique_lock<std::mutex> lock(readiness_mutex_);
+  std::optional<bool> shown;
+  while (!stop_watching_readiness_) {
+    const bool ready = Ready();
+    if (shown != ready) {
+      grpc_server_->GetHealthCheckService()->SetServingStatus("", ready);
+      if (shown.has_value()) Log(ready ? LogLevel::kInfo : LogLevel::kWarning, ready ? "ready" : "not ready: writes stopped");
+      shown = ready;
+    }
+    readiness_wake_.wait_for(lock, absl::ToChronoSeconds(kReadinessPollInterval));
+  }
+}
+
+void RapportServer::StopWatchingReadiness() {
+  {
+    std::lock_guard<std::mutex> lock(readiness_mutex_);
+    stop_watching_readiness_ = true;
+  }
+  readiness_wake_.notify_all();
+  if (readiness_watch_.joinable()) readiness_watch_.join();
 }
 
 std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
@@ -214,7 +245,7 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
   }
   std::vector<std::string> need_restart;
   if (config.DerivedSettingsDigest() != config_.DerivedSettingsDigest()) {
-    need_restart.push_back("detectors/scoring (derived data is rebuilt at the next start)");
+    need_restart.push_back("detectors/calendars/scoring (derived data is rebuilt at the next start)");
   }
   if (config.adapters != config_.adapters) need_restart.push_back("adapters");
   if (config.grpc_listen != config_.grpc_listen) need_restart.push_back("grpc.listen");

@@ -4,9 +4,12 @@
 #ifndef RAPPORT_SERVER_SERVER_H_
 #define RAPPORT_SERVER_SERVER_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -60,6 +63,13 @@ struct ServerOptions {
 // server still serves what it has, and GetStats says what is missing).
 inline constexpr char kRecoveryHealthService[] = "rapport.store.recovery";
 
+// The gRPC health service's overall status ("", what a Kubernetes gRPC probe
+// asks) is readiness, as GET /readyz: SERVING once the store is open,
+// recovered and any rebuild is done; NOT_SERVING while RocksDB stops writes
+// and from the start of a shutdown. Polled this often, so a stall shows
+// within it. Liveness is GET /healthz (a stalled writer is not a dead one).
+inline constexpr absl::Duration kReadinessPollInterval = absl::Seconds(1);
+
 class RapportServer {
  public:
   // Opens the store and starts serving. On failure *server is unchanged.
@@ -111,6 +121,11 @@ class RapportServer {
   RapportServer() = default;
 
   void RegisterMetrics();
+  // Runs on readiness_watch_ until StopWatchingReadiness: mirrors Ready()
+  // into the gRPC health service's overall status when it changes.
+  void WatchReadiness();
+  void StopWatchingReadiness();
+  bool Ready() const;
 
   ServerOptions options_;
   RapportConfig config_;  // as loaded at startup or last reload
@@ -130,6 +145,11 @@ class RapportServer {
   std::unique_ptr<HttpFrontDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;
+
+  std::thread readiness_watch_;
+  std::mutex readiness_mutex_;
+  std::condition_variable readiness_wake_;
+  bool stop_watching_readiness_ = false;  // guarded by readiness_mutex_
 };
 
 }  // namespace rapport::server

@@ -15,6 +15,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "store/keys.h"
@@ -410,6 +411,48 @@ absl::Status Store::Flush() {
   rocksdb::FlushOptions options;
   options.wait = true;
   return FromRocks(db_->Flush(options, handles_), "flushing the memtables");
+}
+
+absl::StatusOr<Store::CheckpointInfo> Store::Checkpoint(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  const fs::path path(dir);
+  std::error_code ec;
+  if (!path.is_absolute()) return absl::InvalidArgumentError(absl::StrCat("the backup directory ", dir, " is not absolute"));
+  if (fs::exists(path, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat("the backup directory ", dir, " exists; name a new one"));
+  }
+  if (!fs::is_directory(path.parent_path(), ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the backup directory's parent ", path.parent_path().string(), " is not a directory"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "starting a checkpoint"); !s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  CheckpointInfo info;
+  absl::Status s = FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0, &info.sequence),
+                             absl::StrCat("writing a checkpoint to ", dir));
+  if (s.ok()) {
+    CommitMarks marks;
+    s = marks.Append(dir, info.sequence, absl::ToUnixSeconds(absl::Now()));
+  }
+  if (s.ok()) {
+    for (const fs::directory_entry& entry : fs::directory_iterator(path, ec)) {
+      if (!entry.is_regular_file(ec)) continue;
+      ++info.files;
+      info.bytes += entry.file_size(ec);
+    }
+    if (ec) s = absl::InternalError(absl::StrCat("listing the checkpoint in ", dir, ": ", ec.message()));
+  }
+  if (!s.ok()) {
+    fs::remove_all(path, ec);
+    return s;
+  }
+  return info;
+}
+
+bool Store::WritesStopped() const {
+  // The flag is the DB's, not a family's: any handle reads it.
+  return Property(Family::kEvents, "rocksdb.is-write-stopped") == "1";
 }
 
 absl::Status Store::Compact(Family family) {

@@ -169,6 +169,27 @@ class Store {
   // compacts on its own in the background).
   absl::Status Compact(Family family);
 
+  // What Checkpoint wrote.
+  struct CheckpointInfo {
+    uint64_t sequence = 0;  // the newest commit the checkpoint holds
+    uint64_t files = 0;
+    uint64_t bytes = 0;     // hard links on the same file system cost no space
+  };
+
+  // Writes a consistent copy of the whole store (every family at one commit)
+  // into `dir`, which must be absolute and must not exist yet (its parent
+  // must), while commits go on: RocksDB's checkpoint — table files hard-linked
+  // when `dir` is on the same file system, else copied, plus the WAL up to
+  // that commit — and a commit mark of its newest commit, so a server started
+  // on the copy checks its recovery against it. Blocks for the memtable flush
+  // and the links or copies: call it off the RPC threads. On failure the
+  // partial directory is removed.
+  absl::StatusOr<CheckpointInfo> Checkpoint(const std::string& dir) const;
+
+  // True while RocksDB stops writes because compaction fell too far behind:
+  // a commit would wait until it catches up.
+  bool WritesStopped() const;
+
   // A RocksDB property (e.g. "rocksdb.estimate-num-keys") of one family.
   std::string Property(Family family, absl::string_view name) const;
 

@@ -19,6 +19,7 @@ int RunScore(const std::vector<std::string>& argv);
 int RunTop(const std::vector<std::string>& argv);
 int RunExplain(const std::vector<std::string>& argv);
 int RunPlugins(const std::vector<std::string>& argv);
+int RunBackup(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

@@ -40,6 +40,8 @@ const Command kCommands[] = {
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},
     {"health", rapport::cli::RunHealth, "health [--wait SECONDS]                       is rapportd serving?"},
+    {"backup", rapport::cli::RunBackup,
+     "backup --out DIR                             a consistent copy of the live store, written by the server"},
 };
 
 constexpr char kCommonOptions[] =

@@ -178,7 +178,7 @@ TEST_F(OpsTest, ReloadAppliesTheLogLevelAndKeepsWhatNeedsARestart) {
   EXPECT_EQ(applied, std::vector<std::string>{"log.level"});
   EXPECT_EQ(MinLogLevel(), LogLevel::kWarning);
   EXPECT_NE(log.find("log level changed"), std::string::npos) << log;
-  EXPECT_NE(log.find("detectors/scoring"), std::string::npos) << log;
+  EXPECT_NE(log.find("detectors/calendars/scoring"), std::string::npos) << log;
   EXPECT_NE(log.find("setting=data_dir"), std::string::npos) << log;
   SetMinLogLevel(LogLevel::kInfo);
 }

@@ -1,0 +1,184 @@
+// Backups: CreateBackup writes a RocksDB checkpoint of the live store while a
+// stream ingests; a server started on the copy is complete (every event
+// acknowledged before the call), recovers without a missing write, and once
+// the rest is sent again answers exactly what the original answers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/test_util.h"
+#include "grpcpp/client_context.h"
+#include "rapport/v1/admin.grpc.pb.h"
+#include "rapport/v1/experience.grpc.pb.h"
+#include "rapport/v1/ingest.grpc.pb.h"
+#include "server/server.h"
+
+namespace rapport {
+namespace {
+
+using testing::Assign;
+using testing::Comment;
+using testing::Created;
+using testing::Status;
+
+constexpr int kTicketsFirst = 40;   // acknowledged before the backup
+constexpr int kTicketsDuring = 400;  // streamed while it is taken
+
+// A ticket's life: opened, assigned to one of five agents in two teams,
+// answered, resolved; every fourth answer curt, every third resolved late.
+std::vector<v1::TicketEvent> Life(int n) {
+  const std::string t = absl::StrCat("INC", n);
+  const int at = n * 7;
+  const std::string agent = absl::StrCat("agent", n % 5);
+  const std::string team = n % 5 < 3 ? "Service Desk" : "Network";
+  return {Created(t, t + "-c", at, team), Assign(t, t + "-a", at + 2, agent, team),
+          Comment(t, t + "-r", at + (n % 3 == 0 ? 600 : 30), v1::ACTOR_ROLE_AGENT,
+                  n % 4 == 0 ? "Reboot." : "Thanks for reporting this, I have reset your profile; please try again."),
+          Status(t, t + "-s", at + (n % 3 == 0 ? 3000 : 60), v1::TICKET_STATUS_RESOLVED)};
+}
+
+// Streams tickets [first, last) in batches of one ticket each; every batch
+// acked. With `acked`, paced (a batch every 2 ms), so a backup asked for
+// meanwhile lands mid-stream.
+void Send(grpc::Channel* channel, int first, int last, std::atomic<int>* acked = nullptr) {
+  auto stub = v1::IngestService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  for (int n = first; n < last; ++n) {
+    v1::EventBatch batch;
+    batch.set_sequence(n + 1);
+    for (v1::TicketEvent& e : Life(n)) *batch.add_events() = std::move(e);
+    ASSERT_TRUE(stream->Write(batch));
+    v1::BatchAck ack;
+    ASSERT_TRUE(stream->Read(&ack));
+    ASSERT_EQ(ack.rejected_size(), 0) << ack.ShortDebugString();
+    if (acked != nullptr) {
+      acked->store(n + 1);
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+}
+
+grpc::Status Backup(grpc::Channel* channel, const std::string& dir, v1::CreateBackupResponse* response) {
+  auto stub = v1::AdminService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+  v1::CreateBackupRequest request;
+  request.set_dir(dir);
+  grpc::ClientContext context;
+  return stub->CreateBackup(&context, request, response);
+}
+
+// Every team's and agent's report and the tenant's, as text.
+std::string Scores(grpc::Channel* channel) {
+  auto stub = v1::ExperienceService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+  std::string out;
+  for (v1::ScopeKind kind : {v1::SCOPE_KIND_TEAM, v1::SCOPE_KIND_AGENT}) {
+    v1::ListScoresRequest request;
+    request.set_tenant("acme");
+    request.set_kind(kind);
+    request.set_page_size(1000);
+    v1::ListScoresResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub->ListScores(&context, request, &response).ok());
+    absl::StrAppend(&out, response.ShortDebugString(), "\n");
+  }
+  v1::GetScoreRequest request;
+  request.set_tenant("acme");
+  request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT);
+  v1::ScoreReport report;
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub->GetScore(&context, request, &report).ok());
+  return out + report.ShortDebugString();
+}
+
+uint64_t EventsOf(grpc::Channel* channel) {
+  auto stub = v1::AdminService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+  v1::GetStatsRequest request;
+  request.set_tenant("acme");
+  v1::GetStatsResponse stats;
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub->GetStats(&context, request, &stats).ok());
+  return stats.tenants_size() == 1 ? stats.tenants(0).events() : 0;
+}
+
+std::unique_ptr<server::RapportServer> StartOn(const std::string& dir) {
+  server::ServerOptions options;
+  options.listen = "";
+  options.data_dir = dir;
+  std::unique_ptr<server::RapportServer> server;
+  absl::Status s = server::RapportServer::Start(options, &server);
+  EXPECT_TRUE(s.ok()) << s;
+  return server;
+}
+
+TEST(Backup, ACopyTakenUnderIngestRestoresToTheSameScores) {
+  testing::TempDir dir;
+  const std::string live = dir.path() + "/live", copy = dir.path() + "/backup";
+  std::string expected;
+  int acked_before = 0;
+  {
+    auto server = StartOn(live);
+    ASSERT_NE(server, nullptr);
+    auto channel = server->InProcessChannel();
+    Send(channel.get(), 0, kTicketsFirst);
+    std::atomic<int> acked{kTicketsFirst};
+    std::thread during([&] { Send(channel.get(), kTicketsFirst, kTicketsFirst + kTicketsDuring, &acked); });
+    // Let the stream get going, bounded: the backup must land mid-stream to test anything.
+    for (int i = 0; i < 2000 && acked.load() < kTicketsFirst + 20; ++i) absl::SleepFor(absl::Milliseconds(1));
+    acked_before = acked.load();
+    v1::CreateBackupResponse backup;
+    grpc::Status status = Backup(channel.get(), copy, &backup);
+    during.join();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(backup.dir(), copy);
+    EXPECT_GT(backup.sequence(), 0u);
+    EXPECT_GT(backup.files(), 0u);
+    expected = Scores(channel.get());
+    ASSERT_EQ(EventsOf(channel.get()), 4u * (kTicketsFirst + kTicketsDuring));
+  }
+  auto restored = StartOn(copy);
+  ASSERT_NE(restored, nullptr);
+  EXPECT_TRUE(restored->recovery().complete()) << restored->recovery().Describe();
+  EXPECT_TRUE(restored->recovery().marked) << "the copy carries its commit mark";
+  auto channel = restored->InProcessChannel();
+  const uint64_t in_copy = EventsOf(channel.get());
+  EXPECT_GE(in_copy, 4u * acked_before) << "every event acknowledged before the call is in the copy";
+  EXPECT_EQ(in_copy % 4, 0u) << "a batch is in the copy whole or not at all";
+  // Not asserted (it depends on timing), but shown: where the copy was cut.
+  std::cout << "backup cut after " << in_copy / 4 << " of " << kTicketsFirst + kTicketsDuring << " tickets ("
+            << acked_before << " acked when it was asked for)\n";
+  // Whatever the copy missed, sent again, gives the original's answers.
+  Send(channel.get(), 0, kTicketsFirst + kTicketsDuring);
+  EXPECT_EQ(EventsOf(channel.get()), 4u * (kTicketsFirst + kTicketsDuring));
+  EXPECT_EQ(Scores(channel.get()), expected);
+}
+
+TEST(Backup, RefusesADirectoryItCannotUseAndSaysWhy) {
+  testing::TempDir dir;
+  auto server = StartOn(dir.path() + "/live");
+  ASSERT_NE(server, nullptr);
+  auto channel = server->InProcessChannel();
+  Send(channel.get(), 0, 3);
+  v1::CreateBackupResponse response;
+  grpc::Status s = Backup(channel.get(), "relative/dir", &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("not absolute"), std::string::npos) << s.error_message();
+  s = Backup(channel.get(), dir.path() + "/no/such/parent", &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  s = Backup(channel.get(), dir.path() + "/live", &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  // A refused call leaves nothing behind, and the next one works.
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/no"));
+  ASSERT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/ok/CURRENT"));
+  EXPECT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).error_code() == grpc::StatusCode::ALREADY_EXISTS);
+}
+
+}  // namespace
+}  // namespace rapport
