@@ -158,9 +158,100 @@ bool Calendar::Walk(int64_t from_us, Visit visit) const {
   return false;
 }
 
+const Calendar::Year& Calendar::CachedYear(int year) const {
+  const int slot = year - kFirstCachedYear;
+  std::call_once(year_once_[slot], [this, year, slot] {
+    Year& y = years_[slot];
+    y.start_us = Instant(absl::CivilDay(year, 1, 1), 0);
+    y.end_us = Instant(absl::CivilDay(year + 1, 1, 1), 0);
+    std::vector<std::pair<int64_t, int64_t>> intervals;
+    for (absl::CivilDay day(year, 1, 1); day.year() == year; ++day) DayIntervals(day, &intervals);
+    for (const auto& [start, end] : intervals) {
+      y.starts.push_back(start);
+      y.ends.push_back(end);
+      y.before.push_back(y.total);
+      y.total += end - start;
+    }
+  });
+  return years_[slot];
+}
+
+int64_t Calendar::Year::Before(int64_t at_us) const {
+  // The last interval starting at or before at_us.
+  const size_t i = std::upper_bound(starts.begin(), starts.end(), at_us) - starts.begin();
+  if (i == 0) return 0;
+  return before[i - 1] + std::min(at_us, ends[i - 1]) - starts[i - 1];
+}
+
+const Calendar::Year* Calendar::YearOf(int64_t at_us) const {
+  int year = static_cast<int>(absl::ToCivilYear(absl::FromUnixMicros(at_us), zone_).year());
+  if (year < kFirstCachedYear || year > kLastCachedYear) return nullptr;
+  const Year* y = &CachedYear(year);
+  // A repeated or skipped local midnight can put an instant's civil year
+  // across from the year whose intervals hold it.
+  if (at_us < y->start_us) {
+    if (year == kFirstCachedYear) return nullptr;
+    y = &CachedYear(year - 1);
+  } else if (at_us >= y->end_us) {
+    if (year == kLastCachedYear) return nullptr;
+    y = &CachedYear(year + 1);
+  }
+  return y;
+}
+
 int64_t Calendar::WorkingTime(int64_t from_us, int64_t to_us) const {
   if (always_open_) return to_us - from_us;
   if (to_us < from_us) return -WorkingTime(to_us, from_us);
+  const Year* from = YearOf(from_us);
+  const Year* to = YearOf(to_us);
+  if (from == nullptr || to == nullptr) return WalkWorkingTime(from_us, to_us);
+  int64_t total = to->Before(to_us) - from->Before(from_us);
+  for (const Year* y = from; y != to; y = &CachedYear(static_cast<int>(y - years_.get()) + kFirstCachedYear + 1)) {
+    total += y->total;
+  }
+  return total;
+}
+
+int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
+  if (always_open_) return start_us + working_us;
+  if (working_us < 0) return start_us;
+  const Year* y = YearOf(start_us);
+  if (y == nullptr) return WalkDeadline(start_us, working_us);
+  // The working time to find, counted from the start of y.
+  int64_t need = y->Before(start_us) + working_us;
+  for (int year = static_cast<int>(y - years_.get()) + kFirstCachedYear;;) {
+    // The first interval that ends with more than `need` before its end:
+    // a target spent exactly at an interval's end is due at the next start.
+    size_t lo = 0, hi = y->starts.size();
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (y->before[mid] + (y->ends[mid] - y->starts[mid]) > need) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    if (lo < y->starts.size()) return y->starts[lo] + (need - y->before[lo]);
+    need -= y->total;
+    if (++year > kLastCachedYear) return WalkDeadline(y->end_us, need);
+    y = &CachedYear(year);
+  }
+}
+
+int64_t Calendar::NextWorking(int64_t at_us) const {
+  if (always_open_) return at_us;
+  const Year* y = YearOf(at_us);
+  if (y == nullptr) return WalkNextWorking(at_us);
+  for (int year = static_cast<int>(y - years_.get()) + kFirstCachedYear;;) {
+    // The first interval ending after at_us.
+    const size_t i = std::upper_bound(y->ends.begin(), y->ends.end(), at_us) - y->ends.begin();
+    if (i < y->ends.size()) return std::max(y->starts[i], at_us);
+    if (++year > kLastCachedYear) return WalkNextWorking(std::max(at_us, y->end_us));
+    y = &CachedYear(year);
+  }
+}
+
+int64_t Calendar::WalkWorkingTime(int64_t from_us, int64_t to_us) const {
   int64_t total = 0;
   Walk(from_us, [&](int64_t start, int64_t end) {
     if (start >= to_us) return false;
@@ -170,9 +261,7 @@ int64_t Calendar::WorkingTime(int64_t from_us, int64_t to_us) const {
   return total;
 }
 
-int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
-  if (always_open_) return start_us + working_us;
-  if (working_us < 0) return start_us;
+int64_t Calendar::WalkDeadline(int64_t start_us, int64_t working_us) const {
   int64_t left = working_us;
   int64_t at = kNever;
   Walk(start_us, [&](int64_t start, int64_t end) {
@@ -186,8 +275,7 @@ int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
   return at;
 }
 
-int64_t Calendar::NextWorking(int64_t at_us) const {
-  if (always_open_) return at_us;
+int64_t Calendar::WalkNextWorking(int64_t at_us) const {
   int64_t next = kNever;
   Walk(at_us, [&](int64_t start, int64_t) {
     next = start;

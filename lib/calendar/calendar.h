@@ -21,10 +21,14 @@
 // range across the change is as long as the clocks say (01:00-04:00 is two
 // hours on the spring-forward night, four on the fall-back one).
 //
-// Cost: every operation walks the calendar day by day over the working ranges
-// it crosses (O(days crossed), a few time-zone lookups a day), never minute by
-// minute. A walk stops after kMaxWalkDays; a calendar must have working time
-// in its week (Make refuses one without).
+// Cost: the working intervals of a year, with the working time before each,
+// are computed once per calendar, the first time an operation needs that year
+// (O(days) time-zone lookups, ~12 KB), and kept; an operation then costs a
+// binary search in each year it touches plus a step per year crossed. Outside
+// kFirstCachedYear..kLastCachedYear an operation walks the calendar day by day
+// over the ranges it crosses (O(days crossed)), never minute by minute. A walk
+// stops after kMaxWalkDays; a calendar must have working time in its week
+// (Make refuses one without).
 //
 // AlwaysOpen() is the 24/7 calendar: its operations are the plain arithmetic
 // Rapport used before calendars existed (WorkingTime(a, b) == b - a,
@@ -36,6 +40,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -68,6 +73,8 @@ using WeeklyHours = std::array<std::vector<WorkingRange>, 7>;
 // Deadline() when the walk found no such instant within kMaxWalkDays.
 inline constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 inline constexpr int kMaxWalkDays = 4000;  // about eleven years
+inline constexpr int kFirstCachedYear = 1970;
+inline constexpr int kLastCachedYear = 2199;
 
 class Calendar {
  public:
@@ -116,6 +123,25 @@ class Calendar {
   // false when the walk ended at kMaxWalkDays instead.
   template <typename Visit>
   bool Walk(int64_t from_us, Visit visit) const;
+  // The day-by-day versions, for instants outside the cached years.
+  int64_t WalkWorkingTime(int64_t from_us, int64_t to_us) const;
+  int64_t WalkDeadline(int64_t start_us, int64_t working_us) const;
+  int64_t WalkNextWorking(int64_t at_us) const;
+
+  // One year's working intervals in order; `before[i]` is the working time
+  // of the year before interval i, `total` the year's. Every interval lies in
+  // [start_us, end_us), the instants of the year's first and next year's
+  // first local midnight.
+  struct Year {
+    int64_t start_us = 0, end_us = 0;
+    std::vector<int64_t> starts, ends, before;
+    int64_t total = 0;
+    // Working time of the year before `at_us` (start_us <= at_us <= end_us).
+    int64_t Before(int64_t at_us) const;
+  };
+  // The cached year holding `at_us`; null outside the cached years.
+  const Year* YearOf(int64_t at_us) const;
+  const Year& CachedYear(int year) const;  // kFirstCachedYear <= year <= kLastCachedYear
 
   std::string name_ = "24/7";
   bool always_open_ = true;
@@ -124,6 +150,12 @@ class Calendar {
   std::set<absl::CivilDay> holiday_days_;
   std::vector<std::pair<absl::CivilDay, absl::CivilDay>> holiday_ranges_;
   std::set<int> annual_;  // month * 100 + day
+
+  static constexpr int kCachedYears = kLastCachedYear - kFirstCachedYear + 1;
+  // Filled once each, on first use, by any thread: call_once orders the
+  // fill before every read.
+  mutable std::unique_ptr<std::once_flag[]> year_once_{new std::once_flag[kCachedYears]};
+  mutable std::unique_ptr<Year[]> years_{new Year[kCachedYears]};
 };
 
 }  // namespace rapport::calendar

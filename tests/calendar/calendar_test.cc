@@ -245,9 +245,11 @@ struct BruteForce {
   }
 };
 
-TEST(Calendar, AgreesWithAMinuteByMinuteWalk) {
-  std::mt19937 rng(19);
-  const std::vector<std::string> zones = {"Europe/Berlin", "America/New_York", "Asia/Kolkata"};
+// Random weeks, holidays near `bases[round % size]`, and queries from there:
+// working time over up to eight days, deadlines up to three working days.
+void AgreeWithAMinuteByMinuteWalk(uint32_t seed, const std::vector<std::string>& zones,
+                                  const std::vector<absl::CivilDay>& bases) {
+  std::mt19937 rng(seed);
   for (int round = 0; round < 60; ++round) {
     BruteForce brute;
     ASSERT_TRUE(absl::LoadTimeZone(zones[round % zones.size()], &brute.zone));
@@ -273,8 +275,8 @@ TEST(Calendar, AgreesWithAMinuteByMinuteWalk) {
       ranges = kept;
     }
     std::vector<Holiday> holidays;
-    // Around the 2026 DST changes (March and October/November).
-    const absl::CivilDay base = round % 2 == 0 ? absl::CivilDay(2026, 3, 20) : absl::CivilDay(2026, 10, 20);
+    // Holidays near the round's base day.
+    const absl::CivilDay base = bases[round % bases.size()];
     for (int h = 0; h < 3; ++h) {
       const absl::CivilDay day = base + static_cast<int>(rng() % 20);
       holidays.push_back({day, day, false});
@@ -304,6 +306,22 @@ TEST(Calendar, AgreesWithAMinuteByMinuteWalk) {
       ASSERT_EQ((*cal)->IsWorking(a), brute.Works(a));
     }
   }
+}
+
+TEST(Calendar, AgreesWithAMinuteByMinuteWalk) {
+  // Around the 2026 DST changes (March and October/November).
+  AgreeWithAMinuteByMinuteWalk(19, {"Europe/Berlin", "America/New_York", "Asia/Kolkata"},
+                               {absl::CivilDay(2026, 3, 20), absl::CivilDay(2026, 10, 20)});
+}
+
+TEST(Calendar, AgreesWithAMinuteByMinuteWalkAcrossYears) {
+  // A year's intervals are cached apart: queries across New Year, in Sydney
+  // on summer time then, and across both ends of the cached years and
+  // outside them, where the operations walk day by day.
+  AgreeWithAMinuteByMinuteWalk(
+      23, {"Australia/Sydney", "Europe/Berlin", "America/New_York"},
+      {absl::CivilDay(2026, 12, 20), absl::CivilDay(kFirstCachedYear - 1, 12, 22),
+       absl::CivilDay(kLastCachedYear, 12, 22), absl::CivilDay(1965, 6, 1), absl::CivilDay(2250, 6, 1)});
 }
 
 }  // namespace
