@@ -13,6 +13,7 @@
 #include "absl/flags/usage.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "server/live_rebuild.h"
 #include "server/server.h"
 
 // Every setting below but --config, --check-config and --rebuild has a key in
@@ -102,21 +103,44 @@ int ApplyFlags(const std::set<std::string>& given, rapport::RapportConfig* confi
   return 0;
 }
 
-// SIGHUP: reads the file again; a bad file changes nothing.
+// SIGHUP: reads the file again; a bad file changes nothing. Derived
+// settings that differ from those in force start a rebuild beside the
+// serving store (replacing one that was building for other settings).
 void ReloadConfig(const std::string& path, const std::set<std::string>& given,
-                  rapport::server::RapportServer* server) {
+                  const rapport::server::ServerOptions& options, rapport::server::RapportServer* server,
+                  std::unique_ptr<rapport::server::LiveRebuild>* rebuild) {
+  using rapport::Log;
+  using rapport::LogLevel;
   if (path.empty()) {
-    rapport::Log(rapport::LogLevel::kWarning, "SIGHUP ignored: rapportd runs without --config");
+    Log(LogLevel::kWarning, "SIGHUP ignored: rapportd runs without --config");
     return;
   }
   auto loaded = rapport::LoadConfigFile(path);
   if (!loaded.ok()) {
-    rapport::Log(rapport::LogLevel::kError, "reload failed; keeping the settings in force",
-                 {{"error", std::string(loaded.status().message())}});
+    Log(LogLevel::kError, "reload failed; keeping the settings in force",
+        {{"error", std::string(loaded.status().message())}});
     return;
   }
   if (ApplyFlags(given, &*loaded) != 0) return;
   server->Reload(*loaded);
+  const std::string digest = loaded->DerivedSettingsDigest();
+  if (*rebuild != nullptr && (*rebuild)->digest() == digest) return;  // already on its way
+  if (*rebuild != nullptr) {
+    Log(LogLevel::kInfo, "reload: the rebuild for the previous derived settings is abandoned");
+    rebuild->reset();
+  }
+  if (digest == server->config().DerivedSettingsDigest()) return;
+  Log(LogLevel::kInfo,
+      "reload: detector, calendar or scoring settings changed; rebuilding beside the serving store, which serves "
+      "the old results until the new ones are swapped in",
+      {{"settings_digest", digest}});
+  auto started = rapport::server::LiveRebuild::Begin(server, options, std::move(*loaded));
+  if (!started.ok()) {
+    Log(LogLevel::kError, "reload: the rebuild could not start; the old settings stay in force",
+        {{"error", std::string(started.status().message())}});
+    return;
+  }
+  *rebuild = std::move(*started);
 }
 
 }  // namespace
@@ -184,11 +208,29 @@ int main(int argc, char** argv) {
     return 1;
   }
   int signal_number = 0;
+  std::unique_ptr<rapport::server::LiveRebuild> rebuild;
   for (;;) {
-    sigwait(&signals, &signal_number);
+    // Wakes each second while a rebuild runs, to swap it in once replayed.
+    const timespec tick{1, 0};
+    signal_number = sigtimedwait(&signals, nullptr, &tick);
+    if (rebuild != nullptr && rebuild->Replayed()) {
+      absl::Status swapped = rebuild->SwapIn(&server);
+      rebuild.reset();
+      if (!swapped.ok() && server == nullptr) {
+        rapport::Log(rapport::LogLevel::kError, "rebuild failed after the serving store had stopped; rapportd stops",
+                     {{"error", std::string(swapped.message())}});
+        return 1;
+      }
+      if (!swapped.ok()) {
+        rapport::Log(rapport::LogLevel::kError, "rebuild beside the serving store failed; the old settings stay",
+                     {{"error", std::string(swapped.message())}});
+      }
+    }
+    if (signal_number < 0) continue;  // the tick, or an interruption
     if (signal_number != SIGHUP) break;
-    ReloadConfig(config_path, given, server.get());
+    ReloadConfig(config_path, given, options, server.get(), &rebuild);
   }
+  rebuild.reset();  // cancels a replay in progress and removes its directories
   rapport::Log(rapport::LogLevel::kInfo, "shutting down", {{"signal", std::to_string(signal_number)}});
   server->Shutdown();
   return 0;

@@ -244,9 +244,6 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
     applied.push_back("log.format");
   }
   std::vector<std::string> need_restart;
-  if (config.DerivedSettingsDigest() != config_.DerivedSettingsDigest()) {
-    need_restart.push_back("detectors/calendars/scoring (derived data is rebuilt at the next start)");
-  }
   if (config.adapters != config_.adapters) need_restart.push_back("adapters");
   if (config.grpc_listen != config_.grpc_listen) need_restart.push_back("grpc.listen");
   if (config.http_listen != config_.http_listen) need_restart.push_back("http.listen");

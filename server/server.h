@@ -98,18 +98,20 @@ class RapportServer {
   WebhookAuth& webhook_auth() { return *webhook_auth_; }
   std::shared_ptr<grpc::Channel> InProcessChannel();
   const Store& store() const { return *store_; }
+  // The settings in force (as started, plus what reloads applied).
+  const RapportConfig& config() const { return config_; }
   const Ingestor& ingestor() const { return *ingestor_; }
   // What the first open of the store found at startup.
   const RecoveryReport& recovery() const { return recovery_; }
 
-  // Applies what of `config` can change while serving (SIGHUP): today the
-  // log level and format; the holders of secrets, tokens, keys and sinks hook
-  // in here as they come. Logs each change. A change of settings that alter
-  // derived data (detector thresholds, targets, scoring) or of settings read
-  // at startup (listen address, data dir, limits, ...) is logged as needing a
-  // restart and not applied: at the next start the settings digest differs
-  // and the derived data is rebuilt, so replay and live ingest never
-  // disagree. Returns the names of the settings that were applied.
+  // Applies what of `config` can change while serving (SIGHUP): the log
+  // level and format and the webhook credentials; keys and sinks hook in
+  // here as they come. Logs each change. A change of settings read at
+  // startup (listen address, data dir, limits, adapters, ...) is logged as
+  // needing a restart and not applied. Settings that alter derived data
+  // (thresholds, targets, calendars, scoring) are not its business: rapportd
+  // applies them with a LiveRebuild (live_rebuild.h), so replay and live
+  // ingest never disagree. Returns the names of the settings applied.
   std::vector<std::string> Reload(const RapportConfig& config);
 
   // Every metric in the Prometheus text exposition format (version 0.0.4),

@@ -56,87 +56,116 @@ absl::Status MarkDerivedDataCurrent(Store* store, absl::string_view settings_dig
   return store->Commit(&batch);
 }
 
+absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(const Store::Options& fresh_options,
+                                                           const Ingestor::Options& ingest_options) {
+  std::error_code ec;
+  std::filesystem::remove_all(fresh_options.path, ec);
+  std::unique_ptr<Replayer> replayer(new Replayer());
+  Store::Options options = fresh_options;
+  options.create_if_missing = true;
+  if (absl::Status s = Store::Open(options, &replayer->fresh_); !s.ok()) return s;
+  Ingestor::Options replay = ingest_options;
+  replay.validate = false;
+  replay.limits.max_batch_events = kBatchEvents;
+  auto ingestor = Ingestor::Create(replayer->fresh_.get(), replay);
+  if (!ingestor.ok()) return ingestor.status();
+  replayer->ingestor_ = std::move(*ingestor);
+  return replayer;
+}
+
+Replayer::~Replayer() = default;
+
+absl::Status Replayer::CatchUp(const Store& source, RebuildStats* stats, const std::atomic<bool>* cancel) {
+  // Event keys end with the arrival number: replaying in that order feeds
+  // the stages exactly what they saw the first time.
+  std::vector<std::pair<uint64_t, std::string>> order;
+  absl::Status scan = source.Scan(Family::kEvents, "", [&](absl::string_view key, absl::string_view) {
+    const uint64_t arrival = keys::EventArrival(key);
+    if (!replayed_any_ || arrival > last_arrival_) order.emplace_back(arrival, std::string(key));
+    return true;
+  });
+  if (!scan.ok()) return scan;
+  std::sort(order.begin(), order.end());
+  for (size_t start = 0; start < order.size(); start += kBatchEvents) {
+    if (cancel != nullptr && cancel->load()) return absl::CancelledError("the replay was cancelled");
+    std::vector<std::string> batch_keys;
+    for (size_t i = start; i < order.size() && i < start + kBatchEvents; ++i) batch_keys.push_back(order[i].second);
+    std::vector<std::string> values;
+    std::vector<bool> found;
+    if (absl::Status s = source.MultiGet(Family::kEvents, batch_keys, &values, &found); !s.ok()) return s;
+    v1::EventBatch batch;
+    batch.set_sequence(++batches_);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!found[i]) {
+        return absl::DataLossError(absl::StrCat("stored event ", i + start, " vanished while read; nothing was changed"));
+      }
+      const absl::string_view key = batch_keys[i], tenant = keys::TenantOfKey(key);
+      if (absl::Status s = records::ParseEvent(values[i], tenant, keys::TicketOfKey(key, tenant), batch.add_events());
+          !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat(s.message(), "; nothing was changed"));
+      }
+    }
+    auto ack = ingestor_->Apply(batch);
+    if (!ack.ok()) return ack.status();
+    if (!ack->rejected_by_code().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("a stored event could not be replayed (",
+                       ack->rejected_size() > 0 ? ack->rejected(0).message() : ack->rejected_by_code().begin()->first,
+                       "); nothing was changed"));
+    }
+    stats->events += ack->accepted() + ack->duplicates();
+    replayed_any_ = true;
+    last_arrival_ = order[std::min(order.size(), start + kBatchEvents) - 1].first;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Replayer::Finish(absl::string_view settings_digest, RebuildStats* stats) {
+  if (absl::Status s = MarkDerivedDataCurrent(fresh_.get(), settings_digest); !s.ok()) return s;
+  (void)fresh_->Scan(Family::kTickets, "", [&](absl::string_view, absl::string_view) {
+    ++stats->tickets;
+    return true;
+  });
+  ingestor_.reset();
+  fresh_.reset();
+  return absl::OkStatus();
+}
+
 absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::Options& ingest_options,
                                 RebuildStats* stats) {
-  namespace fs = std::filesystem;
   const absl::Time started = absl::Now();
-  const std::string fresh_path = options.path + ".rebuild";
-  const std::string old_path = options.path + ".old";
-  std::error_code ec;
-  fs::remove_all(fresh_path, ec);
-  fs::remove_all(old_path, ec);
+  Store::Options fresh_options = options;
+  fresh_options.path = options.path + ".rebuild";
   {
     Store::Options source_options = options;
     source_options.create_if_missing = false;
     std::unique_ptr<Store> source;
     if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
-
-    // Event keys end with the arrival number: replaying in that order feeds
-    // the stages exactly what they saw the first time.
-    std::vector<std::pair<uint64_t, std::string>> order;
-    absl::Status scan = source->Scan(Family::kEvents, "", [&](absl::string_view key, absl::string_view) {
-      order.emplace_back(keys::EventArrival(key), std::string(key));
-      return true;
-    });
-    if (!scan.ok()) return scan;
-    std::sort(order.begin(), order.end());
-
-    Store::Options fresh_options = options;
-    fresh_options.path = fresh_path;
-    fresh_options.create_if_missing = true;
-    std::unique_ptr<Store> fresh;
-    if (absl::Status s = Store::Open(fresh_options, &fresh); !s.ok()) return s;
-    Ingestor::Options replay = ingest_options;
-    replay.validate = false;
-    replay.limits.max_batch_events = kBatchEvents;
-    auto ingestor = Ingestor::Create(fresh.get(), replay);
-    if (!ingestor.ok()) return ingestor.status();
-
-    for (size_t start = 0; start < order.size(); start += kBatchEvents) {
-      std::vector<std::string> batch_keys;
-      for (size_t i = start; i < order.size() && i < start + kBatchEvents; ++i) batch_keys.push_back(order[i].second);
-      std::vector<std::string> values;
-      std::vector<bool> found;
-      if (absl::Status s = source->MultiGet(Family::kEvents, batch_keys, &values, &found); !s.ok()) return s;
-      v1::EventBatch batch;
-      batch.set_sequence(start / kBatchEvents);
-      for (size_t i = 0; i < values.size(); ++i) {
-        if (!found[i]) {
-          return absl::DataLossError(absl::StrCat("stored event ", i + start, " vanished while read; nothing was changed"));
-        }
-        const absl::string_view key = batch_keys[i], tenant = keys::TenantOfKey(key);
-        if (absl::Status s = records::ParseEvent(values[i], tenant, keys::TicketOfKey(key, tenant), batch.add_events());
-            !s.ok()) {
-          return absl::Status(s.code(), absl::StrCat(s.message(), "; nothing was changed"));
-        }
-      }
-      auto ack = (*ingestor)->Apply(batch);
-      if (!ack.ok()) return ack.status();
-      if (!ack->rejected_by_code().empty()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("a stored event could not be replayed (",
-                         ack->rejected_size() > 0 ? ack->rejected(0).message() : ack->rejected_by_code().begin()->first,
-                         "); nothing was changed"));
-      }
-      stats->events += ack->accepted() + ack->duplicates();
-    }
-    if (absl::Status s = MarkDerivedDataCurrent(fresh.get()); !s.ok()) return s;
-    (void)fresh->Scan(Family::kTickets, "", [&](absl::string_view, absl::string_view) {
-      ++stats->tickets;
-      return true;
-    });
+    auto replayer = Replayer::Create(fresh_options, ingest_options);
+    if (!replayer.ok()) return replayer.status();
+    if (absl::Status s = (*replayer)->CatchUp(*source, stats); !s.ok()) return s;
+    if (absl::Status s = (*replayer)->Finish("", stats); !s.ok()) return s;
   }
   // Both stores are closed: swap the directories.
-  fs::rename(options.path, old_path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot move ", options.path, " aside: ", ec.message()));
-  fs::rename(fresh_path, options.path, ec);
+  if (absl::Status s = SwapInRebuilt(options.path, fresh_options.path); !s.ok()) return s;
+  stats->seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  return absl::OkStatus();
+}
+
+absl::Status SwapInRebuilt(const std::string& path, const std::string& rebuilt_path) {
+  namespace fs = std::filesystem;
+  const std::string old_path = path + ".old";
+  std::error_code ec;
+  fs::remove_all(old_path, ec);
+  fs::rename(path, old_path, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot move ", path, " aside: ", ec.message()));
+  fs::rename(rebuilt_path, path, ec);
   if (ec) {
     std::error_code ignored;
-    fs::rename(old_path, options.path, ignored);
+    fs::rename(old_path, path, ignored);
     return absl::InternalError(absl::StrCat("cannot move the rebuilt store into place: ", ec.message()));
   }
   fs::remove_all(old_path, ec);
-  stats->seconds = absl::ToDoubleSeconds(absl::Now() - started);
   return absl::OkStatus();
 }
 

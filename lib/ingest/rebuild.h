@@ -9,7 +9,9 @@
 #ifndef RAPPORT_INGEST_REBUILD_H_
 #define RAPPORT_INGEST_REBUILD_H_
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,41 @@ struct RebuildStats {
 // fresh: stages keep no state across stores, but must not be in use.
 absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::Options& ingest_options,
                                 RebuildStats* stats);
+
+// Replays stored events into a fresh store, in arrival order, in steps: a
+// rebuild beside a serving store replays a checkpoint of it first, then,
+// once the server has stopped, the events that arrived since:
+//
+//   replayer = Replayer::Create(fresh_options, ingest_options)   // empties fresh_options.path
+//   replayer->CatchUp(checkpoint)     // every event
+//   replayer->CatchUp(serving_store)  // only those that arrived after the last one replayed
+//   replayer->Finish(digest)          // marks it current and closes it
+//   SwapInRebuilt(path, fresh_options.path)
+//
+// Both sources must hold the same events up to the first's last (a
+// checkpoint and the store it was taken of), since arrival numbers are
+// compared across them. A CatchUp scans the keys of every stored event.
+class Replayer {
+ public:
+  static absl::StatusOr<std::unique_ptr<Replayer>> Create(const Store::Options& fresh_options,
+                                                          const Ingestor::Options& ingest_options);
+  ~Replayer();
+  // Cancelled (nothing finished) when `cancel` turns true between batches.
+  absl::Status CatchUp(const Store& source, RebuildStats* stats, const std::atomic<bool>* cancel = nullptr);
+  absl::Status Finish(absl::string_view settings_digest, RebuildStats* stats);
+
+ private:
+  Replayer() = default;
+  std::unique_ptr<Store> fresh_;
+  std::unique_ptr<Ingestor> ingestor_;
+  bool replayed_any_ = false;
+  uint64_t last_arrival_ = 0;
+  int64_t batches_ = 0;
+};
+
+// Moves `path` aside, `rebuilt_path` into its place, and removes the old
+// one; both stores must be closed. On failure `path` is as it was.
+absl::Status SwapInRebuilt(const std::string& path, const std::string& rebuilt_path);
 
 }  // namespace rapport
 

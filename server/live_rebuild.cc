@@ -1,0 +1,112 @@
+#include "server/live_rebuild.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "base/log.h"
+
+namespace rapport::server {
+
+absl::StatusOr<std::unique_ptr<LiveRebuild>> LiveRebuild::Begin(const RapportServer* serving,
+                                                                const ServerOptions& options, RapportConfig next) {
+  std::unique_ptr<LiveRebuild> rebuild(new LiveRebuild());
+  rebuild->digest_ = next.DerivedSettingsDigest();
+  rebuild->options_ = options;
+  const std::string data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
+  rebuild->snapshot_path_ = data_dir + ".snapshot";
+  rebuild->rebuilt_path_ = data_dir + ".rebuild";
+  rebuild->RemoveWorkDirectories();  // left by a crash during an earlier one
+  rebuild->detectors_ = std::make_unique<detect::DetectorStage>(next.detectors);
+  rebuild->scores_ = std::make_unique<score::ScoreStage>(&rebuild->detectors_->thresholds(), next.scoring);
+  // Only the derived settings are applied by the swap (and what a reload
+  // already applied); any other change still waits for a restart.
+  RapportConfig applied = serving->config();
+  applied.detectors = std::move(next.detectors);
+  applied.scoring = next.scoring;
+  applied.webhooks = next.webhooks;
+  applied.log_level = next.log_level;
+  applied.log_format = next.log_format;
+  rebuild->options_.config = std::move(applied);
+  rebuild->options_.rebuild = false;
+
+  const absl::Time started = absl::Now();
+  auto checkpoint = serving->store().Checkpoint(rebuild->snapshot_path_);
+  if (!checkpoint.ok()) return checkpoint.status();
+  Ingestor::Options ingest_options;
+  ingest_options.limits = options.limits;
+  ingest_options.stages = {rebuild->detectors_.get(), rebuild->scores_.get()};
+  Store::Options fresh = serving->store().options();
+  fresh.path = rebuild->rebuilt_path_;
+  auto replayer = Replayer::Create(fresh, ingest_options);
+  if (!replayer.ok()) {
+    rebuild->RemoveWorkDirectories();
+    return replayer.status();
+  }
+  rebuild->replayer_ = std::move(*replayer);
+  LiveRebuild* self = rebuild.get();
+  rebuild->thread_ = std::thread([self, started, snapshot_options = serving->store().options()]() mutable {
+    snapshot_options.path = self->snapshot_path_;
+    snapshot_options.create_if_missing = false;
+    snapshot_options.mark_commits = false;
+    std::unique_ptr<Store> snapshot;
+    absl::Status s = Store::Open(snapshot_options, &snapshot);
+    if (s.ok()) s = self->replayer_->CatchUp(*snapshot, &self->stats_, &self->cancel_);
+    snapshot.reset();
+    if (s.ok()) {
+      Log(LogLevel::kInfo, "rebuild beside the serving store: replayed; swapping in",
+          {{"events", std::to_string(self->stats_.events)},
+           {"seconds", absl::StrFormat("%.1f", absl::ToDoubleSeconds(absl::Now() - started))}});
+    }
+    self->replay_status_ = s;
+    self->replayed_.store(true);
+  });
+  return rebuild;
+}
+
+LiveRebuild::~LiveRebuild() {
+  cancel_.store(true);
+  if (thread_.joinable()) thread_.join();
+  replayer_.reset();
+  if (!swapped_) RemoveWorkDirectories();
+}
+
+void LiveRebuild::RemoveWorkDirectories() const {
+  std::error_code ec;
+  std::filesystem::remove_all(snapshot_path_, ec);
+  std::filesystem::remove_all(rebuilt_path_, ec);
+}
+
+absl::Status LiveRebuild::SwapIn(std::unique_ptr<RapportServer>* server) {
+  if (thread_.joinable()) thread_.join();
+  if (!replay_status_.ok()) return replay_status_;
+  const absl::Time stopped = absl::Now();
+  (*server)->Shutdown();
+  server->reset();  // closes the store: it is the catch-up's source now
+  swapped_ = true;  // from here the serving store is gone; keep the work
+  {
+    Store::Options source_options;
+    source_options.path = options_.data_dir;
+    source_options.create_if_missing = false;
+    std::unique_ptr<Store> source;
+    if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
+    const uint64_t before = stats_.events;
+    if (absl::Status s = replayer_->CatchUp(*source, &stats_); !s.ok()) return s;
+    Log(LogLevel::kInfo, "rebuild beside the serving store: caught up",
+        {{"events_since_checkpoint", std::to_string(stats_.events - before)}});
+  }
+  if (absl::Status s = replayer_->Finish(digest_, &stats_); !s.ok()) return s;
+  replayer_.reset();
+  if (absl::Status s = SwapInRebuilt(options_.data_dir, rebuilt_path_); !s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::remove_all(snapshot_path_, ec);
+  if (absl::Status s = RapportServer::Start(options_, server); !s.ok()) return s;
+  Log(LogLevel::kInfo, "rebuilt derived data beside the serving store; serving the new results",
+      {{"events", std::to_string(stats_.events)}, {"tickets", std::to_string(stats_.tickets)},
+       {"settings_digest", digest_},
+       {"paused_seconds", absl::StrFormat("%.1f", absl::ToDoubleSeconds(absl::Now() - stopped))}});
+  return absl::OkStatus();
+}
+
+}  // namespace rapport::server
