@@ -6,6 +6,7 @@ RAPPORT_PACKAGES=(
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libjemalloc-dev libcpp-httplib-dev libssl-dev
   python3-grpcio python3-grpc-tools
+  python3-yaml  # deploy/check.py reads the manifests (tests/deploy)
   prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
   tzdata
 )

@@ -39,7 +39,8 @@ const Command kCommands[] = {
     {"plugins", rapport::cli::RunPlugins, "plugins                                      adapters offered, modules refused"},
     {"tone", rapport::cli::RunTone, "tone \"TEXT\"                                  sentiment, politeness, rudeness and cues"},
     {"stats", rapport::cli::RunStats, "stats [--tenant T]                           ingest counters, tenants, store size"},
-    {"health", rapport::cli::RunHealth, "health [--wait SECONDS]                       is rapportd serving?"},
+    {"health", rapport::cli::RunHealth,
+     "health [--wait SECONDS] [--http HOST:PORT]   is rapportd serving? (--http: its GET /readyz)"},
     {"backup", rapport::cli::RunBackup,
      "backup --out DIR                             a consistent copy of the live store, written by the server"},
 };
