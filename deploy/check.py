@@ -62,7 +62,11 @@ K8S = os.path.join(DEPLOY, "kubernetes")
 
 GRPC_PORT = 50051
 HTTP_PORT = 8080
-DATA_DIR = "/var/lib/rapport"
+# The volume (VOLUME, the claim's mount, StateDirectory) and the store inside
+# it: a rebuild writes <data_dir>.rebuild beside the store and swaps it in by
+# rename, which a mount point cannot take and a read-only parent refuses.
+STATE_DIR = "/var/lib/rapport"
+DATA_DIR = STATE_DIR + "/store"
 CONFIG_PATH = "/etc/rapport/rapportd.yaml"
 
 KNOWN_KINDS = {
@@ -353,8 +357,8 @@ def check_kubernetes(c, docs, rapportd, flags, label="kubernetes"):
             ref = v["secret"].get("secretName")
             if ref not in {(d.get("metadata") or {}).get("name") for d in docs.get("Secret") or []}:
                 c.problem(where, f"volume {name!r} names Secret {ref!r}, which is not declared")
-    if mounts.get(DATA_DIR) not in claims:
-        c.problem(where, f"{DATA_DIR} is not mounted from a volumeClaimTemplate")
+    if mounts.get(STATE_DIR) not in claims:
+        c.problem(where, f"{STATE_DIR} is not mounted from a volumeClaimTemplate")
 
     # The container's arguments: --config in the ConfigMap's mount.
     args = list(ctr.get("command") or []) + list(ctr.get("args") or [])
@@ -395,7 +399,7 @@ def check_kubernetes(c, docs, rapportd, flags, label="kubernetes"):
         if str(value).startswith("127.") or str(value).startswith("localhost"):
             c.problem(cw, f"{name} {value!r} is loopback: probes and the Service could not reach it")
     if config.get("data_dir") != DATA_DIR:
-        c.problem(cw, f"data_dir {config.get('data_dir')!r} must be {DATA_DIR} (the claim's mount)")
+        c.problem(cw, f"data_dir {config.get('data_dir')!r} must be {DATA_DIR} (inside the claim's mount {STATE_DIR})")
 
     # Secret files named by the config against the Secret's keys.
     referenced = webhook_files(config)
@@ -559,8 +563,8 @@ def check_dockerfile(c, rapportd, flags, pod_security):
                              f"fsGroup {pod_security.get('fsGroup')}")
 
     volumes = [v for _, a in words("VOLUME") for v in exec_form(a)]
-    if DATA_DIR not in volumes:
-        c.problem(where, f"no VOLUME {DATA_DIR} (have {volumes})")
+    if STATE_DIR not in volumes:
+        c.problem(where, f"no VOLUME {STATE_DIR} (have {volumes})")
     exposed = {int(p.split("/")[0]) for _, a in words("EXPOSE") for p in a.split()}
     for p in (GRPC_PORT, HTTP_PORT):
         if p not in exposed:
@@ -665,7 +669,7 @@ def check_dockerfile(c, rapportd, flags, pod_security):
                     c.problem(where, f"line {n}: the image's {section}.{key} is "
                                      f"{(config.get(section) or {}).get(key)!r}, expected {value!r}")
             if config.get("data_dir") != DATA_DIR:
-                c.problem(where, f"line {n}: the image's data_dir is {config.get('data_dir')!r}, not the VOLUME {DATA_DIR}")
+                c.problem(where, f"line {n}: the image's data_dir is {config.get('data_dir')!r}, not {DATA_DIR} inside the VOLUME {STATE_DIR}")
             if rapportd:
                 with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
                     f.write(out.stdout)

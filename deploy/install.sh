@@ -17,7 +17,7 @@
 # What it does: installs rapportd and rapport; creates the system user and
 # group `rapport`; writes /etc/rapport/rapportd.yaml (root:rapport, 0640) from
 # deploy/rapportd.yaml with gRPC on 127.0.0.1:50051, HTTP on 127.0.0.1:8080 and
-# the store in /var/lib/rapport, unless the file exists (it is never
+# the store in /var/lib/rapport/store, unless the file exists (it is never
 # overwritten) and checks it with `rapportd --check-config`; installs
 # deploy/rapportd.service as /etc/systemd/system/rapportd.service; reloads
 # systemd and enables and starts the service.
@@ -109,11 +109,11 @@ if [ -e "$config" ]; then
 else
   rendered="$(mktemp)"
   trap 'rm -f "$rendered"' EXIT
-  bash "$here/render-config.sh" --grpc 127.0.0.1:50051 --http 127.0.0.1:8080 --data-dir /var/lib/rapport \
+  bash "$here/render-config.sh" --grpc 127.0.0.1:50051 --http 127.0.0.1:8080 --data-dir /var/lib/rapport/store \
     "$here/rapportd.yaml" >"$rendered" || die "cannot render $here/rapportd.yaml"
   install -m 0640 "$rendered" "$config"
   if [ -z "$root" ]; then chgrp rapport "$config"; fi
-  say "wrote $config (gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080, data_dir /var/lib/rapport; mode 0640${root:+; group rapport skipped under --root})"
+  say "wrote $config (gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080, data_dir /var/lib/rapport/store; mode 0640${root:+; group rapport skipped under --root})"
 fi
 # Also proves that the installed rapportd runs here (its shared libraries).
 if ! problem="$("$rapportd" --check-config --config "$config" 2>&1)"; then
