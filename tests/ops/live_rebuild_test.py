@@ -14,26 +14,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from loopback import free_port, wait_listening  # noqa: E402
+from loopback import check, free_port, wait_for_text, wait_listening  # noqa: E402
 
 OLD = "defaults:\n  detectors:\n    targets:\n      high: {first_response: 4h}\n"
 NEW = "defaults:\n  detectors:\n    targets:\n      high: {first_response: 5m}\n      medium: {first_response: 10m}\n"
 
 
-def check(condition, what):
-    if not condition:
-        print("FAIL:", what)
-        sys.exit(1)
-
-
 def wait_for(path, needle, seconds=60):
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        with open(path) as f:
-            if needle in f.read():
-                return True
-        time.sleep(0.05)
-    return False
+    return wait_for_text(path, needle, seconds)
 
 
 class Server:

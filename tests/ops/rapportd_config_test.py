@@ -14,24 +14,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from loopback import free_port, wait_listening  # noqa: E402
-
-
-def check(condition, what):
-    if not condition:
-        print("FAIL:", what)
-        sys.exit(1)
+from loopback import check, free_port, wait_for_text, wait_listening  # noqa: E402
 
 
 def wait_for(path, needle, seconds=10):
-    """True once the file at `path` contains `needle`."""
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        with open(path) as f:
-            if needle in f.read():
-                return True
-        time.sleep(0.05)
-    return False
+    return wait_for_text(path, needle, seconds)
 
 
 def main():
