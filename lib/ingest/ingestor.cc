@@ -469,7 +469,11 @@ absl::StatusOr<std::vector<v1::BatchAck>> Ingestor::ApplyGroup(const std::vector
     // The copy reads the tone prepared for the event it copies.
     const bool copied = event == &resolved;
     if (copied) {
-      if (auto it = preparations.find(p.event); it != preparations.end()) preparations[&resolved] = it->second;
+      // Copied out first: inserting may rehash the map and move what `it` points to.
+      if (auto it = preparations.find(p.event); it != preparations.end()) {
+        const auto prepared = it->second;
+        preparations[&resolved] = prepared;
+      }
     }
     for (TicketStage* stage : options_.stages) stage->BeforeEvent(*event, state, context);
     ticket::Transition t = ticket::Apply(*event, p.arrival, state);

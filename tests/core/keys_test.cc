@@ -92,15 +92,18 @@ TEST(KeysTest, KeysHaveTheDocumentedBytes) {
 
 TEST(KeysTest, ParsersReadWhatTheBuildersWrite) {
   const std::string prefix = keys::CrossTicketPrefix(keys::kMassClosureIndex, "t", "ann");
-  keys::Timed timed = keys::ParseTimedEntry(keys::TimedEntry(prefix, 1'790'000'000'000'000, "T-9"), prefix);
+  // Timed views the key: keep it alive.
+  const std::string entry = keys::TimedEntry(prefix, 1'790'000'000'000'000, "T-9");
+  keys::Timed timed = keys::ParseTimedEntry(entry, prefix);
   EXPECT_EQ(timed.at_us, 1'790'000'000'000'000);
   EXPECT_EQ(timed.ticket, "T-9");
   EXPECT_LT(keys::TimedStart(prefix, 7), keys::TimedEntry(prefix, 7, "A"));
   EXPECT_GT(keys::TimedEnd(prefix, 7), keys::TimedEntry(prefix, 7, "zzzz"));
   EXPECT_LT(keys::TimedEnd(prefix, 7), keys::TimedStart(prefix, 8));
 
-  keys::EdgeResolution edge;
-  ASSERT_TRUE(keys::ParseEdgeResolutionValue(keys::EdgeResolutionValue("ann", "apps", true), &edge));
+  keys::EdgeResolution edge;  // views the value: keep it alive
+  const std::string edge_value = keys::EdgeResolutionValue("ann", "apps", true);
+  ASSERT_TRUE(keys::ParseEdgeResolutionValue(edge_value, &edge));
   EXPECT_EQ(edge.agent, "ann");
   EXPECT_EQ(edge.team, "apps");
   EXPECT_TRUE(edge.at_edge);
