@@ -14,9 +14,9 @@ absl::StatusOr<std::unique_ptr<LiveRebuild>> LiveRebuild::Begin(const RapportSer
   std::unique_ptr<LiveRebuild> rebuild(new LiveRebuild());
   rebuild->digest_ = next.DerivedSettingsDigest();
   rebuild->options_ = options;
-  const std::string data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
-  rebuild->snapshot_path_ = data_dir + ".snapshot";
-  rebuild->rebuilt_path_ = data_dir + ".rebuild";
+  const std::string data_dir = std::filesystem::absolute(options.data_dir).string();
+  rebuild->snapshot_path_ = SiblingPath(data_dir, ".snapshot");
+  rebuild->rebuilt_path_ = SiblingPath(data_dir, ".rebuild");
   rebuild->RemoveWorkDirectories();  // left by a crash during an earlier one
   rebuild->detectors_ = std::make_unique<detect::DetectorStage>(next.detectors);
   rebuild->scores_ = std::make_unique<score::ScoreStage>(&rebuild->detectors_->thresholds(), next.scoring);
@@ -82,23 +82,26 @@ absl::Status LiveRebuild::SwapIn(std::unique_ptr<RapportServer>* server) {
   if (thread_.joinable()) thread_.join();
   if (!replay_status_.ok()) return replay_status_;
   const absl::Time stopped = absl::Now();
+  // What reloads applied since Begin (a rotated webhook secret) carries over.
+  options_.config->webhooks = (*server)->config().webhooks;
+  options_.config->log_level = (*server)->config().log_level;
+  options_.config->log_format = (*server)->config().log_format;
+  ServerOptions serving_options = options_;
+  serving_options.config = (*server)->config();
   (*server)->Shutdown();
   server->reset();  // closes the store: it is the catch-up's source now
-  swapped_ = true;  // from here the serving store is gone; keep the work
-  {
-    Store::Options source_options;
-    source_options.path = options_.data_dir;
-    source_options.create_if_missing = false;
-    std::unique_ptr<Store> source;
-    if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
-    const uint64_t before = stats_.events;
-    if (absl::Status s = replayer_->CatchUp(*source, &stats_); !s.ok()) return s;
-    Log(LogLevel::kInfo, "rebuild beside the serving store: caught up",
-        {{"events_since_checkpoint", std::to_string(stats_.events - before)}});
+  absl::Status finished = CatchUpAndFinish();
+  if (finished.ok()) finished = SwapInRebuilt(options_.data_dir, rebuilt_path_);
+  if (!finished.ok()) {
+    // The old store is whole and still in place: serve it again, as before.
+    Log(LogLevel::kError, "rebuild beside the serving store failed at the swap; serving the old results again",
+        {{"error", std::string(finished.message())}});
+    replayer_.reset();
+    RemoveWorkDirectories();
+    if (absl::Status s = RapportServer::Start(serving_options, server); !s.ok()) return s;
+    return finished;
   }
-  if (absl::Status s = replayer_->Finish(digest_, &stats_); !s.ok()) return s;
-  replayer_.reset();
-  if (absl::Status s = SwapInRebuilt(options_.data_dir, rebuilt_path_); !s.ok()) return s;
+  swapped_ = true;
   std::error_code ec;
   std::filesystem::remove_all(snapshot_path_, ec);
   if (absl::Status s = RapportServer::Start(options_, server); !s.ok()) return s;
@@ -106,6 +109,22 @@ absl::Status LiveRebuild::SwapIn(std::unique_ptr<RapportServer>* server) {
       {{"events", std::to_string(stats_.events)}, {"tickets", std::to_string(stats_.tickets)},
        {"settings_digest", digest_},
        {"paused_seconds", absl::StrFormat("%.1f", absl::ToDoubleSeconds(absl::Now() - stopped))}});
+  return absl::OkStatus();
+}
+
+absl::Status LiveRebuild::CatchUpAndFinish() {
+  Store::Options source_options;
+  source_options.path = options_.data_dir;
+  source_options.create_if_missing = false;
+  std::unique_ptr<Store> source;
+  if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
+  const uint64_t before = stats_.events;
+  if (absl::Status s = replayer_->CatchUp(*source, &stats_); !s.ok()) return s;
+  source.reset();
+  Log(LogLevel::kInfo, "rebuild beside the serving store: caught up",
+      {{"events_since_checkpoint", std::to_string(stats_.events - before)}});
+  if (absl::Status s = replayer_->Finish(digest_, &stats_); !s.ok()) return s;
+  replayer_.reset();
   return absl::OkStatus();
 }
 

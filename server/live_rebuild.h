@@ -51,13 +51,18 @@ class LiveRebuild {
 
   // After Replayed(): on a failed replay, returns its error and leaves
   // *server serving. Otherwise stops *server, finishes the rebuild and puts
-  // a server started on it with the new settings in *server; an error then
-  // (the store could not be moved or opened) leaves *server null.
+  // a server started on it with the new settings in *server. When the
+  // catch-up or the swap fails, the old store is still in place: a server
+  // is started on it again with the old settings and the error returned.
+  // *server is null only when no server could be started at all.
   absl::Status SwapIn(std::unique_ptr<RapportServer>* server);
 
  private:
   LiveRebuild() = default;
   void RemoveWorkDirectories() const;
+  // Replays what arrived since the checkpoint from the stopped store at
+  // data_dir and closes the rebuilt one.
+  absl::Status CatchUpAndFinish();
 
   ServerOptions options_;  // the serving server's, with the new config
   std::string digest_;

@@ -213,6 +213,7 @@ int main(int argc, char** argv) {
     // Wakes each second while a rebuild runs, to swap it in once replayed.
     const timespec tick{1, 0};
     signal_number = sigtimedwait(&signals, nullptr, &tick);
+    if (signal_number > 0 && signal_number != SIGHUP) break;  // a stop abandons a rebuild, even a replayed one
     if (rebuild != nullptr && rebuild->Replayed()) {
       absl::Status swapped = rebuild->SwapIn(&server);
       rebuild.reset();
@@ -226,12 +227,10 @@ int main(int argc, char** argv) {
                      {{"error", std::string(swapped.message())}});
       }
     }
-    if (signal_number < 0) continue;  // the tick, or an interruption
-    if (signal_number != SIGHUP) break;
-    ReloadConfig(config_path, given, options, server.get(), &rebuild);
+    if (signal_number == SIGHUP) ReloadConfig(config_path, given, options, server.get(), &rebuild);
   }
-  rebuild.reset();  // cancels a replay in progress and removes its directories
   rapport::Log(rapport::LogLevel::kInfo, "shutting down", {{"signal", std::to_string(signal_number)}});
   server->Shutdown();
+  rebuild.reset();  // after the server: cancels a replay in progress and removes its directories
   return 0;
 }

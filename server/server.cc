@@ -36,6 +36,9 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   std::unique_ptr<RapportServer> server(new RapportServer());
   server->options_ = options;
 
+  auto recovered = RecoverInterruptedSwap(options.data_dir);
+  if (!recovered.ok()) return recovered.status();
+  if (!recovered->empty()) Log(LogLevel::kWarning, *recovered, {{"data_dir", options.data_dir}});
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {

@@ -80,11 +80,14 @@ absl::Status Replayer::CatchUp(const Store& source, RebuildStats* stats, const s
   // the stages exactly what they saw the first time.
   std::vector<std::pair<uint64_t, std::string>> order;
   absl::Status scan = source.Scan(Family::kEvents, "", [&](absl::string_view key, absl::string_view) {
+    if (cancel != nullptr && cancel->load()) return false;
     const uint64_t arrival = keys::EventArrival(key);
     if (!replayed_any_ || arrival > last_arrival_) order.emplace_back(arrival, std::string(key));
     return true;
   });
   if (!scan.ok()) return scan;
+  // Arrival numbers come from the one writer, in commit order: every event
+  // committed after a checkpoint was taken numbers above all in it.
   std::sort(order.begin(), order.end());
   for (size_t start = 0; start < order.size(); start += kBatchEvents) {
     if (cancel != nullptr && cancel->load()) return absl::CancelledError("the replay was cancelled");
@@ -135,7 +138,7 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
                                 RebuildStats* stats) {
   const absl::Time started = absl::Now();
   Store::Options fresh_options = options;
-  fresh_options.path = options.path + ".rebuild";
+  fresh_options.path = SiblingPath(options.path, ".rebuild");
   {
     Store::Options source_options = options;
     source_options.create_if_missing = false;
@@ -152,21 +155,51 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
   return absl::OkStatus();
 }
 
+std::string SiblingPath(const std::string& path, absl::string_view suffix) {
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();  // "store/" -> "store"
+  return absl::StrCat(p.string(), suffix);
+}
+
 absl::Status SwapInRebuilt(const std::string& path, const std::string& rebuilt_path) {
   namespace fs = std::filesystem;
-  const std::string old_path = path + ".old";
+  const std::string old_path = SiblingPath(path, ".old");
+  const std::string store = SiblingPath(path, "");
   std::error_code ec;
+  if (!fs::exists(fs::path(store) / "CURRENT", ec)) {
+    return absl::FailedPreconditionError(absl::StrCat("no store at ", store, " to swap the rebuilt one in for"));
+  }
   fs::remove_all(old_path, ec);
-  fs::rename(path, old_path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot move ", path, " aside: ", ec.message()));
-  fs::rename(rebuilt_path, path, ec);
+  fs::rename(store, old_path, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot move ", store, " aside: ", ec.message()));
+  fs::rename(rebuilt_path, store, ec);
   if (ec) {
     std::error_code ignored;
-    fs::rename(old_path, path, ignored);
+    fs::rename(old_path, store, ignored);
     return absl::InternalError(absl::StrCat("cannot move the rebuilt store into place: ", ec.message()));
   }
   fs::remove_all(old_path, ec);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RecoverInterruptedSwap(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string store = SiblingPath(path, "");
+  const std::string old_path = SiblingPath(path, ".old");
+  std::error_code ec;
+  if (fs::exists(fs::path(store) / "CURRENT", ec) || !fs::exists(fs::path(old_path) / "CURRENT", ec)) {
+    return std::string();
+  }
+  // What stands at `store` was made after the swap broke off (an empty
+  // store of a start since): the old one holds every event.
+  fs::remove_all(store, ec);
+  fs::rename(old_path, store, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("a rebuild's swap was interrupted: the store is at ", old_path, " and cannot be moved back to ",
+                     store, " (", ec.message(), "); move it back by hand"));
+  }
+  return absl::StrCat("a rebuild's swap was interrupted; moved the store back from ", old_path);
 }
 
 }  // namespace rapport

@@ -83,9 +83,22 @@ class Replayer {
   int64_t batches_ = 0;
 };
 
-// Moves `path` aside, `rebuilt_path` into its place, and removes the old
-// one; both stores must be closed. On failure `path` is as it was.
+// Moves `path` aside (to `<path>.old`), `rebuilt_path` into its place, and
+// removes the old one; both stores must be closed. On failure `path` is as
+// it was. Refuses when `path` holds no store, so a store parked at .old by
+// an interrupted swap is never the one removed.
 absl::Status SwapInRebuilt(const std::string& path, const std::string& rebuilt_path);
+
+// `path` with `suffix` appended to its last component ("/a/store/" and
+// ".rebuild" give "/a/store.rebuild"): the work directories of a rebuild sit
+// beside the store, never inside it.
+std::string SiblingPath(const std::string& path, absl::string_view suffix);
+
+// A crash between SwapInRebuilt's two renames leaves no store at `path` and
+// the complete old one at `<path>.old`: this moves it back (and says so in
+// the returned text, "" when there was nothing to do). Called before a
+// store is opened at `path`.
+absl::StatusOr<std::string> RecoverInterruptedSwap(const std::string& path);
 
 }  // namespace rapport
 

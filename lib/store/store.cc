@@ -429,9 +429,14 @@ absl::StatusOr<Store::CheckpointInfo> Store::Checkpoint(const std::string& dir) 
   if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "starting a checkpoint"); !s.ok()) return s;
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   CheckpointInfo info;
-  absl::Status s = FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0, &info.sequence),
-                             absl::StrCat("writing a checkpoint to ", dir));
-  if (s.ok()) {
+  // RocksDB cleans up after its own failure; what follows is ours to undo.
+  if (absl::Status s = FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0, &info.sequence),
+                                 absl::StrCat("writing a checkpoint to ", dir));
+      !s.ok()) {
+    return s;
+  }
+  absl::Status s;
+  {
     CommitMarks marks;
     s = marks.Append(dir, info.sequence, absl::ToUnixSeconds(absl::Now()));
   }

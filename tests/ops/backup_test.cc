@@ -1,4 +1,4 @@
-// Backups: CreateBackup writes a RocksDB checkpoint of the live store while a
+// Backups and the rebuilds' directory swaps. CreateBackup writes a RocksDB checkpoint of the live store while a
 // stream ingests; a server started on the copy is complete (every event
 // acknowledged before the call), recovers without a missing write, and once
 // the rest is sent again answers exactly what the original answers.
@@ -16,6 +16,7 @@
 #include "rapport/v1/admin.grpc.pb.h"
 #include "rapport/v1/experience.grpc.pb.h"
 #include "rapport/v1/ingest.grpc.pb.h"
+#include "ingest/rebuild.h"
 #include "server/server.h"
 
 namespace rapport {
@@ -107,10 +108,11 @@ uint64_t EventsOf(grpc::Channel* channel) {
   return stats.tenants_size() == 1 ? stats.tenants(0).events() : 0;
 }
 
-std::unique_ptr<server::RapportServer> StartOn(const std::string& dir) {
+std::unique_ptr<server::RapportServer> StartOn(const std::string& dir, bool rebuild = false) {
   server::ServerOptions options;
   options.listen = "";
   options.data_dir = dir;
+  options.rebuild = rebuild;
   std::unique_ptr<server::RapportServer> server;
   absl::Status s = server::RapportServer::Start(options, &server);
   EXPECT_TRUE(s.ok()) << s;
@@ -178,6 +180,46 @@ TEST(Backup, RefusesADirectoryItCannotUseAndSaysWhy) {
   ASSERT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).ok());
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/ok/CURRENT"));
   EXPECT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).error_code() == grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST(Rebuild, WorksBesideADataDirectoryNamedWithATrailingSlash) {
+  EXPECT_EQ(SiblingPath("/srv/rapport/store/", ".rebuild"), "/srv/rapport/store.rebuild");
+  EXPECT_EQ(SiblingPath("/srv/rapport/store", ".old"), "/srv/rapport/store.old");
+  EXPECT_EQ(SiblingPath("var/rapport//", ".old"), "var/rapport.old");
+  testing::TempDir dir;
+  {
+    auto server = StartOn(dir.path() + "/live/");
+    ASSERT_NE(server, nullptr);
+    Send(server->InProcessChannel().get(), 0, 5);
+  }
+  auto rebuilt = StartOn(dir.path() + "/live/", /*rebuild=*/true);
+  ASSERT_NE(rebuilt, nullptr);
+  EXPECT_EQ(EventsOf(rebuilt->InProcessChannel().get()), 20u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/live/.rebuild"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/live.rebuild"));
+}
+
+TEST(Rebuild, ASwapInterruptedBetweenItsRenamesIsUndoneAtTheNextStart) {
+  testing::TempDir dir;
+  const std::string live = dir.path() + "/live";
+  {
+    auto server = StartOn(live);
+    ASSERT_NE(server, nullptr);
+    Send(server->InProcessChannel().get(), 0, 5);
+  }
+  // Killed after moving the store aside, before moving the rebuilt one in.
+  std::filesystem::rename(live, live + ".old");
+  auto server = StartOn(live);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(EventsOf(server->InProcessChannel().get()), 20u) << "the old store is back, not an empty one";
+  EXPECT_FALSE(std::filesystem::exists(live + ".old"));
+  server.reset();
+  // And a swap never removes a parked store when nothing stands in its place.
+  std::filesystem::rename(live, live + ".old");
+  std::filesystem::create_directory(live);
+  std::filesystem::create_directory(dir.path() + "/rebuilt");
+  EXPECT_EQ(SwapInRebuilt(live, dir.path() + "/rebuilt").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(std::filesystem::exists(live + ".old/CURRENT"));
 }
 
 }  // namespace
