@@ -90,6 +90,15 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
          {"seconds", absl::StrFormat("%.1f", stats.seconds)}});
   }
   if (absl::Status s = Store::Open(store_options, &server->store_); !s.ok()) return s;
+  // A rebuild's work directories left by a process that died during it. Only
+  // now, with the store's lock held: no other rapportd is rebuilding it.
+  for (const char* suffix : {".snapshot", ".rebuild"}) {
+    const std::string leftover = SiblingPath(options.data_dir, suffix);
+    std::error_code gone;
+    if (std::filesystem::exists(leftover, gone) && std::filesystem::remove_all(leftover, gone) > 0) {
+      Log(LogLevel::kInfo, "removed the work directory of an interrupted rebuild", {{"dir", leftover}});
+    }
+  }
   if (!existed) server->recovery_ = server->store_->recovery();
   if (absl::Status s = MarkDerivedDataCurrent(server->store_.get(), settings_digest); !s.ok()) return s;
   auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -220,6 +221,26 @@ TEST(Rebuild, ASwapInterruptedBetweenItsRenamesIsUndoneAtTheNextStart) {
   std::filesystem::create_directory(dir.path() + "/rebuilt");
   EXPECT_EQ(SwapInRebuilt(live, dir.path() + "/rebuilt").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(std::filesystem::exists(live + ".old/CURRENT"));
+}
+
+TEST(Rebuild, AStartRemovesTheWorkDirectoriesOfARebuildThatDied) {
+  testing::TempDir dir;
+  const std::string live = dir.path() + "/live";
+  {
+    auto server = StartOn(live);
+    ASSERT_NE(server, nullptr);
+    Send(server->InProcessChannel().get(), 0, 2);
+  }
+  // As a kill -9 during a live rebuild leaves them: a checkpoint and a half-replayed store.
+  for (const char* suffix : {".snapshot", ".rebuild"}) {
+    std::filesystem::create_directory(live + suffix);
+    std::ofstream(live + suffix + "/000001.sst") << "table";
+  }
+  auto server = StartOn(live);
+  ASSERT_NE(server, nullptr);
+  EXPECT_FALSE(std::filesystem::exists(live + ".snapshot"));
+  EXPECT_FALSE(std::filesystem::exists(live + ".rebuild"));
+  EXPECT_EQ(EventsOf(server->InProcessChannel().get()), 8u);
 }
 
 }  // namespace
