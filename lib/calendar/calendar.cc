@@ -1,6 +1,7 @@
 #include "calendar/calendar.h"
 
 #include <algorithm>
+#include <ranges>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -162,6 +163,7 @@ const Calendar::Year& Calendar::CachedYear(int year) const {
   const int slot = year - kFirstCachedYear;
   std::call_once(year_once_[slot], [this, year, slot] {
     Year& y = years_[slot];
+    y.year = year;
     y.start_us = Instant(absl::CivilDay(year, 1, 1), 0);
     y.end_us = Instant(absl::CivilDay(year + 1, 1, 1), 0);
     std::vector<std::pair<int64_t, int64_t>> intervals;
@@ -206,9 +208,7 @@ int64_t Calendar::WorkingTime(int64_t from_us, int64_t to_us) const {
   const Year* to = YearOf(to_us);
   if (from == nullptr || to == nullptr) return WalkWorkingTime(from_us, to_us);
   int64_t total = to->Before(to_us) - from->Before(from_us);
-  for (const Year* y = from; y != to; y = &CachedYear(static_cast<int>(y - years_.get()) + kFirstCachedYear + 1)) {
-    total += y->total;
-  }
+  for (const Year* y = from; y != to; y = &CachedYear(y->year + 1)) total += y->total;
   return total;
 }
 
@@ -219,22 +219,16 @@ int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
   if (y == nullptr) return WalkDeadline(start_us, working_us);
   // The working time to find, counted from the start of y.
   int64_t need = y->Before(start_us) + working_us;
-  for (int year = static_cast<int>(y - years_.get()) + kFirstCachedYear;;) {
+  for (;;) {
     // The first interval that ends with more than `need` before its end:
     // a target spent exactly at an interval's end is due at the next start.
-    size_t lo = 0, hi = y->starts.size();
-    while (lo < hi) {
-      const size_t mid = (lo + hi) / 2;
-      if (y->before[mid] + (y->ends[mid] - y->starts[mid]) > need) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    if (lo < y->starts.size()) return y->starts[lo] + (need - y->before[lo]);
+    const size_t i = *std::ranges::partition_point(std::views::iota(size_t{0}, y->starts.size()), [&](size_t k) {
+      return y->before[k] + (y->ends[k] - y->starts[k]) <= need;
+    });
+    if (i < y->starts.size()) return y->starts[i] + (need - y->before[i]);
     need -= y->total;
-    if (++year > kLastCachedYear) return WalkDeadline(y->end_us, need);
-    y = &CachedYear(year);
+    if (y->year == kLastCachedYear) return WalkDeadline(y->end_us, need);
+    y = &CachedYear(y->year + 1);
   }
 }
 
@@ -242,12 +236,12 @@ int64_t Calendar::NextWorking(int64_t at_us) const {
   if (always_open_) return at_us;
   const Year* y = YearOf(at_us);
   if (y == nullptr) return WalkNextWorking(at_us);
-  for (int year = static_cast<int>(y - years_.get()) + kFirstCachedYear;;) {
+  for (;;) {
     // The first interval ending after at_us.
     const size_t i = std::upper_bound(y->ends.begin(), y->ends.end(), at_us) - y->ends.begin();
     if (i < y->ends.size()) return std::max(y->starts[i], at_us);
-    if (++year > kLastCachedYear) return WalkNextWorking(std::max(at_us, y->end_us));
-    y = &CachedYear(year);
+    if (y->year == kLastCachedYear) return WalkNextWorking(std::max(at_us, y->end_us));
+    y = &CachedYear(y->year + 1);
   }
 }
 

@@ -133,6 +133,7 @@ class Calendar {
   // [start_us, end_us), the instants of the year's first and next year's
   // first local midnight.
   struct Year {
+    int year = 0;
     int64_t start_us = 0, end_us = 0;
     std::vector<int64_t> starts, ends, before;
     int64_t total = 0;
