@@ -14,22 +14,13 @@ absl::StatusOr<std::unique_ptr<LiveRebuild>> LiveRebuild::Begin(const RapportSer
   std::unique_ptr<LiveRebuild> rebuild(new LiveRebuild());
   rebuild->digest_ = next.DerivedSettingsDigest();
   rebuild->options_ = options;
+  rebuild->options_.rebuild = false;
+  // A crash during an earlier one left none: the server removed them at start.
   const std::string data_dir = std::filesystem::absolute(options.data_dir).string();
   rebuild->snapshot_path_ = SiblingPath(data_dir, ".snapshot");
   rebuild->rebuilt_path_ = SiblingPath(data_dir, ".rebuild");
-  rebuild->RemoveWorkDirectories();  // left by a crash during an earlier one
-  rebuild->detectors_ = std::make_unique<detect::DetectorStage>(next.detectors);
+  rebuild->detectors_ = std::make_unique<detect::DetectorStage>(std::move(next.detectors));
   rebuild->scores_ = std::make_unique<score::ScoreStage>(&rebuild->detectors_->thresholds(), next.scoring);
-  // Only the derived settings are applied by the swap (and what a reload
-  // already applied); any other change still waits for a restart.
-  RapportConfig applied = serving->config();
-  applied.detectors = std::move(next.detectors);
-  applied.scoring = next.scoring;
-  applied.webhooks = next.webhooks;
-  applied.log_level = next.log_level;
-  applied.log_format = next.log_format;
-  rebuild->options_.config = std::move(applied);
-  rebuild->options_.rebuild = false;
 
   const absl::Time started = absl::Now();
   auto checkpoint = serving->store().Checkpoint(rebuild->snapshot_path_);
@@ -82,20 +73,20 @@ absl::Status LiveRebuild::SwapIn(std::unique_ptr<RapportServer>* server) {
   if (thread_.joinable()) thread_.join();
   if (!replay_status_.ok()) return replay_status_;
   const absl::Time stopped = absl::Now();
-  // What reloads applied since Begin (a rotated webhook secret) carries over.
-  options_.config->webhooks = (*server)->config().webhooks;
-  options_.config->log_level = (*server)->config().log_level;
-  options_.config->log_format = (*server)->config().log_format;
+  // The settings in force, as reloads left them (a rotated webhook secret),
+  // with the derived ones the stages were built with; any other change
+  // still waits for a restart.
   ServerOptions serving_options = options_;
   serving_options.config = (*server)->config();
+  ServerOptions rebuilt_options = serving_options;
+  rebuilt_options.config->detectors = detectors_->thresholds();
+  rebuilt_options.config->scoring = scores_->options();
   (*server)->Shutdown();
   server->reset();  // closes the store: it is the catch-up's source now
   absl::Status finished = CatchUpAndFinish();
   if (finished.ok()) finished = SwapInRebuilt(options_.data_dir, rebuilt_path_);
   if (!finished.ok()) {
     // The old store is whole and still in place: serve it again, as before.
-    Log(LogLevel::kError, "rebuild beside the serving store failed at the swap; serving the old results again",
-        {{"error", std::string(finished.message())}});
     replayer_.reset();
     RemoveWorkDirectories();
     if (absl::Status s = RapportServer::Start(serving_options, server); !s.ok()) return s;
@@ -104,7 +95,7 @@ absl::Status LiveRebuild::SwapIn(std::unique_ptr<RapportServer>* server) {
   swapped_ = true;
   std::error_code ec;
   std::filesystem::remove_all(snapshot_path_, ec);
-  if (absl::Status s = RapportServer::Start(options_, server); !s.ok()) return s;
+  if (absl::Status s = RapportServer::Start(rebuilt_options, server); !s.ok()) return s;
   Log(LogLevel::kInfo, "rebuilt derived data beside the serving store; serving the new results",
       {{"events", std::to_string(stats_.events)}, {"tickets", std::to_string(stats_.tickets)},
        {"settings_digest", digest_},

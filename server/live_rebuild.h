@@ -64,7 +64,7 @@ class LiveRebuild {
   // data_dir and closes the rebuilt one.
   absl::Status CatchUpAndFinish();
 
-  ServerOptions options_;  // the serving server's, with the new config
+  ServerOptions options_;  // the serving server's, without --rebuild
   std::string digest_;
   std::string snapshot_path_, rebuilt_path_;
   std::unique_ptr<detect::DetectorStage> detectors_;

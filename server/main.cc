@@ -223,7 +223,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       if (!swapped.ok()) {
-        rapport::Log(rapport::LogLevel::kError, "rebuild beside the serving store failed; the old settings stay",
+        rapport::Log(rapport::LogLevel::kError,
+                     "rebuild beside the serving store failed; serving the old results with the old settings",
                      {{"error", std::string(swapped.message())}});
       }
     }

@@ -83,6 +83,8 @@ def main():
         with open(log_path) as f:
             text = f.read()
         check("rebuild beside the serving store: caught up" in text, f"the catch-up is logged: {text[-2000:]}")
+        check("rebuilding derived data from the events" not in text,
+              "the swapped-in server starts on derived data of its own settings: no second rebuild")
         caught_up = text.split("events_since_checkpoint=")[1].split()[0]
         stats = json.loads(server.cli("stats", "--tenant", "acme", "--json").stdout)
         stored = sum(int(t.get("events", 0)) for t in stats.get("tenants", []))
