@@ -163,6 +163,15 @@ def timeline_ids(pb, channel, tenant, ticket):
     return ids
 
 
+def json_summary(c, out, err, what):
+    """The client's --json summary; None, with `what` failed, when it printed none."""
+    try:
+        return json.loads(out)
+    except ValueError:
+        c.expect(False, what, out + err)
+        return None
+
+
 def check_restart_mid_stream(c, args, server, target, stubs, pb, channel, tmp, lines, bad_at):
     """Streams `lines` through a FIFO, stopping and killing the server with
     batches un-acked; returns nothing, records failures in c."""
@@ -206,10 +215,8 @@ def check_restart_mid_stream(c, args, server, target, stubs, pb, channel, tmp, l
     stdout, stderr = out.read(), err.read()
     print(f"ingest through the restart: exit {code}\n  stdout: {stdout.strip()}\n  stderr: "
           + "\n          ".join(stderr.strip().splitlines()[:12]))
-    try:
-        summary = json.loads(stdout)
-    except ValueError:
-        c.expect(False, "the client printed a JSON summary", stdout + stderr)
+    summary = json_summary(c, stdout, stderr, "the client printed a JSON summary")
+    if summary is None:
         return
     n = len(lines)
     c.expect(code == 1, "exit 1: an event was rejected", f"exit {code}")
@@ -248,10 +255,8 @@ def check_restart_mid_stream(c, args, server, target, stubs, pb, channel, tmp, l
 
 def check_replay(c, args, target, stubs, pb, channel, sample_lines):
     code, out, err = run_client(args, target, stubs, "ingest", args.sample, "--json", "--quiet")
-    try:
-        s = json.loads(out)
-    except ValueError:
-        c.expect(False, "the replay printed a JSON summary", out + err)
+    s = json_summary(c, out, err, "the replay printed a JSON summary")
+    if s is None:
         return
     n = len(sample_lines)
     print(f"replay of {args.sample}: exit {code}: {out.strip()}")

@@ -47,8 +47,8 @@ std::vector<v1::TicketEvent> Life(int n) {
 // Streams tickets [first, last) in batches of one ticket each; every batch
 // acked. With `acked`, paced (a batch every 2 ms), so a backup asked for
 // meanwhile lands mid-stream.
-void Send(grpc::Channel* channel, int first, int last, std::atomic<int>* acked = nullptr) {
-  auto stub = v1::IngestService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+void Send(const std::shared_ptr<grpc::Channel>& channel, int first, int last, std::atomic<int>* acked = nullptr) {
+  auto stub = v1::IngestService::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->StreamEvents(&context);
   for (int n = first; n < last; ++n) {
@@ -68,8 +68,9 @@ void Send(grpc::Channel* channel, int first, int last, std::atomic<int>* acked =
   ASSERT_TRUE(stream->Finish().ok());
 }
 
-grpc::Status Backup(grpc::Channel* channel, const std::string& dir, v1::CreateBackupResponse* response) {
-  auto stub = v1::AdminService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+grpc::Status Backup(const std::shared_ptr<grpc::Channel>& channel, const std::string& dir,
+                    v1::CreateBackupResponse* response) {
+  auto stub = v1::AdminService::NewStub(channel);
   v1::CreateBackupRequest request;
   request.set_dir(dir);
   grpc::ClientContext context;
@@ -77,8 +78,8 @@ grpc::Status Backup(grpc::Channel* channel, const std::string& dir, v1::CreateBa
 }
 
 // Every team's and agent's report and the tenant's, as text.
-std::string Scores(grpc::Channel* channel) {
-  auto stub = v1::ExperienceService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+std::string Scores(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::ExperienceService::NewStub(channel);
   std::string out;
   for (v1::ScopeKind kind : {v1::SCOPE_KIND_TEAM, v1::SCOPE_KIND_AGENT}) {
     v1::ListScoresRequest request;
@@ -99,8 +100,8 @@ std::string Scores(grpc::Channel* channel) {
   return out + report.ShortDebugString();
 }
 
-uint64_t EventsOf(grpc::Channel* channel) {
-  auto stub = v1::AdminService::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {}));
+uint64_t EventsOf(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::AdminService::NewStub(channel);
   v1::GetStatsRequest request;
   request.set_tenant("acme");
   v1::GetStatsResponse stats;
@@ -129,37 +130,37 @@ TEST(Backup, ACopyTakenUnderIngestRestoresToTheSameScores) {
     auto server = StartOn(live);
     ASSERT_NE(server, nullptr);
     auto channel = server->InProcessChannel();
-    Send(channel.get(), 0, kTicketsFirst);
+    Send(channel, 0, kTicketsFirst);
     std::atomic<int> acked{kTicketsFirst};
-    std::thread during([&] { Send(channel.get(), kTicketsFirst, kTicketsFirst + kTicketsDuring, &acked); });
+    std::thread during([&] { Send(channel, kTicketsFirst, kTicketsFirst + kTicketsDuring, &acked); });
     // Let the stream get going, bounded: the backup must land mid-stream to test anything.
     for (int i = 0; i < 2000 && acked.load() < kTicketsFirst + 20; ++i) absl::SleepFor(absl::Milliseconds(1));
     acked_before = acked.load();
     v1::CreateBackupResponse backup;
-    grpc::Status status = Backup(channel.get(), copy, &backup);
+    grpc::Status status = Backup(channel, copy, &backup);
     during.join();
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(backup.dir(), copy);
     EXPECT_GT(backup.sequence(), 0u);
     EXPECT_GT(backup.files(), 0u);
-    expected = Scores(channel.get());
-    ASSERT_EQ(EventsOf(channel.get()), 4u * (kTicketsFirst + kTicketsDuring));
+    expected = Scores(channel);
+    ASSERT_EQ(EventsOf(channel), 4u * (kTicketsFirst + kTicketsDuring));
   }
   auto restored = StartOn(copy);
   ASSERT_NE(restored, nullptr);
   EXPECT_TRUE(restored->recovery().complete()) << restored->recovery().Describe();
   EXPECT_TRUE(restored->recovery().marked) << "the copy carries its commit mark";
   auto channel = restored->InProcessChannel();
-  const uint64_t in_copy = EventsOf(channel.get());
+  const uint64_t in_copy = EventsOf(channel);
   EXPECT_GE(in_copy, 4u * acked_before) << "every event acknowledged before the call is in the copy";
   EXPECT_EQ(in_copy % 4, 0u) << "a batch is in the copy whole or not at all";
   // Not asserted (it depends on timing), but shown: where the copy was cut.
   std::cout << "backup cut after " << in_copy / 4 << " of " << kTicketsFirst + kTicketsDuring << " tickets ("
             << acked_before << " acked when it was asked for)\n";
   // Whatever the copy missed, sent again, gives the original's answers.
-  Send(channel.get(), 0, kTicketsFirst + kTicketsDuring);
-  EXPECT_EQ(EventsOf(channel.get()), 4u * (kTicketsFirst + kTicketsDuring));
-  EXPECT_EQ(Scores(channel.get()), expected);
+  Send(channel, 0, kTicketsFirst + kTicketsDuring);
+  EXPECT_EQ(EventsOf(channel), 4u * (kTicketsFirst + kTicketsDuring));
+  EXPECT_EQ(Scores(channel), expected);
 }
 
 TEST(Backup, RefusesADirectoryItCannotUseAndSaysWhy) {
@@ -167,20 +168,20 @@ TEST(Backup, RefusesADirectoryItCannotUseAndSaysWhy) {
   auto server = StartOn(dir.path() + "/live");
   ASSERT_NE(server, nullptr);
   auto channel = server->InProcessChannel();
-  Send(channel.get(), 0, 3);
+  Send(channel, 0, 3);
   v1::CreateBackupResponse response;
-  grpc::Status s = Backup(channel.get(), "relative/dir", &response);
+  grpc::Status s = Backup(channel, "relative/dir", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(s.error_message().find("not absolute"), std::string::npos) << s.error_message();
-  s = Backup(channel.get(), dir.path() + "/no/such/parent", &response);
+  s = Backup(channel, dir.path() + "/no/such/parent", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
-  s = Backup(channel.get(), dir.path() + "/live", &response);
+  s = Backup(channel, dir.path() + "/live", &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
   // A refused call leaves nothing behind, and the next one works.
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/no"));
-  ASSERT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).ok());
+  ASSERT_TRUE(Backup(channel, dir.path() + "/ok", &response).ok());
   EXPECT_TRUE(std::filesystem::exists(dir.path() + "/ok/CURRENT"));
-  EXPECT_TRUE(Backup(channel.get(), dir.path() + "/ok", &response).error_code() == grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_TRUE(Backup(channel, dir.path() + "/ok", &response).error_code() == grpc::StatusCode::ALREADY_EXISTS);
 }
 
 TEST(Rebuild, WorksBesideADataDirectoryNamedWithATrailingSlash) {
@@ -191,11 +192,11 @@ TEST(Rebuild, WorksBesideADataDirectoryNamedWithATrailingSlash) {
   {
     auto server = StartOn(dir.path() + "/live/");
     ASSERT_NE(server, nullptr);
-    Send(server->InProcessChannel().get(), 0, 5);
+    Send(server->InProcessChannel(), 0, 5);
   }
   auto rebuilt = StartOn(dir.path() + "/live/", /*rebuild=*/true);
   ASSERT_NE(rebuilt, nullptr);
-  EXPECT_EQ(EventsOf(rebuilt->InProcessChannel().get()), 20u);
+  EXPECT_EQ(EventsOf(rebuilt->InProcessChannel()), 20u);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/live/.rebuild"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/live.rebuild"));
 }
@@ -206,13 +207,13 @@ TEST(Rebuild, ASwapInterruptedBetweenItsRenamesIsUndoneAtTheNextStart) {
   {
     auto server = StartOn(live);
     ASSERT_NE(server, nullptr);
-    Send(server->InProcessChannel().get(), 0, 5);
+    Send(server->InProcessChannel(), 0, 5);
   }
   // Killed after moving the store aside, before moving the rebuilt one in.
   std::filesystem::rename(live, live + ".old");
   auto server = StartOn(live);
   ASSERT_NE(server, nullptr);
-  EXPECT_EQ(EventsOf(server->InProcessChannel().get()), 20u) << "the old store is back, not an empty one";
+  EXPECT_EQ(EventsOf(server->InProcessChannel()), 20u) << "the old store is back, not an empty one";
   EXPECT_FALSE(std::filesystem::exists(live + ".old"));
   server.reset();
   // And a swap never removes a parked store when nothing stands in its place.
@@ -229,7 +230,7 @@ TEST(Rebuild, AStartRemovesTheWorkDirectoriesOfARebuildThatDied) {
   {
     auto server = StartOn(live);
     ASSERT_NE(server, nullptr);
-    Send(server->InProcessChannel().get(), 0, 2);
+    Send(server->InProcessChannel(), 0, 2);
   }
   // As a kill -9 during a live rebuild leaves them: a checkpoint and a half-replayed store.
   for (const char* suffix : {".snapshot", ".rebuild"}) {
@@ -240,7 +241,7 @@ TEST(Rebuild, AStartRemovesTheWorkDirectoriesOfARebuildThatDied) {
   ASSERT_NE(server, nullptr);
   EXPECT_FALSE(std::filesystem::exists(live + ".snapshot"));
   EXPECT_FALSE(std::filesystem::exists(live + ".rebuild"));
-  EXPECT_EQ(EventsOf(server->InProcessChannel().get()), 8u);
+  EXPECT_EQ(EventsOf(server->InProcessChannel()), 8u);
 }
 
 }  // namespace
