@@ -24,7 +24,7 @@ namespace rapport {
 // The version of the derivation (fold, detectors, scores). A store whose
 // derived data was computed by another version is rebuilt when rapportd
 // starts, so an upgrade never mixes old and new readings.
-inline constexpr int kDerivedDataVersion = 4;
+inline constexpr int kDerivedDataVersion = 5;
 
 // True when the store holds no events or its derived data is of this version.
 absl::StatusOr<bool> DerivedDataIsCurrent(const Store& store);

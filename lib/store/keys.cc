@@ -3,6 +3,11 @@
 #include "absl/strings/str_cat.h"
 
 namespace rapport::keys {
+namespace {
+
+constexpr uint64_t kMonthBias = uint64_t{1} << 40;  // months before 1970 still sort
+
+}  // namespace
 
 void PutBigEndian64(std::string* out, uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((value >> shift) & 0xff));
@@ -25,6 +30,20 @@ std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string
   PutBigEndian64(&key, static_cast<uint64_t>(deadline_us));
   absl::StrAppend(&key, ticket);
   return key;
+}
+
+std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat(tenant, absl::string_view("\0", 1), scope_tag, absl::string_view("\0", 1), "m");
+}
+
+std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month) {
+  std::string key = AggregateMonthsPrefix(tenant, scope_tag);
+  PutBigEndian64(&key, static_cast<uint64_t>(month) + kMonthBias);
+  return key;
+}
+
+int64_t AggregateMonthOfKey(absl::string_view key) {
+  return static_cast<int64_t>(GetBigEndian64(key.substr(key.size() - 8)) - kMonthBias);
 }
 
 std::string Finding(absl::string_view tenant, absl::string_view ticket, absl::string_view finding_id) {

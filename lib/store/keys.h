@@ -7,6 +7,8 @@
 //   tickets  tenant \0 ticket_id                                      -> TicketState
 //   meta     "schema_version" | "next_arrival" | "tenant\0" tenant    -> ...
 //   index    "dl\0" tenant \0 be64(deadline_us) ticket_id            -> ""  (a ticket's next deadline)
+//   aggregates tenant \0 scope_tag \0 be64(day + 2^40)               -> sums of a scope-day (score/aggregates.h)
+//              tenant \0 scope_tag \0 'm' be64(month + 2^40)         -> sums of a scope-month (the roll-up)
 #ifndef RAPPORT_STORE_KEYS_H_
 #define RAPPORT_STORE_KEYS_H_
 
@@ -33,6 +35,16 @@ std::string TenantMeta(absl::string_view tenant);
 // in deadline order per tenant, so the watermark finds what came due.
 std::string DeadlinePrefix(absl::string_view tenant);
 std::string Deadline(absl::string_view tenant, int64_t deadline_us, absl::string_view ticket);
+
+// A scope's month roll-up of the score sums (Family::kAggregates), beside its
+// days: `month` counts months from January 1970. A day's biased big-endian
+// number starts with a zero byte, so a scope's days all sort before its
+// months, and a scan of its days stops at the first key of another length.
+std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month);
+// The first month key of a scope: where a scan of its months starts.
+std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag);
+// The month of an AggregateMonth key.
+int64_t AggregateMonthOfKey(absl::string_view key);
 
 inline constexpr absl::string_view kSchemaVersion = "schema_version";
 inline constexpr absl::string_view kNextArrival = "next_arrival";
