@@ -6,11 +6,16 @@
 // (validation, fold, detectors, scores; in process, without gRPC), then
 // rapportd serves it and one client alternates GetScore (random team, agent
 // and tenant scopes; all time and 30-day windows) with the no-op call.
-// Usage: scripts/bench-query [--tickets=10000,1000000] [--calls=20000].
+// A third call, GetScore of a tenant that does not exist, answers NOT_FOUND
+// after the same dispatch, request parsing and first store read; with the
+// in-process cost and the response's size and serialization it splits the
+// GetScore p99 above the no-op's (docs/performance.md).
+// Usage: scripts/bench-query [--tickets=10000,1000000] [--calls=20000] [--keep].
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -38,6 +43,9 @@ ABSL_FLAG(std::string, tickets, "10000,1000000", "store sizes, in tickets");
 ABSL_FLAG(int, calls, 20000, "GetScore calls per store (as many no-op calls, interleaved)");
 ABSL_FLAG(int, days, 365, "days the tickets' creation spreads over");
 ABSL_FLAG(std::string, dir, "", "where the stores go (default: the system temp dir)");
+ABSL_FLAG(bool, keep, false,
+          "keep the stores after the run and reuse one that an earlier run filled with the same tickets, days "
+          "and derived-data version (filling a million tickets takes minutes)");
 
 namespace rapport {
 namespace {
@@ -86,7 +94,23 @@ void AppendTicket(int64_t n, int64_t total, int64_t start_us, int days, std::mt1
   s->set_status(v1::TICKET_STATUS_RESOLVED);
 }
 
+// What a filled store was filled with, so that --keep reuses only a store
+// that this code would fill the same way.
+std::string FillStamp(int64_t tickets, int days) {
+  return absl::StrFormat("tickets=%d days=%d derived_data_version=%d\n", tickets, days, kDerivedDataVersion);
+}
+
+std::string StampPath(const std::string& path) { return path + ".filled"; }
+
+bool FilledBefore(const std::string& path, int64_t tickets, int days) {
+  std::ifstream in(StampPath(path));
+  std::string stamp((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return !stamp.empty() && stamp == FillStamp(tickets, days) && std::filesystem::exists(path + "/CURRENT");
+}
+
 bool Fill(const std::string& path, int64_t tickets, int days) {
+  std::filesystem::remove_all(path);
+  std::filesystem::remove(StampPath(path));
   Store::Options options;
   options.path = path;
   std::unique_ptr<Store> store;
@@ -125,6 +149,7 @@ bool Fill(const std::string& path, int64_t tickets, int days) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   std::cerr << absl::StrFormat("  filled %d tickets (%d events) in %.0f s\n", tickets, 3 * tickets, seconds);
+  std::ofstream(StampPath(path)) << FillStamp(tickets, days);
   return true;
 }
 
@@ -140,9 +165,35 @@ Percentiles Of(std::vector<double> ms) {
 
 struct Row {
   int64_t tickets;
-  Percentiles score, noop;
+  Percentiles score, noop, unknown;
   double in_process_us = 0;  // the query alone, without gRPC
+  Percentiles in_process;    // µs, over the gRPC loop's mix of requests
+  double response_bytes = 0, serialize_us = 0;
 };
+
+// The gRPC loop's request `i`: team, agent and tenant scopes in turn; all
+// time and the year's last 30 days in turn.
+v1::GetScoreRequest MixRequest(int i, std::mt19937& rng) {
+  v1::GetScoreRequest request;
+  request.set_tenant("bench");
+  switch (i % 3) {
+    case 0:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
+      request.mutable_scope()->set_id(absl::StrFormat("team%02d", rng() % kTeams));
+      break;
+    case 1:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
+      request.mutable_scope()->set_id(absl::StrFormat("agent%03d", rng() % kAgents));
+      break;
+    default:
+      request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT);
+  }
+  if (i % 2 == 1) {
+    *request.mutable_window()->mutable_start() = FromMicros((kStartSeconds + 335 * 86400) * 1'000'000);
+    *request.mutable_window()->mutable_end() = FromMicros((kStartSeconds + 365 * 86400) * 1'000'000);
+  }
+  return request;
+}
 
 // The same queries straight on the store, for the cost without transport.
 double InProcessMicros(const std::string& path) {
@@ -166,6 +217,39 @@ double InProcessMicros(const std::string& path) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / n;
 }
 
+// The gRPC loop's requests straight on the store: per-call percentiles, and
+// the size and serialization time of the answers.
+bool InProcessMix(const std::string& path, Row* row) {
+  Store::Options options;
+  options.path = path;
+  std::unique_ptr<Store> store;
+  if (!Store::Open(options, &store).ok()) return false;
+  score::ScoreOptions scoring;
+  std::mt19937 rng(7);
+  const int n = 6000;
+  std::vector<double> us;
+  double bytes = 0, serialize = 0;
+  std::string wire;
+  for (int i = 0; i < n; ++i) {
+    v1::GetScoreRequest request = MixRequest(i, rng);
+    auto t0 = std::chrono::steady_clock::now();
+    auto report = score::GetScore(*store, request, scoring);
+    auto t1 = std::chrono::steady_clock::now();
+    if (!report.ok()) return false;
+    wire.clear();
+    report->SerializeToString(&wire);
+    auto t2 = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    serialize += std::chrono::duration<double, std::micro>(t2 - t1).count();
+    bytes += static_cast<double>(wire.size());
+  }
+  std::vector<double> ms(us.begin(), us.end());
+  row->in_process = Of(std::move(ms));
+  row->response_bytes = bytes / n;
+  row->serialize_us = serialize / n;
+  return true;
+}
+
 // One server per store, all up at once; the client rotates through them
 // call by call (GetScore, then the no-op, on each), so machine noise hits
 // every store alike.
@@ -174,7 +258,7 @@ bool Measure(const std::vector<std::string>& paths, int calls, std::vector<Row>*
     std::unique_ptr<server::RapportServer> server;
     std::unique_ptr<v1::ExperienceService::Stub> experience;
     std::unique_ptr<grpc::health::v1::Health::Stub> health;
-    std::vector<double> score_ms, noop_ms;
+    std::vector<double> score_ms, noop_ms, unknown_ms;
   };
   std::vector<Target> targets(paths.size());
   for (size_t i = 0; i < paths.size(); ++i) {
@@ -199,24 +283,9 @@ bool Measure(const std::vector<std::string>& paths, int calls, std::vector<Row>*
   };
   const int warmup = std::min(1000, calls / 10);
   for (int i = 0; i < calls + warmup; ++i) {
-    v1::GetScoreRequest request;
-    request.set_tenant("bench");
-    switch (i % 3) {
-      case 0:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TEAM);
-        request.mutable_scope()->set_id(absl::StrFormat("team%02d", rng() % kTeams));
-        break;
-      case 1:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_AGENT);
-        request.mutable_scope()->set_id(absl::StrFormat("agent%03d", rng() % kAgents));
-        break;
-      default:
-        request.mutable_scope()->set_kind(v1::SCOPE_KIND_TENANT);
-    }
-    if (i % 2 == 1) {  // the last 30 days of the year
-      *request.mutable_window()->mutable_start() = FromMicros((kStartSeconds + 335 * 86400) * 1'000'000);
-      *request.mutable_window()->mutable_end() = FromMicros((kStartSeconds + 365 * 86400) * 1'000'000);
-    }
+    const v1::GetScoreRequest request = MixRequest(i, rng);
+    v1::GetScoreRequest unknown = request;
+    unknown.set_tenant("no-such-tenant");
     for (Target& t : targets) {
       double s = time_ms([&] {
         grpc::ClientContext context;
@@ -229,13 +298,19 @@ bool Measure(const std::vector<std::string>& paths, int calls, std::vector<Row>*
         grpc::health::v1::HealthCheckResponse answer;
         return t.health->Check(&context, check, &answer).ok();
       });
-      if (s < 0 || n < 0) {
+      double u = time_ms([&] {
+        grpc::ClientContext context;
+        v1::ScoreReport report;
+        return t.experience->GetScore(&context, unknown, &report).error_code() == grpc::StatusCode::NOT_FOUND;
+      });
+      if (s < 0 || n < 0 || u < 0) {
         std::cerr << "a call failed\n";
         return false;
       }
       if (i >= warmup) {
         t.score_ms.push_back(s);
         t.noop_ms.push_back(n);
+        t.unknown_ms.push_back(u);
       }
     }
   }
@@ -243,6 +318,7 @@ bool Measure(const std::vector<std::string>& paths, int calls, std::vector<Row>*
     targets[i].server->Shutdown();
     (*rows)[i].score = Of(targets[i].score_ms);
     (*rows)[i].noop = Of(targets[i].noop_ms);
+    (*rows)[i].unknown = Of(targets[i].unknown_ms);
   }
   return true;
 }
@@ -263,18 +339,29 @@ int Main() {
   std::vector<std::string> paths;
   for (int64_t n : sizes) {
     std::string path = absl::StrFormat("%s/rapport-bench-query-%d", root, n);
-    std::filesystem::remove_all(path);
-    std::cerr << "store of " << n << " tickets\n";
     Row row;
     row.tickets = n;
-    bool ok = Fill(path, n, absl::GetFlag(FLAGS_days));
+    const int days = absl::GetFlag(FLAGS_days);
+    bool ok = true;
+    if (absl::GetFlag(FLAGS_keep) && FilledBefore(path, n, days)) {
+      std::cerr << "store of " << n << " tickets: reusing " << path << "\n";
+    } else {
+      std::cerr << "store of " << n << " tickets\n";
+      ok = Fill(path, n, days);
+    }
     row.in_process_us = ok ? InProcessMicros(path) : -1;
+    ok = ok && InProcessMix(path, &row);
     paths.push_back(path);
     rows.push_back(row);
     if (!ok || row.in_process_us < 0) return 1;
   }
   bool measured = Measure(paths, absl::GetFlag(FLAGS_calls), &rows);
-  for (const std::string& path : paths) std::filesystem::remove_all(path);
+  if (!absl::GetFlag(FLAGS_keep)) {
+    for (const std::string& path : paths) {
+      std::filesystem::remove_all(path);
+      std::filesystem::remove(StampPath(path));
+    }
+  }
   if (!measured) return 1;
   std::cout << absl::StrFormat("GetScore over gRPC on 127.0.0.1, %d calls per store (team, agent, tenant scopes; "
                                "all time and 30-day windows), each followed by a no-op unary call on the same "
@@ -286,6 +373,16 @@ int Main() {
     std::cout << absl::StrFormat("| %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.0f |\n", r.tickets, r.score.p50,
                                  r.score.p99, r.noop.p50, r.noop.p99, r.score.p99 / r.noop.p99,
                                  r.score.p99 / rows.front().score.p99, r.in_process_us);
+  }
+  std::cout << "\nWhere GetScore's p99 goes: the no-op's p99, then what a GetScore of an unknown tenant adds "
+               "(dispatch, request parsing, the tenant read, an error status), then the query itself (in process, "
+               "the same mix of requests), and the answer's size and serialization\n\n";
+  std::cout << "| tickets | no-op p99 ms | unknown-tenant p99 ms | GetScore p99 ms | in-process p50 µs | "
+               "in-process p99 µs | answer bytes | serialize µs |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const Row& r : rows) {
+    std::cout << absl::StrFormat("| %d | %.3f | %.3f | %.3f | %.1f | %.1f | %.0f | %.2f |\n", r.tickets, r.noop.p99,
+                                 r.unknown.p99, r.score.p99, r.in_process.p50, r.in_process.p99, r.response_bytes,
+                                 r.serialize_us);
   }
   return 0;
 }

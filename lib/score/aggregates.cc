@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 
 namespace rapport::score {
 namespace {
@@ -28,6 +29,38 @@ int64_t DayOf(int64_t micros) {
 }
 
 int64_t DayStartMicros(int64_t day) { return day * kMicrosPerDay; }
+
+int64_t MonthOfDay(int64_t day) {
+  const absl::CivilDay civil = absl::CivilDay(1970, 1, 1) + day;
+  return (civil.year() - 1970) * 12 + (civil.month() - 1);
+}
+
+int64_t MonthFirstDay(int64_t month) {
+  int64_t years = month / 12, rest = month % 12;
+  if (rest < 0) rest += 12, --years;
+  return absl::CivilDay(1970 + years, static_cast<int>(rest) + 1, 1) - absl::CivilDay(1970, 1, 1);
+}
+
+SumVector MonthContribution(const SumVector& day_sums, int64_t day, int64_t half_life_us) {
+  // Decayed to the start of the next month: a factor in (0, 1], so the scaled
+  // value never exceeds the day's.
+  const int64_t age_us = DayStartMicros(MonthFirstDay(MonthOfDay(day) + 1)) - DayStartMicros(day);
+  const double factor =
+      kMonthScale * (half_life_us > 0 ? std::exp2(-static_cast<double>(age_us) / static_cast<double>(half_life_us)) : 1);
+  SumVector month = day_sums;
+  for (int slot = 0; slot < kSumSlots; ++slot) {
+    if (Decays(slot)) month[slot] = std::llround(static_cast<double>(day_sums[slot]) * factor);
+  }
+  month[kMonthHalfLife] = static_cast<int64_t>(static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>(day_sums[kTickets]));
+  return month;
+}
+
+bool TakeMonthStamp(SumVector* month, int64_t half_life_us) {
+  const uint64_t expected = static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>((*month)[kTickets]);
+  const bool same = static_cast<uint64_t>((*month)[kMonthHalfLife]) == expected;
+  (*month)[kMonthHalfLife] = 0;
+  return same;
+}
 
 std::string ScopeTag(v1::ScopeKind kind, absl::string_view id) {
   std::string tag(1, static_cast<char>(kind));

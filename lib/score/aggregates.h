@@ -1,12 +1,27 @@
 // The score aggregates: per scope, per creation day, exact integer sums
 // (store/sums.h) that GetScore and ListScores read instead of tickets.
 //
-// Keys (store/keys.h): per scope-day in the aggregates family, and a scope
-// index of each day's tickets ("sc" in the index family). A scope is its tag:
+// Keys (store/keys.h): per scope-day and per scope-month in the aggregates
+// family, and a scope index of each day's tickets ("sc" in the index family). A scope is its tag:
 // one byte, the v1::ScopeKind, then the id (empty for the tenant scope).
 // A ticket counts on its creation day for the tenant, its requester,
 // department and service, and its final assignee and team. Weighted values
 // are stored in millionths, so sums are exact and order-independent.
+//
+// Month roll-ups. Every delta to a scope-day is merged into the scope's month
+// record in the same batch, so a window reads its whole months from one record
+// each and only the days at its edges (score_query.h). Counts (tickets,
+// surveys, findings) are the days' sums as they are. The weighted slots decay
+// at read time by 0.5^(age / half-life) per day, a factor that differs from day
+// to day inside a month, so a month holds each contribution already decayed to
+// the first instant of the next month, in fixed point (kMonthScale units of a
+// millionth): a query then decays the whole month by one factor. Each
+// contribution is rounded on its own, so taking it back out (a rescore, a
+// refold) cancels it exactly and the month stays a function of the tickets it
+// holds, whatever the order of updates. The weighting depends on the
+// half-life, so every ticket also adds it to the kMonthHalfLife slot: a month
+// whose slot is not half-life × tickets was weighed with another
+// configuration and is read from its days instead.
 #ifndef RAPPORT_SCORE_AGGREGATES_H_
 #define RAPPORT_SCORE_AGGREGATES_H_
 
@@ -41,9 +56,27 @@ enum Slot : int {
 // The slot of findings of `kind` (>= 1).
 constexpr int FindingSlot(int kind) { return kFirstFindingKind + kind - 1; }
 inline constexpr double kMicro = 1e6;
+// A month record's slot that sums the half-life (µs) each ticket was weighed
+// with; above every finding kind's slot.
+inline constexpr int kMonthHalfLife = 63;
+static_assert(FindingSlot(v1::FindingKind_MAX) < kMonthHalfLife);
+// Fixed-point scale of a month's weighted slots: 2^10 keeps a ticket's rounding
+// ~1e-9 of its value and leaves room for 9 million tickets per scope-month.
+inline constexpr double kMonthScale = 1024;
 
 int64_t DayOf(int64_t micros);
 int64_t DayStartMicros(int64_t day);
+// Months count from January 1970 (0); days from 1970-01-01 (0).
+int64_t MonthOfDay(int64_t day);
+int64_t MonthFirstDay(int64_t month);
+
+// Whether a slot decays with age (the weighted sums) or is a count.
+inline bool Decays(int slot) { return slot >= kWeight && slot < kSurveys; }
+// What a ticket's sums on `day` add to the month record of that day.
+SumVector MonthContribution(const SumVector& day_sums, int64_t day, int64_t half_life_us);
+// True when every ticket of the month record was weighed with `half_life_us`;
+// clears the stamp slot, so the record reads like a day's.
+bool TakeMonthStamp(SumVector* month, int64_t half_life_us);
 
 // A scope as stored in TicketScoreRecord.scopes: kind byte + id.
 std::string ScopeTag(v1::ScopeKind kind, absl::string_view id);

@@ -142,12 +142,6 @@ struct Sums {
   Accum current, recent, before;
 };
 
-void AddDay(const Plan& plan, int64_t day, const SumVector& v, const ScoreOptions& o, Sums* sums) {
-  if (plan.current.Contains(day)) sums->current.Add(v, Decay(plan.current, day, o));
-  if (plan.has_trend && plan.recent.Contains(day)) sums->recent.Add(v, Decay(plan.recent, day, o));
-  if (plan.has_trend && plan.before.Contains(day)) sums->before.Add(v, Decay(plan.before, day, o));
-}
-
 void Fill(const Plan& plan, const Sums& sums, const ScoreOptions& o, v1::ScoreReport* r) {
   const Accum& a = sums.current;
   *r->mutable_window() = plan.window;
@@ -229,21 +223,138 @@ absl::Status FillTicket(const internal::TicketState& s, const ScoreOptions& o, v
   return absl::OkStatus();
 }
 
-absl::Status ScanScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
+// 0.5^(age / half-life) of a month record, whose contributions are already
+// decayed to the first instant of the next month, and its fixed-point scale.
+double MonthDecay(const Range& r, int64_t month, const ScoreOptions& o) {
+  double factor = 1;
+  if (o.half_life_us > 0) {
+    const double age = static_cast<double>(r.end_us - DayStartMicros(MonthFirstDay(month + 1)));
+    factor = std::exp2(-age / static_cast<double>(o.half_life_us));
+  }
+  return factor / kMonthScale;
+}
+
+// Reads one scope's sums for a range of days: whole months from their
+// roll-ups, the days at the range's edges from their own records, so a range
+// costs O(months + edge days) reads. One iterator for every range of a query.
+class ScopeReader {
+ public:
+  ScopeReader(const Store& store, const std::string& tenant, const std::string& tag, const ScoreOptions& o)
+      : cursor_(store, Family::kAggregates),
+        tenant_(tenant),
+        tag_(tag),
+        days_(keys::AggregateScopePrefix(tenant, tag)),
+        months_(keys::AggregateMonthsPrefix(tenant, tag)),
+        o_(o) {}
+
+  absl::Status Read(const Range& r, Accum* out) {
+    if (r.first_day > r.last_day) return absl::OkStatus();
+    const bool open_start = r.first_day <= std::numeric_limits<int64_t>::min() / 4;
+    if (!o_.read_month_rollups) return Days(open_start, r.first_day, r.last_day, r, out);
+    const int64_t last_month = MonthOfDay(r.last_day);
+    const int64_t whole_last = r.last_day == MonthFirstDay(last_month + 1) - 1 ? last_month : last_month - 1;
+    int64_t whole_first = 0;
+    if (!open_start) {
+      const int64_t first_month = MonthOfDay(r.first_day);
+      whole_first = r.first_day == MonthFirstDay(first_month) ? first_month : first_month + 1;
+      if (whole_first > whole_last) return Days(false, r.first_day, r.last_day, r, out);
+      if (r.first_day < MonthFirstDay(whole_first)) {
+        if (absl::Status s = Days(false, r.first_day, MonthFirstDay(whole_first) - 1, r, out); !s.ok()) return s;
+      }
+    }
+    if (absl::Status s = Months(open_start, whole_first, whole_last, r, out); !s.ok()) return s;
+    if (MonthFirstDay(whole_last + 1) > r.last_day) return absl::OkStatus();
+    return Days(false, MonthFirstDay(whole_last + 1), r.last_day, r, out);
+  }
+
+ private:
+  // Days [first, last], or every day up to `last` with `open_start`.
+  absl::Status Days(bool open_start, int64_t first, int64_t last, const Range& r, Accum* out) {
+    absl::Status bad;
+    const std::string start = open_start ? days_ : keys::Aggregate(tenant_, tag_, first);
+    absl::Status s = cursor_.ScanFrom(days_, start, [&](absl::string_view key, absl::string_view value) {
+      if (!keys::IsAggregateDayOf(key, days_)) return false;  // the scope's months, after its days
+      const int64_t day = keys::AggregateDay(key);
+      if (day > last) return false;
+      SumVector v{};
+      if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
+      out->Add(v, Decay(r, day, o_));
+      return true;
+    });
+    return s.ok() ? bad : s;
+  }
+
+  // Whole months [first, last], or every month up to `last` with `open_start`.
+  // A month weighed with another half-life is read from its days.
+  absl::Status Months(bool open_start, int64_t first, int64_t last, const Range& r, Accum* out) {
+    absl::Status bad;
+    std::vector<int64_t> stale;
+    const std::string start = open_start ? months_ : keys::AggregateMonth(tenant_, tag_, first);
+    absl::Status s = cursor_.ScanFrom(months_, start, [&](absl::string_view key, absl::string_view value) {
+      if (key.size() != months_.size() + 8) return true;
+      const int64_t month = keys::AggregateMonthOfKey(key);
+      if (month > last) return false;
+      SumVector v{};
+      if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
+      if (TakeMonthStamp(&v, o_.half_life_us)) {
+        out->Add(v, MonthDecay(r, month, o_));
+      } else {
+        stale.push_back(month);
+      }
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!bad.ok()) return bad;
+    for (int64_t month : stale) {
+      if (s = Days(false, MonthFirstDay(month), MonthFirstDay(month + 1) - 1, r, out); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  Store::Cursor cursor_;
+  const std::string& tenant_;
+  const std::string& tag_;
+  const std::string days_, months_;  // the scope's day and month key prefixes
+  const ScoreOptions& o_;
+};
+
+bool SameRange(const Range& a, const Range& b) {
+  return a.first_day == b.first_day && a.last_day == b.last_day && a.end_us == b.end_us;
+}
+
+absl::Status ReadScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
                        const ScoreOptions& o, Sums* sums) {
-  absl::Status bad;
-  const std::string prefix = keys::AggregateScopePrefix(tenant, tag);
-  absl::Status s = store.Scan(Family::kAggregates, prefix,
-                              [&](absl::string_view key, absl::string_view value) {
-                                if (!keys::IsAggregateDayOf(key, prefix)) return true;
-                                const int64_t day = keys::AggregateDay(key);
-                                SumVector v{};
-                                if (bad = records::AddAggregate(key, value, tenant, &v); !bad.ok()) return false;
-                                AddDay(plan, day, v, o, sums);
-                                return true;
-                              });
-  if (!s.ok()) return s;
-  return bad;
+  ScopeReader reader(store, tenant, tag, o);
+  if (absl::Status s = reader.Read(plan.current, &sums->current); !s.ok()) return s;
+  if (!plan.has_trend) return absl::OkStatus();
+  if (SameRange(plan.recent, plan.current)) {
+    sums->recent = sums->current;
+  } else if (absl::Status s = reader.Read(plan.recent, &sums->recent); !s.ok()) {
+    return s;
+  }
+  return reader.Read(plan.before, &sums->before);
+}
+
+// The tags of a tenant's scopes of one kind with aggregates: one seek per
+// scope, past its days and months, so the list costs O(scopes).
+absl::StatusOr<std::vector<std::string>> ScopesOfKind(const Store& store, const std::string& tenant,
+                                                      v1::ScopeKind kind) {
+  const std::string prefix = keys::AggregateKindPrefix(tenant, kind);
+  Store::Cursor cursor(store, Family::kAggregates);
+  std::vector<std::string> tags;
+  std::string start = prefix;
+  for (bool more = true; more;) {
+    more = false;
+    absl::Status s = cursor.ScanFrom(prefix, start, [&](absl::string_view key, absl::string_view) {
+      absl::string_view rest = key.substr(tenant.size() + keys::kSep.size());
+      tags.emplace_back(rest.substr(0, rest.find(keys::kSep)));
+      start = keys::PrefixEnd(keys::AggregateScopePrefix(tenant, tags.back()));
+      more = true;
+      return false;
+    });
+    if (!s.ok()) return s;
+  }
+  return tags;
 }
 
 }  // namespace
@@ -267,7 +378,7 @@ absl::StatusOr<v1::ScoreReport> GetScore(const Store& store, const v1::GetScoreR
   if (!plan.ok()) return plan.status();
   Sums sums;
   std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());
-  if (absl::Status s = ScanScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
+  if (absl::Status s = ReadScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
   Fill(*plan, sums, o, &report);
   return report;
 }
@@ -307,36 +418,18 @@ absl::StatusOr<v1::ListScoresResponse> ListScores(const Store& store, const v1::
     if (!s.ok()) return s;
     if (!bad.ok()) return bad;
   } else {
-    std::string tag;
-    Sums sums;
-    absl::Status bad;
-    auto finish = [&] {
-      if (tag.empty()) return;
+    auto tags = ScopesOfKind(store, request.tenant(), request.kind());
+    if (!tags.ok()) return tags.status();
+    for (const std::string& tag : *tags) {
+      Sums sums;
+      if (absl::Status s = ReadScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
       v1::ScoreReport r;
       r.set_tenant(request.tenant());
       r.mutable_scope()->set_kind(request.kind());
       r.mutable_scope()->set_id(std::string(ScopeTagId(tag)));
       Fill(*plan, sums, o, &r);
       if (r.scored()) all.push_back(std::move(r));
-      sums = Sums();
-    };
-    absl::Status s = store.Scan(Family::kAggregates, keys::AggregateKindPrefix(request.tenant(), request.kind()),
-                                [&](absl::string_view key, absl::string_view value) {
-                                  std::string key_tag;
-                                  int64_t day;
-                                  if (!keys::ParseAggregate(key, request.tenant().size(), &key_tag, &day)) return true;
-                                  if (key_tag != tag) {
-                                    finish();
-                                    tag = std::move(key_tag);
-                                  }
-                                  SumVector v{};
-                                  if (bad = records::AddAggregate(key, value, request.tenant(), &v); !bad.ok()) return false;
-                                  AddDay(*plan, day, v, o, &sums);
-                                  return true;
-                                });
-    if (!s.ok()) return s;
-    if (!bad.ok()) return bad;
-    finish();
+    }
   }
 
   auto by_id = [](const v1::ScoreReport& a, const v1::ScoreReport& b) { return a.scope().id() < b.scope().id(); };
@@ -498,7 +591,7 @@ absl::StatusOr<v1::ScoreExplanation> ExplainScore(const Store& store, const v1::
     if (!plan.ok()) return plan.status();
     Sums sums;
     std::string tag = ScopeTag(request.scope().kind(), request.scope().kind() == v1::SCOPE_KIND_TENANT ? "" : request.scope().id());
-    if (absl::Status s = ScanScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
+    if (absl::Status s = ReadScope(store, request.tenant(), tag, *plan, o, &sums); !s.ok()) return s;
     Fill(*plan, sums, o, report);
     for (int c = 0; c < kComponentCount; ++c) {
       applicable[c] = sums.current.component_weight[c] > 1e-6;

@@ -23,18 +23,23 @@ bool SameContribution(const internal::TicketScoreRecord& a, const internal::Tick
          std::equal(a.scopes().begin(), a.scopes().end(), b.scopes().begin(), b.scopes().end());
 }
 
-// The aggregate deltas of one batch, summed per scope-day key: a busy
-// scope-day (the tenant's, a team's) gets one merge operand per batch
+// The aggregate deltas of one batch, summed per key: a busy scope-day or
+// scope-month (the tenant's, a team's) gets one merge operand per batch
 // instead of one per ticket. Integer sums make that exactly the same value.
 class Deltas {
  public:
-  void Add(std::string key, absl::string_view sums) {
+  // Adds `sign` (+1 or -1) times `sums`.
+  void Add(std::string key, const SumVector& sums, int sign) {
     auto [it, fresh] = by_key_.try_emplace(std::move(key));
     if (fresh) {
       it->second.fill(0);
       order_.push_back(it->first);
     }
-    (void)AddEncodedSums(sums, &it->second);  // OnWatermark checked the stored sums; the new ones are ours
+    for (int slot = 0; slot < kSumSlots; ++slot) {
+      // Wrapping, as AddEncodedSums: a delta and its negation cancel exactly.
+      it->second[slot] = static_cast<int64_t>(static_cast<uint64_t>(it->second[slot]) +
+                                              static_cast<uint64_t>(sign) * static_cast<uint64_t>(sums[slot]));
+    }
   }
   void Write(Store::Batch* writes) const {
     for (const std::string& key : order_) {
@@ -50,24 +55,43 @@ class Deltas {
   std::vector<std::string> order_;  // first-use order, so writes do not depend on hashing
 };
 
-// Moves the ticket's contribution from `old_record` to `new_record`.
+// One side of a ticket's move: its record's sums for the day and the month.
+struct Contribution {
+  Contribution(const internal::TicketScoreRecord& record, int64_t half_life_us) {
+    if (!record.scored()) return;
+    (void)AddEncodedSums(record.sums(), &day);  // written by MakeRecord
+    month = MonthContribution(day, record.day(), half_life_us);
+    month_number = MonthOfDay(record.day());
+  }
+  void AddTo(const std::string& tenant, const std::string& scope, int64_t day_number, int sign, Deltas* deltas) const {
+    deltas->Add(keys::Aggregate(tenant, scope, day_number), day, sign);
+    deltas->Add(keys::AggregateMonth(tenant, scope, month_number), month, sign);
+  }
+  SumVector day{}, month{};
+  int64_t month_number = 0;
+};
+
+// Moves the ticket's contribution from `old_record` to `new_record`, in its
+// days and months.
 void WriteDelta(const std::string& tenant, const std::string& ticket_id, const internal::TicketScoreRecord& old_record,
-                const internal::TicketScoreRecord& new_record, Deltas* deltas, Store::Batch* writes) {
+                const internal::TicketScoreRecord& new_record, int64_t half_life_us, Deltas* deltas,
+                Store::Batch* writes) {
   std::set<std::string> old_scopes, new_scopes;
   if (old_record.scored()) old_scopes.insert(old_record.scopes().begin(), old_record.scopes().end());
   if (new_record.scored()) new_scopes.insert(new_record.scopes().begin(), new_record.scopes().end());
+  const Contribution old_sums(old_record, half_life_us), new_sums(new_record, half_life_us);
   const bool same_day = old_record.scored() && new_record.scored() && old_record.day() == new_record.day();
   for (const std::string& scope : old_scopes) {
-    deltas->Add(keys::Aggregate(tenant, scope, old_record.day()), NegatedSums(old_record.sums()));
+    old_sums.AddTo(tenant, scope, old_record.day(), -1, deltas);
     if (same_day && new_scopes.count(scope)) {
-      deltas->Add(keys::Aggregate(tenant, scope, new_record.day()), new_record.sums());
+      new_sums.AddTo(tenant, scope, new_record.day(), +1, deltas);
       continue;
     }
     writes->Delete(Family::kIndex, keys::ScopeIndex(tenant, scope, old_record.day(), ticket_id));
   }
   for (const std::string& scope : new_scopes) {
     if (same_day && old_scopes.count(scope)) continue;
-    deltas->Add(keys::Aggregate(tenant, scope, new_record.day()), new_record.sums());
+    new_sums.AddTo(tenant, scope, new_record.day(), +1, deltas);
     writes->Put(Family::kIndex, keys::ScopeIndex(tenant, scope, new_record.day(), ticket_id), "");
   }
 }
@@ -111,7 +135,7 @@ absl::Status ScoreStage::OnWatermark(const std::string& tenant, int64_t /*before
       if (SumVector check{}; old_record.scored()) {
         if (unreadable = records::AddTicketScore(*state, &check); !unreadable.ok()) return;
       }
-      WriteDelta(tenant, state->ticket_id(), old_record, record, &deltas, &context.writes());
+      WriteDelta(tenant, state->ticket_id(), old_record, record, options_.half_life_us, &deltas, &context.writes());
     }
     *state->mutable_score()->mutable_counted() = std::move(record);
   });

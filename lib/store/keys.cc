@@ -8,12 +8,12 @@
 namespace rapport::keys {
 namespace {
 
-constexpr uint64_t kDayBias = uint64_t{1} << 40;  // days before 1970 still sort
+constexpr uint64_t kBias = uint64_t{1} << 40;  // days and months before 1970 still sort
 
-void AppendDay(std::string* out, int64_t day) { PutBigEndian64(out, static_cast<uint64_t>(day) + kDayBias); }
+void AppendBiased(std::string* out, int64_t day) { PutBigEndian64(out, static_cast<uint64_t>(day) + kBias); }
 
-int64_t DayAt(absl::string_view eight_bytes) {
-  return static_cast<int64_t>(GetBigEndian64(eight_bytes) - kDayBias);
+int64_t BiasedAt(absl::string_view eight_bytes) {
+  return static_cast<int64_t>(GetBigEndian64(eight_bytes) - kBias);
 }
 
 // "name ∅ tenant ∅": the start of every key of one of the index family's indexes.
@@ -28,7 +28,7 @@ const Layout kLayouts[] = {
     {"dedupe", "", "tenant ∅ event_id"},
     {"tickets", "", "tenant ∅ ticket"},
     {"findings", "", "tenant ∅ ticket ∅ finding_id"},
-    {"aggregates", "", "tenant ∅ kind scope_id ∅ be64(day)"},
+    {"aggregates", "", "tenant ∅ kind scope_id ∅ be64(day), and the scope's months: ∅ 'm' be64(month)"},
     {"default", kSchemaVersion, "\"schema_version\""},
     {"default", kDerivedVersion, "\"derived_version\""},
     {"default", kDerivedSettings, "\"derived_settings\""},
@@ -113,21 +113,33 @@ std::string AggregateKindPrefix(absl::string_view tenant, int scope_kind) {
 
 std::string Aggregate(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
   std::string key = AggregateScopePrefix(tenant, scope_tag);
-  AppendDay(&key, day);
+  AppendBiased(&key, day);
   return key;
 }
+
+std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag) {
+  return absl::StrCat(AggregateScopePrefix(tenant, scope_tag), "m");
+}
+
+std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month) {
+  std::string key = AggregateMonthsPrefix(tenant, scope_tag);
+  AppendBiased(&key, month);
+  return key;
+}
+
+int64_t AggregateMonthOfKey(absl::string_view key) { return BiasedAt(key.substr(key.size() - 8)); }
 
 bool IsAggregateDayOf(absl::string_view key, absl::string_view scope_prefix) {
   return key.size() == scope_prefix.size() + 8;
 }
 
-int64_t AggregateDay(absl::string_view key) { return DayAt(key.substr(key.size() - 8)); }
+int64_t AggregateDay(absl::string_view key) { return BiasedAt(key.substr(key.size() - 8)); }
 
 bool ParseAggregate(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day) {
   // tenant ∅ tag ∅ be64(day): the tag ends at the separator 9 bytes from the end.
   if (key.size() < tenant_size + 1 + 1 + 1 + 8 || key[key.size() - 9] != kSep[0]) return false;
   *scope_tag = std::string(key.substr(tenant_size + 1, key.size() - 9 - tenant_size - 1));
-  *day = DayAt(key.substr(key.size() - 8));
+  *day = BiasedAt(key.substr(key.size() - 8));
   return true;
 }
 
@@ -137,7 +149,7 @@ std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_t
 
 std::string ScopeIndexDay(absl::string_view tenant, absl::string_view scope_tag, int64_t day) {
   std::string key = ScopeIndexPrefix(tenant, scope_tag);
-  AppendDay(&key, day);
+  AppendBiased(&key, day);
   return key;
 }
 

@@ -6,7 +6,8 @@
 // one index name share a prefix that a range scan walks. Integers are
 // big-endian, so byte order is numeric order; times are microseconds since
 // the epoch (always positive: validation keeps them after 1990); days are
-// days since the epoch plus 2^40, so days before 1970 still sort.
+// days since the epoch plus 2^40, so days before 1970 still sort (months,
+// counted from January 1970, likewise).
 //
 //   family      key                                                      value
 //   ----------  -------------------------------------------------------  --------------------------
@@ -15,6 +16,7 @@
 //   tickets     tenant ∅ ticket                                          internal.TicketState
 //   findings    tenant ∅ ticket ∅ finding_id                             v1.Finding
 //   aggregates  tenant ∅ kind scope_id ∅ be64(day)                       sums (store/sums.h), merged
+//               tenant ∅ kind scope_id ∅ 'm' be64(month)                 the month's roll-up, merged
 //   meta        "schema_version"                                         decimal kSchemaVersion
 //               "derived_version"                                        decimal kDerivedDataVersion
 //               "next_arrival"                                           be64(next arrival number)
@@ -105,6 +107,16 @@ bool IsAggregateDayOf(absl::string_view key, absl::string_view scope_prefix);
 int64_t AggregateDay(absl::string_view key);
 // Parses an aggregate key of a tenant whose name is `tenant_size` bytes long.
 bool ParseAggregate(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day);
+// A scope's month roll-up of the same sums, beside its days: `month` counts
+// months from January 1970, and the key is the scope prefix, 'm', then
+// be64(month + 2^40). A biased day starts with a zero byte, so a scope's days
+// all sort before its months, and neither IsAggregateDayOf nor ParseAggregate
+// takes a month key for a day.
+std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month);
+// The first month key of a scope: where a scan of its months starts.
+std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag);
+// The month of an AggregateMonth key.
+int64_t AggregateMonthOfKey(absl::string_view key);
 
 // The tickets of one scope by creation day (Family::kIndex).
 std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag);
