@@ -236,7 +236,7 @@ def listen_port(where, c, value):
 
 
 def webhook_files(config):
-    """[(setting, path)] of every secret_file / token_file in rapportd.yaml."""
+    """[(setting, path)] of every secret_file / token_file / hash_file in rapportd.yaml."""
     found = []
     for tenant, settings in ((config or {}).get("tenants") or {}).items():
         for adapter, creds in ((settings or {}).get("webhooks") or {}).items():
@@ -244,6 +244,9 @@ def webhook_files(config):
                 if key.endswith("_file"):
                     for v in value if isinstance(value, list) else [value]:
                         found.append((f"tenants.{tenant}.webhooks.{adapter}.{key}", str(v)))
+        for i, entry in enumerate((settings or {}).get("keys") or []):
+            if "hash_file" in (entry or {}):
+                found.append((f"tenants.{tenant}.keys[{i}].hash_file", str(entry["hash_file"])))
     return found
 
 
@@ -418,7 +421,7 @@ def check_kubernetes(c, docs, rapportd, flags, label="kubernetes"):
         if key not in secret_values:
             c.problem(cw, f"{setting}: the Secret has no key {key!r}")
     for key in sorted(set(secret_values) - used):
-        c.problem(secret["__file__"], f"key {key!r} is named by no secret_file/token_file in the ConfigMap")
+        c.problem(secret["__file__"], f"key {key!r} is named by no secret_file/token_file/hash_file in the ConfigMap")
 
     # rapportd accepts it, with the Secret's values where the files will be.
     if rapportd:

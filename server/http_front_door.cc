@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
 #include "nlohmann/json.hpp"
@@ -227,6 +228,45 @@ void HttpFrontDoor::CountAnswers() {
   });
 }
 
+namespace {
+
+// 401 asks for a key (WWW-Authenticate), 403 refuses the one given.
+void ReplyAuthError(httplib::Response& res, const absl::Status& refused) {
+  const int status = refused.code() == absl::StatusCode::kPermissionDenied ? 403 : 401;
+  if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"rapport\"");
+  ReplyError(res, status, refused);
+}
+
+}  // namespace
+
+bool HttpFrontDoor::Allowed(const httplib::Request& req, httplib::Response& res, absl::string_view tenant,
+                            Role needed) const {
+  if (deps_.authorizer == nullptr) return true;
+  auto allowed = deps_.authorizer->Check(req.get_header_value("Authorization"), tenant, needed);
+  if (!allowed.ok()) ReplyAuthError(res, allowed.status());
+  return allowed.ok();
+}
+
+// The tool's own signature or token first (webhook_auth.h), then an API key
+// with the ingest role. With auth off, a tenant without webhook credentials
+// takes unsigned deliveries (the loopback mode); with auth on, "nothing
+// configured" proves nothing, so a key is needed.
+absl::Status HttpFrontDoor::AuthenticWebhook(const httplib::Request& req, const std::string& adapter,
+                                             const std::string& tenant) const {
+  std::shared_ptr<const WebhookSecrets> secrets = deps_.auth->Get();
+  const bool configured = secrets->Configured(tenant, adapter);
+  const absl::Status signed_ok = secrets->Check(
+      tenant, adapter, req.body, [&](const std::string& name) { return req.get_header_value(name); }, absl::Now());
+  const bool auth_on = deps_.authorizer != nullptr && deps_.authorizer->Enabled();
+  if (!auth_on) return signed_ok;
+  if (configured && signed_ok.ok()) return absl::OkStatus();
+  const std::string authorization = req.get_header_value("Authorization");
+  // A webhook token sent as `Authorization: Bearer` is not an API key:
+  // without a key, the tool's refusal says what was expected.
+  if (configured && !auth::KeyIdOf(absl::StripPrefix(authorization, "Bearer ")).has_value()) return signed_ok;
+  return deps_.authorizer->Check(authorization, tenant, Role::kIngest).status();
+}
+
 void HttpFrontDoor::Route() {
   httplib::Server& http = *http_;
   const size_t max_body = deps_.limits.max_message_bytes;
@@ -263,7 +303,9 @@ void HttpFrontDoor::Route() {
     res.set_header("Retry-After", std::to_string(options_.retry_after_seconds));
     Reply(res, 503, Json{{"status", "not ready"}});
   });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    // Every tenant's figures: the operator's.
+    if (!Allowed(req, res, auth::kOperatorTenant, Role::kRead)) return;
     res.set_content(deps_.render_metrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
   http.Post(R"(/v1/webhooks/([^/]+)/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -273,14 +315,10 @@ void HttpFrontDoor::Route() {
       res.set_header("Retry-After", std::to_string(options_.retry_after_seconds));
       return ReplyError(res, 503, absl::UnavailableError("not ready (starting, shutting down or writes stalled): retry later"));
     }
-    std::shared_ptr<const WebhookSecrets> secrets = deps_.auth->Get();
-    const absl::Status authentic = secrets->Check(
-        tenant, adapter, req.body, [&](const std::string& name) { return req.get_header_value(name); },
-        absl::Now());
-    if (!authentic.ok()) {
+    if (absl::Status authentic = AuthenticWebhook(req, adapter, tenant); !authentic.ok()) {
       Log(LogLevel::kWarning, "webhook refused",
           {{"adapter", adapter}, {"tenant", tenant}, {"reason", std::string(authentic.message())}});
-      return ReplyError(res, 401, authentic);
+      return ReplyAuthError(res, authentic);
     }
     v1::RawPayload payload;
     payload.set_adapter(adapter);

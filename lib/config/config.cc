@@ -177,6 +177,22 @@ absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node
     status = ApplyLimits(value, &config->limits);
   } else if (key == "log") {
     status = ApplyLog(value, config);
+  } else if (key == "auth") {
+    if (!value.IsMap()) return absl::InvalidArgumentError("auth must be a mapping");
+    for (const auto& item : value) {
+      const std::string name = item.first.as<std::string>();
+      absl::Status s;
+      if (name != "required") {
+        s = Unknown("auth", name);
+      } else {
+        try {
+          config->require_auth = item.second.as<bool>();
+        } catch (const YAML::Exception&) {
+          s = absl::InvalidArgumentError("auth.required must be true or false");
+        }
+      }
+      if (s = AtLine(item.first, s); !s.ok()) return s;
+    }
   } else if (key == "tls") {
     status = ApplyTls(value, &config->tls);
   } else {
@@ -528,6 +544,52 @@ absl::Status ApplyWebhooks(const YAML::Node& node, const std::string& where,
   return absl::OkStatus();
 }
 
+// tenants.T.keys: [{hash or hash_file, role}, ...]. A key itself pasted as a
+// hash is refused without repeating it.
+absl::Status ApplyApiKeys(const YAML::Node& node, const std::string& where,
+                          std::vector<RapportConfig::ApiKey>* out) {
+  if (!node.IsSequence()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a list of {hash, role}"));
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& entry = node[i];
+    const std::string at = absl::StrCat(where, "[", i, "]");
+    if (!entry.IsMap()) return AtLine(entry, absl::InvalidArgumentError(absl::StrCat(at, " must be {hash, role}")));
+    RapportConfig::ApiKey key;
+    bool has_hash = false, has_role = false;
+    for (const auto& item : entry) {
+      const std::string name = item.first.as<std::string>();
+      const std::string value = item.second.IsScalar() ? item.second.as<std::string>() : "";
+      absl::Status s;
+      if (name == "hash" || name == "hash_file") {
+        std::vector<std::string> texts;
+        if (name == "hash_file") {
+          try {
+            s = AddCredential(at + ".hash_file", name, item.second, &texts);
+          } catch (const YAML::Exception&) {
+            s = absl::InvalidArgumentError(at + ".hash_file must be a path");
+          }
+          if (s = AtLine(item.first, s); !s.ok()) return s;
+        }
+        auto hash = auth::ParseKeyHash(name == "hash" ? value : texts.front());
+        if (hash.ok()) key.hash = std::move(*hash);
+        s = hash.ok() ? absl::OkStatus()
+                      : absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": ", hash.status().message()));
+        has_hash = true;
+      } else if (name == "role") {
+        const std::optional<auth::Role> role = auth::ParseRole(value);
+        if (role) key.role = *role;
+        s = role ? absl::OkStatus() : absl::InvalidArgumentError(absl::StrCat(at, ".role: '", value, "' is not one of ingest, read, admin"));
+        has_role = true;
+      } else {
+        s = Unknown(at + " (settings are hash or hash_file, and role)", name);
+      }
+      if (s = AtLine(item.first, s); !s.ok()) return s;
+    }
+    if (!has_hash || !has_role) return AtLine(entry, absl::InvalidArgumentError(absl::StrCat(at, " needs both hash and role")));
+    out->push_back(std::move(key));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
   for (const auto& item : node) {
@@ -613,9 +675,20 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
     for (const auto& tenant : tenants) {
       const std::string name = tenant.first.as<std::string>();
       Thresholds own = defaults;
+      bool keys_only = true, has_keys = false;
       for (const auto& item : tenant.second) {
         const std::string key = item.first.as<std::string>();
         const std::string where = absl::StrCat("tenants.", name);
+        if (key == "keys") {
+          if (auto s = auth::ValidateKeyTenant(name); !s.ok()) return AtLine(tenant.first, absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message())));
+          if (auto s = ApplyApiKeys(item.second, where + ".keys", &config.api_keys[name]); !s.ok()) return AtLine(item.first, s);
+          has_keys = true;
+          continue;
+        }
+        keys_only = false;
+        if (name == std::string(auth::kOperatorTenant)) {
+          return AtLine(item.first, absl::InvalidArgumentError("tenants.'*' (the operator) takes only keys"));
+        }
         if (key == "adapters") {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
           continue;
@@ -627,7 +700,9 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         if (key != "detectors") return AtLine(item.first, Unknown(where, key));
         if (auto s = ApplyDetectors(item.second, where + ".detectors", config.calendars, &own); !s.ok()) return AtLine(item.first, s);
       }
-      config.detectors.Set(name, own);
+      // A tenant named only for its keys has no settings of its own (and
+      // adding a key must not change the derived settings' digest).
+      if (!(keys_only && has_keys)) config.detectors.Set(name, own);
     }
   }
   return config;

@@ -54,6 +54,7 @@
 //   limits: {max_batch_events: 1000, max_text_bytes: 65536, ...}   # event/validate.h
 //   log: {format: text, level: info}   # format text|json; level debug|info|warning|error
 //   tls: {cert_file: "", key_file: "", client_ca_file: ""}   # parsed and checked; not used yet
+//   auth: {required: false}   # --require-auth; on by itself when a listen address is not loopback
 //   tenants:
 //     acme:
 //       detectors: {reply_gap: 8h}   # starts from `defaults`
@@ -64,6 +65,11 @@
 //         jira: {secret: s3cret}     # X-Hub-Signature: sha256=<HMAC of the body>
 //         zendesk: {secret: [new, old]}           # a list while a secret is rotated
 //         servicenow: {token_file: /run/secrets/sn}  # Authorization: Bearer / X-Rapport-Token
+//       keys:                        # API keys by hash (`rapportd keys hash`), besides the keys file
+//         - {hash: "rpk1$...", role: read}   # role: ingest, read or admin
+//         - {hash_file: /run/secrets/rapport/acme-key-hash, role: ingest}
+//     "*":                           # the operator: every tenant; keys only
+//       keys: [{hash: "rpk1$...", role: admin}]
 //   http:
 //     listen: 127.0.0.1:8080     # the HTTP port (webhooks, health); off when unset
 #ifndef RAPPORT_CONFIG_CONFIG_H_
@@ -75,6 +81,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/api_keys.h"
 #include "base/log.h"
 #include "detect/thresholds.h"
 #include "event/validate.h"
@@ -125,6 +132,19 @@ struct RapportConfig {
   std::string http_listen;
   // tenants.T.webhooks: tenant -> adapter -> credentials.
   std::map<std::string, std::map<std::string, WebhookCredentials>> webhooks;
+  // tenants.T.keys: API keys named by their hash (auth/api_keys.h), for a
+  // first start before any `rapportd keys create` (a Kubernetes Secret);
+  // tenant "*" is the operator. Hashes, never keys.
+  struct ApiKey {
+    auth::KeyHash hash;
+    auth::Role role = auth::Role::kRead;
+    bool operator==(const ApiKey& o) const { return hash.text == o.hash.text && role == o.role; }
+  };
+  using ApiKeys = std::map<std::string, std::vector<ApiKey>>;
+  ApiKeys api_keys;
+  // auth.required (--require-auth): every call needs a key even on loopback
+  // with no key made yet (docs/security.md, when auth is on).
+  bool require_auth = false;
   // Business calendars by name, from the top-level `calendars:`.
   std::map<std::string, std::shared_ptr<const calendar::Calendar>> calendars;
 };
