@@ -200,9 +200,17 @@ std::string Authorizer::AuthorizationOf(const grpc::ServerContextBase& context) 
   return std::string(it->second.data(), it->second.size());
 }
 
+absl::StatusOr<Principal> Authorizer::CheckRequest(absl::string_view authorization, absl::string_view tenant,
+                                                   Role needed) const {
+  auto principal = Check(authorization, tenant, needed);
+  if (!principal.ok() || limiter_ == nullptr) return principal;
+  if (absl::Status s = limiter_->TakeRequest(*principal); !s.ok()) return s;
+  return principal;
+}
+
 grpc::ServerUnaryReactor* Authorizer::RefuseUnary(grpc::CallbackServerContext* context, absl::string_view tenant,
                                                   Role needed, Principal* principal) const {
-  absl::StatusOr<Principal> allowed = Check(AuthorizationOf(*context), tenant, needed);
+  absl::StatusOr<Principal> allowed = CheckRequest(AuthorizationOf(*context), tenant, needed);
   if (allowed.ok()) {
     if (principal != nullptr) *principal = std::move(*allowed);
     return nullptr;

@@ -39,6 +39,7 @@
 #include "absl/time/time.h"
 #include "auth/api_keys.h"
 #include "config/config.h"
+#include "server/call_limits.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/server_callback.h"
@@ -112,9 +113,11 @@ class KeyRing {
 
 class Authorizer {
  public:
-  // `ring` must outlive the authorizer. `required`: --require-auth,
-  // auth.required, or a listen address that is not loopback.
-  Authorizer(KeyRing* ring, bool required) : ring_(ring), required_(required) {}
+  // `ring` and `limiter` (null: no call limits) must outlive the
+  // authorizer. `required`: --require-auth, auth.required, or a listen
+  // address that is not loopback.
+  Authorizer(KeyRing* ring, bool required, CallLimiter* limiter = nullptr)
+      : ring_(ring), required_(required), limiter_(limiter) {}
 
   // Auth is on when required or when any key is known: the keys file exists
   // (even emptied by revocations) or the configuration names a key. So the
@@ -138,14 +141,24 @@ class Authorizer {
   // The `authorization` metadata of a gRPC call ("" when absent).
   static std::string AuthorizationOf(const grpc::ServerContextBase& context);
 
-  // For unary callback handlers: null when allowed (and *principal set, when
-  // given), else a reactor already finished with the refusal, to return.
+  // Check, then one request against the key's rate
+  // (limits.requests_per_second_per_key: RESOURCE_EXHAUSTED). What unary
+  // calls and HTTP requests ask; a stream asks Check per batch instead.
+  absl::StatusOr<Principal> CheckRequest(absl::string_view authorization, absl::string_view tenant, Role needed) const;
+
+  // The call limits (null: none), for streams to take a place.
+  CallLimiter* limiter() const { return limiter_; }
+
+  // For unary callback handlers: CheckRequest; null when allowed (and
+  // *principal set, when given), else a reactor already finished with the
+  // refusal, to return.
   grpc::ServerUnaryReactor* RefuseUnary(grpc::CallbackServerContext* context, absl::string_view tenant, Role needed,
                                         Principal* principal = nullptr) const;
 
  private:
   KeyRing* ring_;
   bool required_;
+  CallLimiter* limiter_;
 };
 
 // Whether a listen address (host:port, [v6]:port) is on the loopback

@@ -155,7 +155,14 @@ absl::Status HttpFrontDoor::Start(const HttpOptions& options, const Deps& deps, 
   if (!SplitHostPort(options.listen, &host, &port)) {
     return absl::InvalidArgumentError(absl::StrCat("the HTTP listen address '", options.listen, "' is not host:port"));
   }
-  door->http_ = std::make_unique<httplib::Server>();
+  if (options.tls != nullptr) {
+    std::shared_ptr<HttpTls> tls = options.tls;
+    auto secure = std::make_unique<httplib::SSLServer>([tls](SSL_CTX& ctx) { return tls->Setup(ctx); });
+    if (!secure->is_valid()) return absl::InternalError("cannot set up TLS for the HTTP port");
+    door->http_ = std::move(secure);
+  } else {
+    door->http_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& http = *door->http_;
   const int workers = options.workers;
   const size_t max_queued = options.max_queued_connections;
@@ -178,7 +185,8 @@ absl::Status HttpFrontDoor::Start(const HttpOptions& options, const Deps& deps, 
   // stop() does nothing until the listening loop runs: wait for it, so that
   // a Stop right after Start cannot leave the loop running.
   for (int i = 0; i < 5000 && !http.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
-  Log(LogLevel::kInfo, "HTTP port serving", {{"listen", options.listen}, {"port", std::to_string(door->port_)}});
+  Log(LogLevel::kInfo, "HTTP port serving",
+      {{"listen", options.listen}, {"port", std::to_string(door->port_)}, {"tls", options.tls ? "on" : "off"}});
   if (host != "127.0.0.1" && host != "localhost" && host != "::1") {
     Log(LogLevel::kWarning,
         "the HTTP port is reachable from other hosts: a tenant without webhook secrets or tokens "
@@ -230,10 +238,14 @@ void HttpFrontDoor::CountAnswers() {
 
 namespace {
 
-// 401 asks for a key (WWW-Authenticate), 403 refuses the one given.
+// 401 asks for a key (WWW-Authenticate), 403 refuses the one given, 429 a
+// key over its rate.
 void ReplyAuthError(httplib::Response& res, const absl::Status& refused) {
-  const int status = refused.code() == absl::StatusCode::kPermissionDenied ? 403 : 401;
+  const int status = refused.code() == absl::StatusCode::kPermissionDenied    ? 403
+                     : refused.code() == absl::StatusCode::kResourceExhausted ? 429
+                                                                              : 401;
   if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"rapport\"");
+  if (status == 429) res.set_header("Retry-After", "1");
   ReplyError(res, status, refused);
 }
 
@@ -242,7 +254,7 @@ void ReplyAuthError(httplib::Response& res, const absl::Status& refused) {
 bool HttpFrontDoor::Allowed(const httplib::Request& req, httplib::Response& res, absl::string_view tenant,
                             Role needed) const {
   if (deps_.authorizer == nullptr) return true;
-  auto allowed = deps_.authorizer->Check(req.get_header_value("Authorization"), tenant, needed);
+  auto allowed = deps_.authorizer->CheckRequest(req.get_header_value("Authorization"), tenant, needed);
   if (!allowed.ok()) ReplyAuthError(res, allowed.status());
   return allowed.ok();
 }
@@ -264,7 +276,7 @@ absl::Status HttpFrontDoor::AuthenticWebhook(const httplib::Request& req, const 
   // A webhook token sent as `Authorization: Bearer` is not an API key:
   // without a key, the tool's refusal says what was expected.
   if (configured && !auth::KeyIdOf(absl::StripPrefix(authorization, "Bearer ")).has_value()) return signed_ok;
-  return deps_.authorizer->Check(authorization, tenant, Role::kIngest).status();
+  return deps_.authorizer->CheckRequest(authorization, tenant, Role::kIngest).status();
 }
 
 void HttpFrontDoor::Route() {

@@ -43,6 +43,7 @@
 #include "event/validate.h"
 #include "server/authorizer.h"
 #include "server/ingest_queue.h"
+#include "server/tls.h"
 #include "server/ingest_service.h"
 #include "server/webhook_auth.h"
 #include "store/store.h"
@@ -63,6 +64,8 @@ struct HttpOptions {
   absl::Duration write_timeout = absl::Seconds(10);
   // Seconds a 503 asks the sender to wait (Retry-After).
   int retry_after_seconds = 5;
+  // Serve HTTPS with this certificate set (tls.h); null: plain HTTP.
+  std::shared_ptr<HttpTls> tls;
 };
 
 class HttpFrontDoor {

@@ -25,9 +25,13 @@ namespace rapport::server {
 // for a pending WhenRoom callback, one per Drain call in progress.
 class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  // `authorization`: the call's header, checked again for every batch.
-  StreamEventsReactor(IngestServiceImpl* service, int max_unacked, std::string authorization)
-      : service_(service), max_unacked_(max_unacked), authorization_(std::move(authorization)) {
+  // `authorization`: the call's header, checked again for every batch;
+  // `slot`: its place among the key's and tenant's streams, held until the
+  // reactor goes.
+  StreamEventsReactor(IngestServiceImpl* service, int max_unacked, std::string authorization,
+                      CallLimiter::StreamSlot slot)
+      : service_(service), max_unacked_(max_unacked), authorization_(std::move(authorization)),
+        slot_(std::move(slot)) {
     StartRead(&incoming_);
   }
 
@@ -244,6 +248,7 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
   IngestServiceImpl* const service_;
   const int max_unacked_;
   const std::string authorization_;
+  const CallLimiter::StreamSlot slot_;
   grpc::ByteBuffer incoming_;  // touched only by the read chain
 
   absl::Mutex mu_;
@@ -271,13 +276,19 @@ class RefusedStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grp
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::StreamEvents(
     grpc::CallbackServerContext* context) {
   std::string authorization = Authorizer::AuthorizationOf(*context);
+  CallLimiter::StreamSlot slot;
   if (auth_ != nullptr) {
     // Any tenant for now: each batch's events are checked as they come.
-    if (auto allowed = auth_->Check(authorization, "", Role::kIngest); !allowed.ok()) {
-      return new RefusedStream(allowed.status());
+    auto allowed = auth_->CheckRequest(authorization, "", Role::kIngest);
+    if (!allowed.ok()) return new RefusedStream(allowed.status());
+    if (auth_->limiter() != nullptr) {
+      auto place = auth_->limiter()->OpenStream(*allowed);
+      if (!place.ok()) return new RefusedStream(place.status());
+      slot = std::move(*place);
     }
   }
-  auto* stream = new StreamEventsReactor(this, limits_.max_unacked_batches, std::move(authorization));
+  auto* stream =
+      new StreamEventsReactor(this, limits_.max_unacked_batches, std::move(authorization), std::move(slot));
   bool draining;
   {
     absl::MutexLock lock(&streams_mu_);

@@ -55,6 +55,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   server->config_ = config;
   if (absl::Status s = server->StartAuth(options); !s.ok()) return s;
+  if (absl::Status s = CheckTlsFiles(config.tls); !s.ok()) return s;
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
@@ -126,7 +127,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.listen.empty()) {
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+    builder.AddListeningPort(options.listen, GrpcServerCredentials(config.tls), &server->port_);
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
   // Queries and stream reads share gRPC's callback threads. With its
@@ -155,6 +156,12 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   if (!http_listen.empty()) {
     HttpOptions http_options;
     http_options.listen = http_listen;
+    if (config.tls.enabled()) {
+      auto tls = HttpTls::Load(config.tls);
+      if (!tls.ok()) return tls.status();
+      server->http_tls_ = *tls;
+      http_options.tls = *tls;
+    }
     HttpFrontDoor::Deps deps;
     deps.limits = options.limits;
     deps.adapters = server->adapters_.get();
@@ -171,7 +178,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   RapportServer* self = server.get();
   server->readiness_watch_ = std::thread([self] { self->WatchReadiness(); });
   Log(LogLevel::kInfo, "rapportd serving",
-      {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
+      {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir},
+       {"tls", config.tls.enabled() ? "on" : "off"}});
   *out = std::move(server);
   return absl::OkStatus();
 }
@@ -188,7 +196,9 @@ absl::Status RapportServer::StartAuth(const ServerOptions& options) {
   auto ring = KeyRing::Open(options.data_dir, config_.api_keys);
   if (!ring.ok()) return ring.status();
   key_ring_ = std::move(*ring);
-  authorizer_ = std::make_unique<Authorizer>(key_ring_.get(), config_.require_auth || !exposed.empty());
+  call_limiter_ = std::make_unique<CallLimiter>(config_.call_limits);
+  authorizer_ =
+      std::make_unique<Authorizer>(key_ring_.get(), config_.require_auth || !exposed.empty(), call_limiter_.get());
   if (!exposed.empty() && key_ring_->Get()->by_id.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "rapportd listens on ", exposed, ", which other hosts can reach, and no API key exists, so every call would "
@@ -278,6 +288,15 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
     Log(LogLevel::kInfo, "reload: webhook credentials replaced");
     applied.push_back("tenants.*.webhooks");
   }
+  if (http_tls_ != nullptr) {
+    // gRPC's watcher re-reads the same files by itself (tls.h).
+    if (absl::Status s = http_tls_->Reload(); !s.ok()) {
+      Log(LogLevel::kError, "reload: the TLS files do not load; the previous ones stay in force",
+          {{"error", std::string(s.message())}});
+    } else {
+      applied.push_back("tls files");
+    }
+  }
   if (config.api_keys != config_.api_keys) {
     key_ring_->SetConfigKeys(config.api_keys);
     config_.api_keys = config.api_keys;
@@ -299,12 +318,13 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
   if (config.plugin_dir != config_.plugin_dir) need_restart.push_back("plugin_dir");
   if (config.sync != config_.sync) need_restart.push_back("sync");
   if (config.wal_recovery != config_.wal_recovery) need_restart.push_back("wal_recovery");
-  if (!(config.limits == config_.limits)) need_restart.push_back("limits");
-  if (config.require_auth != config_.require_auth) need_restart.push_back("auth.required");
-  if (config.tls.cert_file != config_.tls.cert_file || config.tls.key_file != config_.tls.key_file ||
-      config.tls.client_ca_file != config_.tls.client_ca_file) {
-    need_restart.push_back("tls");
+  if (!(config.limits == config_.limits) || !(config.call_limits == config_.call_limits)) {
+    need_restart.push_back("limits");
   }
+  if (config.require_auth != config_.require_auth) need_restart.push_back("auth.required");
+  // The files' contents are re-read as they change (tls.h); which files, and
+  // whether TLS is on, is fixed at the start.
+  if (!(config.tls == config_.tls)) need_restart.push_back("tls");
   for (const std::string& what : need_restart) {
     Log(LogLevel::kWarning, "reload: this change needs a restart; the running server keeps the old value",
         {{"setting", what}});

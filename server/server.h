@@ -140,6 +140,7 @@ class RapportServer {
   RecoveryReport recovery_;
   // Before the services, which hold the authorizer.
   std::unique_ptr<KeyRing> key_ring_;
+  std::unique_ptr<CallLimiter> call_limiter_;
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;
@@ -152,6 +153,7 @@ class RapportServer {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<WebhookAuth> webhook_auth_;
+  std::shared_ptr<HttpTls> http_tls_;  // null without TLS
   std::unique_ptr<HttpFrontDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -48,8 +48,9 @@ absl::Status ApplyString(const YAML::Node& value, const std::string& at, std::st
   return absl::OkStatus();
 }
 
-absl::Status ApplyLimits(const YAML::Node& node, Limits* limits) {
+absl::Status ApplyLimits(const YAML::Node& node, RapportConfig* config) {
   if (!node.IsMap()) return absl::InvalidArgumentError("limits must be a mapping");
+  Limits* limits = &config->limits;
   struct Slot {
     const char* name;
     size_t* size;
@@ -66,6 +67,9 @@ absl::Status ApplyLimits(const YAML::Node& node, Limits* limits) {
       {"max_message_bytes", &limits->max_message_bytes, nullptr},
       {"max_unacked_batches", nullptr, &limits->max_unacked_batches},
       {"max_ack_errors", &limits->max_ack_errors, nullptr},
+      {"max_streams_per_key", nullptr, &config->call_limits.max_streams_per_key},
+      {"max_streams_per_tenant", nullptr, &config->call_limits.max_streams_per_tenant},
+      {"requests_per_second_per_key", nullptr, &config->call_limits.requests_per_second_per_key},
   };
   for (const auto& item : node) {
     const std::string key = item.first.as<std::string>();
@@ -127,21 +131,44 @@ absl::Status ApplyLog(const YAML::Node& node, RapportConfig* config) {
 // first TLS handshake.
 absl::Status ApplyTls(const YAML::Node& node, RapportConfig::Tls* tls) {
   if (!node.IsMap()) return absl::InvalidArgumentError("tls must be a mapping");
+  bool client_auth_given = false;
   for (const auto& item : node) {
     const std::string key = item.first.as<std::string>();
-    std::string* out = key == "cert_file" ? &tls->cert_file
-                       : key == "key_file" ? &tls->key_file
-                       : key == "client_ca_file" ? &tls->client_ca_file
-                                                 : nullptr;
-    absl::Status status = out == nullptr ? Unknown("tls", key) : ApplyString(item.second, "tls." + key, out);
-    if (status.ok() && out != nullptr && !out->empty() && !std::ifstream(*out)) {
-      status = absl::InvalidArgumentError(absl::StrCat("tls.", key, ": cannot read '", *out, "'"));
+    absl::Status status;
+    if (key == "client_auth") {
+      client_auth_given = true;
+      tls->client_auth_grpc = tls->client_auth_http = false;
+      if (!item.second.IsSequence()) status = absl::InvalidArgumentError("tls.client_auth must be a list of grpc, http");
+      for (size_t i = 0; status.ok() && i < item.second.size(); ++i) {
+        const std::string port = item.second[i].IsScalar() ? item.second[i].as<std::string>() : "";
+        if (port == "grpc") {
+          tls->client_auth_grpc = true;
+        } else if (port == "http") {
+          tls->client_auth_http = true;
+        } else {
+          status = absl::InvalidArgumentError(absl::StrCat("tls.client_auth: '", port, "' is not grpc or http"));
+        }
+      }
+    } else {
+      std::string* out = key == "cert" ? &tls->cert : key == "key" ? &tls->key : key == "client_ca" ? &tls->client_ca : nullptr;
+      status = out == nullptr ? Unknown("tls (settings are cert, key, client_ca, client_auth)", key)
+                              : ApplyString(item.second, "tls." + key, out);
+      if (status.ok() && out != nullptr && !out->empty() && !std::ifstream(*out)) {
+        status = absl::InvalidArgumentError(absl::StrCat("tls.", key, ": cannot read '", *out, "'"));
+      }
     }
     if (auto s = AtLine(item.first, status); !s.ok()) return s;
   }
-  if (tls->cert_file.empty() != tls->key_file.empty()) {
-    return AtLine(node, absl::InvalidArgumentError("tls: cert_file and key_file go together"));
+  if (tls->cert.empty() != tls->key.empty()) {
+    return AtLine(node, absl::InvalidArgumentError("tls: cert and key go together"));
   }
+  if (!tls->client_ca.empty() && tls->cert.empty()) {
+    return AtLine(node, absl::InvalidArgumentError("tls: client_ca needs cert and key (client certificates need TLS)"));
+  }
+  if (client_auth_given && tls->client_ca.empty() && (tls->client_auth_grpc || tls->client_auth_http)) {
+    return AtLine(node, absl::InvalidArgumentError("tls: client_auth needs client_ca, the CA that signs client certificates"));
+  }
+  if (!client_auth_given && !tls->client_ca.empty()) tls->client_auth_grpc = tls->client_auth_http = true;
   return absl::OkStatus();
 }
 
@@ -174,7 +201,7 @@ absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node
           absl::StrCat("wal_recovery: '", config->wal_recovery, "' is not one of serve, strict"));
     }
   } else if (key == "limits") {
-    status = ApplyLimits(value, &config->limits);
+    status = ApplyLimits(value, config);
   } else if (key == "log") {
     status = ApplyLog(value, config);
   } else if (key == "auth") {

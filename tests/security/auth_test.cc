@@ -473,6 +473,84 @@ TEST_F(AuthTest, AToolsSignatureIsEnoughForItsTenantAndAKeyStillWorks) {
   EXPECT_EQ(post("acme", {{"Authorization", Bearer("beta-admin")}}), 403);
 }
 
+TEST_F(AuthTest, StreamsAndRequestsPerKeyAndTenantAreLimitedWithTheLimitNamed) {
+  server_.reset();
+  StartServer("limits: {max_streams_per_key: 2, max_streams_per_tenant: 3, requests_per_second_per_key: 5}\n");
+  // Streams that have had a batch acked are open on the server.
+  struct Open {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::EventBatch, v1::BatchAck>> stream;
+  };
+  int sequence = 0;
+  auto open = [&](const std::string& who, grpc::Status* refused) {
+    auto o = std::make_unique<Open>();
+    Authorize(&o->ctx, Bearer(who));
+    o->stream = v1::IngestService::NewStub(channel_)->StreamEvents(&o->ctx);
+    v1::EventBatch batch;
+    batch.set_sequence(1);
+    *batch.add_events() = Event("acme", absl::StrCat("s-", ++sequence));
+    v1::BatchAck ack;
+    if (o->stream->Write(batch) && o->stream->Read(&ack)) return o;
+    o->stream->WritesDone();
+    *refused = o->stream->Finish();
+    return std::unique_ptr<Open>();
+  };
+  grpc::Status refused;
+  auto a1 = open("acme-ingest", &refused);
+  auto a2 = open("acme-ingest", &refused);
+  ASSERT_TRUE(a1 && a2) << refused.error_message();
+  ASSERT_FALSE(open("acme-ingest", &refused));
+  EXPECT_EQ(refused.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("limits.max_streams_per_key (2)"), std::string::npos) << refused.error_message();
+  auto a3 = open("acme-admin", &refused);
+  ASSERT_TRUE(a3) << refused.error_message();
+  ASSERT_FALSE(open("acme-admin", &refused));
+  EXPECT_EQ(refused.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("limits.max_streams_per_tenant (3)"), std::string::npos) << refused.error_message();
+  // Another tenant is not held back by acme's streams.
+  auto b1 = open("beta-admin", &refused);
+  EXPECT_FALSE(b1) << "beta's key writes acme events here: refused for the tenant, not the limit";
+  EXPECT_EQ(refused.error_code(), StatusCode::PERMISSION_DENIED);
+  // An ended stream frees its place.
+  a1->stream->WritesDone();
+  EXPECT_TRUE(a1->stream->Finish().ok());
+  a1.reset();
+  std::unique_ptr<Open> again;
+  for (int i = 0; i < 50 && !again; ++i) {
+    again = open("acme-ingest", &refused);
+    if (!again) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(again) << refused.error_message();
+  for (auto* o : {a2.get(), a3.get(), again.get()}) {
+    if (o == nullptr) continue;
+    o->stream->WritesDone();
+    (void)o->stream->Finish();
+  }
+
+  // Requests: a burst over 5 per second is refused, naming the limit.
+  grpc::Status last;
+  for (int i = 0; i < 20 && last.ok(); ++i) {
+    grpc::ClientContext ctx;
+    Authorize(&ctx, Bearer("acme-read"));
+    v1::ListTicketsResponse resp;
+    last = v1::ExperienceService::NewStub(channel_)->ListTickets(&ctx, WithTenant<v1::ListTicketsRequest>("acme"), &resp);
+  }
+  EXPECT_EQ(last.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(last.error_message().find("5 requests per second (limits.requests_per_second_per_key)"), std::string::npos)
+      << last.error_message();
+  // Per key: the operator's key is not held back by acme-read's.
+  int status = 0;
+  for (int i = 0; i < 20 && status != 429; ++i) {
+    auto r = http_->Get("/metrics", httplib::Headers{{"Authorization", Bearer("operator")}});
+    ASSERT_TRUE(r);
+    if (i == 0) {
+      EXPECT_EQ(r->status, 200);
+    }
+    status = r->status;
+  }
+  EXPECT_EQ(status, 429);
+}
+
 TEST_F(AuthTest, BackupsCarryTheKeys) {
   grpc::ClientContext ctx;
   Authorize(&ctx, Bearer("operator"));
