@@ -271,7 +271,7 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> Authorize
 }
 
 bool IsLoopbackListen(absl::string_view listen) {
-  if (listen.empty()) return true;
+  if (listen.empty() || absl::StartsWith(listen, "unix:")) return true;  // no socket, or a local one
   const size_t colon = listen.rfind(':');
   absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
   if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");

@@ -162,7 +162,7 @@ class Authorizer {
 };
 
 // Whether a listen address (host:port, [v6]:port) is on the loopback
-// interface; "" (no socket) counts as loopback.
+// interface; "" (no socket) and unix: sockets count as loopback.
 bool IsLoopbackListen(absl::string_view listen);
 
 }  // namespace rapport::server

@@ -187,10 +187,10 @@ absl::Status HttpFrontDoor::Start(const HttpOptions& options, const Deps& deps, 
   for (int i = 0; i < 5000 && !http.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
   Log(LogLevel::kInfo, "HTTP port serving",
       {{"listen", options.listen}, {"port", std::to_string(door->port_)}, {"tls", options.tls ? "on" : "off"}});
-  if (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+  if (options.tls == nullptr && !IsLoopbackListen(options.listen)) {
     Log(LogLevel::kWarning,
-        "the HTTP port is reachable from other hosts: a tenant without webhook secrets or tokens "
-        "(tenants.T.webhooks) takes unsigned deliveries",
+        "the HTTP port is reachable from other hosts without TLS: keys and payloads travel in plain text "
+        "(set tls.cert and tls.key, docs/security.md)",
         {{"listen", options.listen}});
   }
   *out = std::move(door);

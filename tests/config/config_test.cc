@@ -129,7 +129,7 @@ TEST(Config, ErrorsNameTheLineAndKey) {
       {"\n\ngrpc:\n  port: 5\n", "line 4: unknown setting 'port' in grpc"},
       {"wal_recovery: maybe\n", "line 1: wal_recovery: 'maybe' is not one of serve, strict"},
       {"sync: perhaps\n", "line 1: sync must be true or false"},
-      {"tls:\n  cert_file: /nonexistent/cert.pem\n", "line 2: tls.cert_file: cannot read '/nonexistent/cert.pem'"},
+      {"tls:\n  cert: /nonexistent/cert.pem\n", "line 2: tls.cert: cannot read '/nonexistent/cert.pem'"},
       {"tls:\n  pem: x\n", "line 2: unknown setting 'pem' in tls"},
       {"defaults:\n  detectors:\n    reply_gap: 1h\n    stale: soon\n", "line 4: defaults.detectors.stale"},
       {"tenants:\n  acme:\n    detectors:\n      reply_gapp: 1h\n", "line 4: unknown setting 'reply_gapp'"},
