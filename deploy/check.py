@@ -824,6 +824,8 @@ def install_test(c, rapportd, rapport):
                 "data_dir": DATA_DIR}
         got = {"grpc.listen": (settings.get("grpc") or {}).get("listen"),
                "http.listen": (settings.get("http") or {}).get("listen"), "data_dir": settings.get("data_dir")}
+        want["auth.required"] = True  # deploy/ runs with API keys on, loopback included
+        got["auth.required"] = (settings.get("auth") or {}).get("required")
         for k, v in want.items():
             if got[k] != v:
                 c.problem("install.sh --root", f"the installed rapportd.yaml has {k} {got[k]!r}, expected {v!r}")
