@@ -51,6 +51,32 @@ def http_status(url, headers):
         return e.code
 
 
+def python_client(tmp, port, key):
+    """clients/python sends $RAPPORT_KEY on its streams (skipped without grpcio)."""
+    try:
+        import grpc  # noqa: F401
+        import grpc_tools  # noqa: F401
+    except ImportError:
+        print("note: python3-grpcio or python3-grpc-tools missing; the Python client is not checked")
+        return
+    client = os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python", "rapport_client.py")
+    events = os.path.join(os.path.dirname(__file__), "..", "fixtures", "jsonl", "events.jsonl")
+    env = dict(os.environ)
+    env.pop("RAPPORT_KEY", None)
+    run = lambda: subprocess.run([sys.executable, client, "ingest", events, "--target", f"127.0.0.1:{port}",
+                                  "--stubs", os.path.join(tmp, "stubs"), "--retry-for", "5", "--quiet", "--json"],
+                                 capture_output=True, text=True, timeout=120, env=env)
+    without = run()
+    check(without.returncode != 0 and "UNAUTHENTICATED" in without.stdout + without.stderr,
+          f"the Python client without a key is refused: {without}")
+    env["RAPPORT_KEY"] = key
+    with_key = run()
+    # The fixture's last line is a deliberately bad event (exit 1, EXIT_REJECTED).
+    summary = json.loads(with_key.stdout or "{}")
+    check(summary.get("accepted", 0) >= 1 and summary.get("error") is None,
+          f"the Python client with RAPPORT_KEY ingests: {with_key}")
+
+
 def main():
     rapportd, rapport = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,6 +140,7 @@ def main():
             check(stats(rapport, port, fresh).returncode == 0, "a key made while the server runs is taken")
             check(keys(rapportd, "revoke", "--data-dir", data, "0123456789abcdef").returncode == 1,
                   "revoking an unknown id fails")
+            python_client(tmp, port, create(rapportd, data, "acme", "ingest", "python"))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
