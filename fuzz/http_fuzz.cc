@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -29,21 +30,24 @@ namespace {
 
 rapport::server::RapportServer* server = nullptr;
 
-// Sends `bytes` on a new connection and reads the answer until the server
-// closes or 2 s pass; returns what was read.
-std::string Exchange(const std::string& bytes) {
+// Sends `bytes` on a new connection and returns what the server answers
+// until it closes or stays silent for `quiet` (an incomplete request is
+// left to the server's read timeout once the connection closes). The
+// connection is not half-closed: cpp-httplib writes no answer to a client
+// that has shut down its side.
+std::string Exchange(const std::string& bytes, int quiet_ms = 20) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(server->http_port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{2, 0};
+  timeval timeout{quiet_ms / 1000, (quiet_ms % 1000) * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  timeval send_timeout{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
   std::string answer;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     (void)send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    shutdown(fd, SHUT_WR);
     char buf[4096];
     ssize_t n;
     while (answer.size() < (1 << 20) && (n = recv(fd, buf, sizeof(buf), 0)) > 0) answer.append(buf, static_cast<size_t>(n));
@@ -84,8 +88,12 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)Exchange(std::string(reinterpret_cast<const char*>(data), size));
   static int n = 0;
-  if (++n % 1000 == 0 && Exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").find(" 200 ") == std::string::npos) {
-    std::abort();  // the port stopped answering
+  if (++n % 1000 == 0) {
+    const std::string health = Exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
+    if (health.find(" 200 ") == std::string::npos) {
+      std::fprintf(stderr, "the port stopped answering /healthz: '%s'\n", health.substr(0, 200).c_str());
+      std::abort();
+    }
   }
   return 0;
 }

@@ -660,9 +660,10 @@ absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
+// ParseConfig without its net: yaml-cpp throws where a node has another
+// shape than the one asked for (a sequence where a mapping's key was
+// expected, ...), in places no single check covers.
+absl::StatusOr<RapportConfig> ParseConfigThrowing(const std::string& yaml_text) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -733,6 +734,19 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
     }
   }
   return config;
+}
+
+}  // namespace
+
+absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
+  try {
+    return ParseConfigThrowing(yaml_text);
+  } catch (const YAML::Exception& e) {
+    // Found by fuzz/config_fuzz.cc: e.g. a key that is itself a mapping.
+    return absl::InvalidArgumentError(absl::StrCat("the configuration has an unexpected shape",
+                                                   e.mark.is_null() ? "" : absl::StrCat(" (line ", e.mark.line + 1, ")"),
+                                                   ": ", e.msg));
+  }
 }
 
 namespace {

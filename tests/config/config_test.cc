@@ -174,6 +174,17 @@ TEST(Config, TlsFilesAreCheckedAndGoTogether) {
   EXPECT_FALSE(ParseConfig("tls: {cert_file: " + cert + "}\n").ok()) << "the old names are gone";
 }
 
+// Shapes yaml-cpp refuses by throwing (found by fuzz/config_fuzz.cc): an
+// error, never an exception out of ParseConfig.
+TEST(Config, UnexpectedShapesAreErrorsNotExceptions) {
+  for (const char* yaml : {"tenants:\n  - acme\n", "tenants:\n  acme:\n    - detectors\n", "defaults:\n  - x\n",
+                           "? [a, b]\n: 1\n", "tenants:\n  ? {a: 1}\n  : {}\n"}) {
+    absl::StatusOr<RapportConfig> config;
+    EXPECT_NO_THROW(config = ParseConfig(yaml)) << yaml;
+    EXPECT_FALSE(config.ok()) << yaml;
+  }
+}
+
 TEST(Config, TheDigestFollowsDerivedSettingsOnly) {
   const std::string base = ParseConfig("")->DerivedSettingsDigest();
   EXPECT_EQ(ParseConfig("log: {level: debug}\nsync: true\nlimits: {max_batch_events: 5}\n")->DerivedSettingsDigest(), base)
