@@ -236,7 +236,7 @@ def listen_port(where, c, value):
 
 
 def webhook_files(config):
-    """[(setting, path)] of every secret_file / token_file in rapportd.yaml."""
+    """[(setting, path)] of every secret_file / token_file / hash_file in rapportd.yaml."""
     found = []
     for tenant, settings in ((config or {}).get("tenants") or {}).items():
         for adapter, creds in ((settings or {}).get("webhooks") or {}).items():
@@ -244,6 +244,9 @@ def webhook_files(config):
                 if key.endswith("_file"):
                     for v in value if isinstance(value, list) else [value]:
                         found.append((f"tenants.{tenant}.webhooks.{adapter}.{key}", str(v)))
+        for i, entry in enumerate((settings or {}).get("keys") or []):
+            if "hash_file" in (entry or {}):
+                found.append((f"tenants.{tenant}.keys[{i}].hash_file", str(entry["hash_file"])))
     return found
 
 
@@ -418,7 +421,7 @@ def check_kubernetes(c, docs, rapportd, flags, label="kubernetes"):
         if key not in secret_values:
             c.problem(cw, f"{setting}: the Secret has no key {key!r}")
     for key in sorted(set(secret_values) - used):
-        c.problem(secret["__file__"], f"key {key!r} is named by no secret_file/token_file in the ConfigMap")
+        c.problem(secret["__file__"], f"key {key!r} is named by no secret_file/token_file/hash_file in the ConfigMap")
 
     # rapportd accepts it, with the Secret's values where the files will be.
     if rapportd:
@@ -821,6 +824,8 @@ def install_test(c, rapportd, rapport):
                 "data_dir": DATA_DIR}
         got = {"grpc.listen": (settings.get("grpc") or {}).get("listen"),
                "http.listen": (settings.get("http") or {}).get("listen"), "data_dir": settings.get("data_dir")}
+        want["auth.required"] = True  # deploy/ runs with API keys on, loopback included
+        got["auth.required"] = (settings.get("auth") or {}).get("required")
         for k, v in want.items():
             if got[k] != v:
                 c.problem("install.sh --root", f"the installed rapportd.yaml has {k} {got[k]!r}, expected {v!r}")

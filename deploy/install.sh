@@ -110,10 +110,10 @@ else
   rendered="$(mktemp)"
   trap 'rm -f "$rendered"' EXIT
   bash "$here/render-config.sh" --grpc 127.0.0.1:50051 --http 127.0.0.1:8080 --data-dir /var/lib/rapport/store \
-    "$here/rapportd.yaml" >"$rendered" || die "cannot render $here/rapportd.yaml"
+    --require-auth "$here/rapportd.yaml" >"$rendered" || die "cannot render $here/rapportd.yaml"
   install -m 0640 "$rendered" "$config"
   if [ -z "$root" ]; then chgrp rapport "$config"; fi
-  say "wrote $config (gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080, data_dir /var/lib/rapport/store; mode 0640${root:+; group rapport skipped under --root})"
+  say "wrote $config (gRPC 127.0.0.1:50051, HTTP 127.0.0.1:8080, data_dir /var/lib/rapport/store, API keys required; mode 0640${root:+; group rapport skipped under --root})"
 fi
 # Also proves that the installed rapportd runs here (its shared libraries).
 if ! problem="$("$rapportd" --check-config --config "$config" 2>&1)"; then

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# render-config.sh --grpc HOST:PORT [--http HOST:PORT] --data-dir DIR [IN] > OUT
+# render-config.sh --grpc HOST:PORT [--http HOST:PORT] --data-dir DIR [--require-auth] [IN] > OUT
 #
-# Writes deploy/rapportd.yaml (or IN) with the three settings that differ
-# between deployments changed in place: grpc.listen, http.listen (the
-# commented-out example is turned on; left off without --http) and data_dir.
+# Writes deploy/rapportd.yaml (or IN) with the settings that differ between
+# deployments changed in place: grpc.listen, http.listen (the commented-out
+# example is turned on; left off without --http), data_dir and, with
+# --require-auth, auth.required (API keys even on loopback, docs/security.md).
 # Every other line, comments included, is kept, so the result still documents
 # every key. install.sh (systemd) and the Dockerfile use it; check the result
 # with `rapportd --check-config --config OUT`.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 --grpc HOST:PORT [--http HOST:PORT] --data-dir DIR [deploy/rapportd.yaml]" >&2
+  echo "usage: $0 --grpc HOST:PORT [--http HOST:PORT] --data-dir DIR [--require-auth] [deploy/rapportd.yaml]" >&2
   exit 2
 }
 
-grpc="" http="" data_dir=""
+grpc="" http="" data_dir="" require_auth=""
 input="$(dirname "$0")/rapportd.yaml"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
     --http=*) http="${1#*=}"; shift ;;
     --data-dir) [ $# -ge 2 ] || usage; data_dir="$2"; shift 2 ;;
     --data-dir=*) data_dir="${1#*=}"; shift ;;
+    --require-auth) require_auth=1; shift ;;
     -h|--help) usage ;;
     -*) echo "render-config.sh: unknown option $1" >&2; usage ;;
     *) input="$1"; shift ;;
@@ -42,7 +44,7 @@ done
 # with the defaults.
 tmp="$(mktemp)"
 trap 'rm -f "$tmp" "$tmp.log"' EXIT
-awk -v grpc="$grpc" -v http="$http" -v data_dir="$data_dir" '
+awk -v grpc="$grpc" -v http="$http" -v data_dir="$data_dir" -v require_auth="$require_auth" '
   NR == 1 {
     print "# Rendered from deploy/rapportd.yaml by deploy/render-config.sh: grpc.listen,"
     print "# http.listen and data_dir are set for this deployment; everything else is"
@@ -54,7 +56,13 @@ awk -v grpc="$grpc" -v http="$http" -v data_dir="$data_dir" '
     print "done:grpc" > "/dev/stderr"
     in_grpc = 0; print; next
   }
-  /^[^ ]/ { in_grpc = 0 }
+  /^[^ ]/ { in_grpc = 0; in_auth = 0 }
+  /^auth:[[:space:]]*$/ { in_auth = 1; print; next }
+  in_auth && require_auth != "" && /^  required:/ {
+    sub(/required: [^ #]+/, "required: true")
+    print "done:auth" > "/dev/stderr"
+    in_auth = 0; print; next
+  }
   /^data_dir:/ {
     sub(/^data_dir: ("[^"]*"|[^ #]+)/, "data_dir: \"" data_dir "\"")
     print "done:data_dir" > "/dev/stderr"
@@ -71,11 +79,12 @@ awk -v grpc="$grpc" -v http="$http" -v data_dir="$data_dir" '
 
 expect=(grpc data_dir)
 [ -n "$http" ] && expect+=(http)
+[ -n "$require_auth" ] && expect+=(auth)
 for key in "${expect[@]}"; do
   count="$(grep -c "^done:$key\$" "$tmp.log" || true)"
   if [ "$count" != 1 ]; then
     echo "render-config.sh: $input: expected one '$key' setting to change, changed $count" >&2
-    echo "  (it looks for 'grpc:' then '  listen: ...', 'data_dir: ...', and '# http:' then '#   listen: ...')" >&2
+    echo "  (it looks for 'grpc:' then '  listen: ...', 'data_dir: ...', '# http:' then '#   listen: ...', and 'auth:' then '  required: ...')" >&2
     exit 1
   fi
 done

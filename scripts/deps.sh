@@ -9,6 +9,7 @@ RAPPORT_PACKAGES=(
   python3-yaml  # deploy/check.py reads the manifests (tests/deploy)
   prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
   tzdata
+  openssl  # tests/security makes a CA and certificates with the openssl program
 )
 
 rapport_install_deps() {

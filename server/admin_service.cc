@@ -10,10 +10,42 @@
 
 namespace rapport::server {
 
+// The figures of `tenant`, or of every tenant when it is empty.
+absl::Status AdminServiceImpl::TenantStats(const std::string& tenant, v1::GetStatsResponse* response) const {
+  std::string prefix(keys::kTenantMetaPrefix);
+  if (!tenant.empty()) prefix = keys::TenantMeta(tenant);
+  absl::Status unreadable;
+  absl::Status scan = store_->Scan(Family::kMeta, prefix, [&](absl::string_view key, absl::string_view value) {
+    internal::TenantState state;
+    unreadable = records::ParseTenantState(value, keys::TenantOfMeta(key), &state);
+    if (!unreadable.ok()) return false;
+    if (!tenant.empty() && state.tenant() != tenant) return true;
+    v1::TenantStats* out = response->add_tenants();
+    out->set_tenant(state.tenant());
+    out->set_events(state.events());
+    out->set_tickets(state.tickets());
+    *out->mutable_watermark() = FromMicros(state.watermark_us());
+    return true;
+  });
+  return scan.ok() ? unreadable : scan;
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext* context,
                                                      const v1::GetStatsRequest* request,
                                                      v1::GetStatsResponse* response) {
+  Principal principal;
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kAdmin, &principal)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Nothing crosses tenants but for the operator.
+  const std::string tenant = principal.is_operator() ? request->tenant() : principal.tenant;
+  if (!principal.is_operator()) {
+    if (absl::Status s = TenantStats(tenant, response); !s.ok()) {
+      reactor->Finish(ToGrpc(s));
+      return reactor;
+    }
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
   IngestCounters counters = ingestor_->counters();
   absl::Duration uptime = absl::Now() - started_;
   *response->mutable_uptime() = DurationFromMicros(absl::ToInt64Microseconds(uptime));
@@ -40,23 +72,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext
   if (recovery_.lost_before > 0) *recovery->mutable_lost_before() = FromMicros(recovery_.lost_before * 1000000);
   recovery->set_detail(recovery_.Describe());
 
-  std::string prefix(keys::kTenantMetaPrefix);
-  if (!request->tenant().empty()) prefix = keys::TenantMeta(request->tenant());
-  absl::Status unreadable;
-  absl::Status scan = store_->Scan(Family::kMeta, prefix, [&](absl::string_view key, absl::string_view value) {
-    internal::TenantState tenant;
-    unreadable = records::ParseTenantState(value, keys::TenantOfMeta(key), &tenant);
-    if (!unreadable.ok()) return false;
-    if (!request->tenant().empty() && tenant.tenant() != request->tenant()) return true;
-    v1::TenantStats* out = response->add_tenants();
-    out->set_tenant(tenant.tenant());
-    out->set_events(tenant.events());
-    out->set_tickets(tenant.tickets());
-    *out->mutable_watermark() = FromMicros(tenant.watermark_us());
-    return true;
-  });
-  if (!scan.ok() || !unreadable.ok()) {
-    reactor->Finish(ToGrpc(scan.ok() ? unreadable : scan));
+  if (absl::Status s = TenantStats(tenant, response); !s.ok()) {
+    reactor->Finish(ToGrpc(s));
     return reactor;
   }
   for (int i = 0; i < kFamilyCount; ++i) {
@@ -74,6 +91,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetStats(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminServiceImpl::ListPlugins(grpc::CallbackServerContext* context,
                                                         const v1::ListPluginsRequest* /*request*/,
                                                         v1::ListPluginsResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, "", Role::kAdmin)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (plugins_ != nullptr) {
     for (const PluginDescription& p : plugins_->List()) {
@@ -94,6 +112,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListPlugins(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AdminServiceImpl::CreateBackup(grpc::CallbackServerContext* context,
                                                          const v1::CreateBackupRequest* request,
                                                          v1::CreateBackupResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, auth::kOperatorTenant, Role::kAdmin)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (backing_up_.exchange(true)) {
     reactor->Finish(grpc::Status(grpc::StatusCode::ABORTED, "a backup is already running; try again when it ends"));
@@ -104,6 +123,11 @@ grpc::ServerUnaryReactor* AdminServiceImpl::CreateBackup(grpc::CallbackServerCon
   backup_ = std::thread([this, reactor, dir = request->dir(), response] {
     const absl::Time start = absl::Now();
     auto info = store_->Checkpoint(dir);
+    if (info.ok()) {
+      // The keys go with the data: a server started on the copy knows them.
+      absl::Status keys = auth::CopyKeyFiles(store_->options().path, dir);
+      if (!keys.ok()) info = keys;
+    }
     if (info.ok()) {
       response->set_dir(dir);
       response->set_sequence(info->sequence);

@@ -10,25 +10,32 @@
 #include "ingest/ingestor.h"
 #include "plugin/registry.h"
 #include "rapport/v1/admin.grpc.pb.h"
+#include "server/authorizer.h"
 #include "store/store.h"
 
 namespace rapport::server {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  // `store`, `ingestor` and `plugins` (may be null) must outlive the service,
-  // or at least WaitForBackup() must have returned before `store` goes.
-  // `recovery` is what opening the store found (the server may have opened
-  // it more than once while starting: the first open's report).
-  AdminServiceImpl(const Store* store, const Ingestor* ingestor, const PluginRegistry* plugins = nullptr,
-                   RecoveryReport recovery = {})
-      : store_(store), ingestor_(ingestor), plugins_(plugins), recovery_(std::move(recovery)),
+  // `store`, `ingestor`, `auth` and `plugins` (may be null) must outlive the
+  // service, or at least WaitForBackup() must have returned before `store`
+  // goes. `recovery` is what opening the store found (the server may have
+  // opened it more than once while starting: the first open's report).
+  // Every method needs an admin key; the store's keys file goes into each
+  // backup beside the checkpoint.
+  AdminServiceImpl(const Store* store, const Ingestor* ingestor, const Authorizer* auth,
+                   const PluginRegistry* plugins = nullptr, RecoveryReport recovery = {})
+      : store_(store), ingestor_(ingestor), auth_(auth), plugins_(plugins), recovery_(std::move(recovery)),
         started_(absl::Now()) {}
 
+  // A tenant's admin key sees its own tenant's figures only; the process-wide
+  // figures (ingest counters, store families) and other tenants are for an
+  // operator key.
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
                                      v1::GetStatsResponse* response) override;
   grpc::ServerUnaryReactor* ListPlugins(grpc::CallbackServerContext* context, const v1::ListPluginsRequest* request,
                                         v1::ListPluginsResponse* response) override;
+  // Needs an operator admin key: a backup holds every tenant.
   // The checkpoint blocks on a flush and on file system work, so it runs on
   // a thread of its own and finishes the reactor from there; the callback
   // thread returns at once.
@@ -41,8 +48,11 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   ~AdminServiceImpl() override { WaitForBackup(); }
 
  private:
+  absl::Status TenantStats(const std::string& tenant, v1::GetStatsResponse* response) const;
+
   const Store* store_;
   const Ingestor* ingestor_;
+  const Authorizer* auth_;
   const PluginRegistry* plugins_;
   RecoveryReport recovery_;
   absl::Time started_;

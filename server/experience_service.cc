@@ -7,8 +7,8 @@
 
 namespace rapport::server {
 
-// Every request is validated where it is answered (query/read_request.h), so
-// the handlers only convert the status.
+// Every request is first authorized (authorizer.h), then validated where it
+// is answered (query/read_request.h), so the handlers only convert the status.
 
 // Point reads of a few keys answer in microseconds from the block cache, so
 // they run inline rather than on another thread. A long ticket's page folds
@@ -17,6 +17,7 @@ namespace rapport::server {
 grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerContext* context,
                                                            const v1::GetTicketRequest* request,
                                                            v1::GetTicketResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto ticket = ReadTicket(*store_, *request, thresholds_);
   if (ticket.ok()) *response = std::move(*ticket);
@@ -35,6 +36,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetTicket(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ExperienceServiceImpl::ListTickets(grpc::CallbackServerContext* context,
                                                              const v1::ListTicketsRequest* request,
                                                              v1::ListTicketsResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto list = rapport::ListTickets(*store_, *request);
   if (list.ok()) *response = std::move(*list);
@@ -45,6 +47,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListTickets(grpc::CallbackServe
 grpc::ServerUnaryReactor* ExperienceServiceImpl::ListFindings(grpc::CallbackServerContext* context,
                                                               const v1::ListFindingsRequest* request,
                                                               v1::ListFindingsResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto list = rapport::ListFindings(*store_, *request);
   if (list.ok()) *response = std::move(*list);
@@ -58,6 +61,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListFindings(grpc::CallbackServ
 grpc::ServerUnaryReactor* ExperienceServiceImpl::GetScore(grpc::CallbackServerContext* context,
                                                           const v1::GetScoreRequest* request,
                                                           v1::ScoreReport* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto report = score::GetScore(*store_, *request, *scoring_);
   if (report.ok()) *response = std::move(*report);
@@ -68,6 +72,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::GetScore(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ExperienceServiceImpl::ListScores(grpc::CallbackServerContext* context,
                                                             const v1::ListScoresRequest* request,
                                                             v1::ListScoresResponse* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto list = score::ListScores(*store_, *request, *scoring_);
   if (list.ok()) *response = std::move(*list);
@@ -78,6 +83,7 @@ grpc::ServerUnaryReactor* ExperienceServiceImpl::ListScores(grpc::CallbackServer
 grpc::ServerUnaryReactor* ExperienceServiceImpl::ExplainScore(grpc::CallbackServerContext* context,
                                                               const v1::GetScoreRequest* request,
                                                               v1::ScoreExplanation* response) {
+  if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kRead)) return refused;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto explanation = score::ExplainScore(*store_, *request, *scoring_);
   if (explanation.ok()) *response = std::move(*explanation);

@@ -5,16 +5,18 @@
 #include "rapport/v1/experience.grpc.pb.h"
 #include "detect/thresholds.h"
 #include "score/ticket_score.h"
+#include "server/authorizer.h"
 #include "store/store.h"
 
 namespace rapport::server {
 
 class ExperienceServiceImpl final : public v1::ExperienceService::CallbackService {
  public:
-  // `store`, `thresholds` and `scoring` must outlive the service.
+  // `store`, `thresholds`, `scoring` and `auth` must outlive the service.
+  // Every method needs a key with the read role for its request's tenant.
   ExperienceServiceImpl(const Store* store, const detect::TenantThresholds* thresholds,
-                        const score::ScoreOptions* scoring)
-      : store_(store), thresholds_(thresholds), scoring_(scoring) {}
+                        const score::ScoreOptions* scoring, const Authorizer* auth)
+      : store_(store), thresholds_(thresholds), scoring_(scoring), auth_(auth) {}
 
   grpc::ServerUnaryReactor* GetTicket(grpc::CallbackServerContext* context,
                                       const v1::GetTicketRequest* request,
@@ -36,6 +38,7 @@ class ExperienceServiceImpl final : public v1::ExperienceService::CallbackServic
   const Store* store_;
   const detect::TenantThresholds* thresholds_;
   const score::ScoreOptions* scoring_;
+  const Authorizer* auth_;
 };
 
 }  // namespace rapport::server

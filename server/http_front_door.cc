@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
 #include "nlohmann/json.hpp"
@@ -154,7 +155,14 @@ absl::Status HttpFrontDoor::Start(const HttpOptions& options, const Deps& deps, 
   if (!SplitHostPort(options.listen, &host, &port)) {
     return absl::InvalidArgumentError(absl::StrCat("the HTTP listen address '", options.listen, "' is not host:port"));
   }
-  door->http_ = std::make_unique<httplib::Server>();
+  if (options.tls != nullptr) {
+    std::shared_ptr<HttpTls> tls = options.tls;
+    auto secure = std::make_unique<httplib::SSLServer>([tls](SSL_CTX& ctx) { return tls->Setup(ctx); });
+    if (!secure->is_valid()) return absl::InternalError("cannot set up TLS for the HTTP port");
+    door->http_ = std::move(secure);
+  } else {
+    door->http_ = std::make_unique<httplib::Server>();
+  }
   httplib::Server& http = *door->http_;
   const int workers = options.workers;
   const size_t max_queued = options.max_queued_connections;
@@ -177,11 +185,12 @@ absl::Status HttpFrontDoor::Start(const HttpOptions& options, const Deps& deps, 
   // stop() does nothing until the listening loop runs: wait for it, so that
   // a Stop right after Start cannot leave the loop running.
   for (int i = 0; i < 5000 && !http.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
-  Log(LogLevel::kInfo, "HTTP port serving", {{"listen", options.listen}, {"port", std::to_string(door->port_)}});
-  if (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+  Log(LogLevel::kInfo, "HTTP port serving",
+      {{"listen", options.listen}, {"port", std::to_string(door->port_)}, {"tls", options.tls ? "on" : "off"}});
+  if (options.tls == nullptr && !IsLoopbackListen(options.listen)) {
     Log(LogLevel::kWarning,
-        "the HTTP port is reachable from other hosts: a tenant without webhook secrets or tokens "
-        "(tenants.T.webhooks) takes unsigned deliveries",
+        "the HTTP port is reachable from other hosts without TLS: keys and payloads travel in plain text "
+        "(set tls.cert and tls.key, docs/security.md)",
         {{"listen", options.listen}});
   }
   *out = std::move(door);
@@ -227,6 +236,49 @@ void HttpFrontDoor::CountAnswers() {
   });
 }
 
+namespace {
+
+// 401 asks for a key (WWW-Authenticate), 403 refuses the one given, 429 a
+// key over its rate.
+void ReplyAuthError(httplib::Response& res, const absl::Status& refused) {
+  const int status = refused.code() == absl::StatusCode::kPermissionDenied    ? 403
+                     : refused.code() == absl::StatusCode::kResourceExhausted ? 429
+                                                                              : 401;
+  if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"rapport\"");
+  if (status == 429) res.set_header("Retry-After", "1");
+  ReplyError(res, status, refused);
+}
+
+}  // namespace
+
+bool HttpFrontDoor::Allowed(const httplib::Request& req, httplib::Response& res, absl::string_view tenant,
+                            Role needed) const {
+  if (deps_.authorizer == nullptr) return true;
+  auto allowed = deps_.authorizer->CheckRequest(req.get_header_value("Authorization"), tenant, needed);
+  if (!allowed.ok()) ReplyAuthError(res, allowed.status());
+  return allowed.ok();
+}
+
+// The tool's own signature or token first (webhook_auth.h), then an API key
+// with the ingest role. With auth off, a tenant without webhook credentials
+// takes unsigned deliveries (the loopback mode); with auth on, "nothing
+// configured" proves nothing, so a key is needed.
+absl::Status HttpFrontDoor::AuthenticWebhook(const httplib::Request& req, const std::string& adapter,
+                                             const std::string& tenant) const {
+  std::shared_ptr<const WebhookSecrets> secrets = deps_.auth->Get();
+  const bool configured = secrets->Configured(tenant, adapter);
+  const absl::Status signed_ok = secrets->Check(
+      tenant, adapter, req.body, [&](const std::string& name) { return req.get_header_value(name); }, absl::Now());
+  const bool auth_on = deps_.authorizer != nullptr && deps_.authorizer->Enabled();
+  if (!auth_on) return signed_ok;
+  if (configured && signed_ok.ok()) return absl::OkStatus();
+  const std::string authorization = req.get_header_value("Authorization");
+  // A webhook token sent as `Authorization: Bearer` is not an API key:
+  // without a key, the tool's refusal says what was expected.
+  if (configured && !auth::KeyIdOf(absl::StripPrefix(authorization, "Bearer ")).has_value()) return signed_ok;
+  return deps_.authorizer->CheckRequest(authorization, tenant, Role::kIngest).status();
+}
+
 void HttpFrontDoor::Route() {
   httplib::Server& http = *http_;
   const size_t max_body = deps_.limits.max_message_bytes;
@@ -263,7 +315,9 @@ void HttpFrontDoor::Route() {
     res.set_header("Retry-After", std::to_string(options_.retry_after_seconds));
     Reply(res, 503, Json{{"status", "not ready"}});
   });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    // Every tenant's figures: the operator's.
+    if (!Allowed(req, res, auth::kOperatorTenant, Role::kRead)) return;
     res.set_content(deps_.render_metrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
   http.Post(R"(/v1/webhooks/([^/]+)/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -273,14 +327,10 @@ void HttpFrontDoor::Route() {
       res.set_header("Retry-After", std::to_string(options_.retry_after_seconds));
       return ReplyError(res, 503, absl::UnavailableError("not ready (starting, shutting down or writes stalled): retry later"));
     }
-    std::shared_ptr<const WebhookSecrets> secrets = deps_.auth->Get();
-    const absl::Status authentic = secrets->Check(
-        tenant, adapter, req.body, [&](const std::string& name) { return req.get_header_value(name); },
-        absl::Now());
-    if (!authentic.ok()) {
+    if (absl::Status authentic = AuthenticWebhook(req, adapter, tenant); !authentic.ok()) {
       Log(LogLevel::kWarning, "webhook refused",
           {{"adapter", adapter}, {"tenant", tenant}, {"reason", std::string(authentic.message())}});
-      return ReplyError(res, 401, authentic);
+      return ReplyAuthError(res, authentic);
     }
     v1::RawPayload payload;
     payload.set_adapter(adapter);

@@ -8,14 +8,16 @@
 //        message}], rejected_by_code: {CODE: n}, notes: [...]}, 422 with that
 //        body when every event was rejected; a JSON {error, code} otherwise:
 //        400 a payload the adapter refuses, 401 a missing or wrong signature
-//        or token (webhook_auth.h), 404 an unknown adapter or route, 411 a
+//        or token (webhook_auth.h) and no valid API key, 403 a valid key of
+//        another tenant or without the ingest role, 404 an unknown adapter or route, 411 a
 //        body without Content-Length, 413 over the message size limit, 415 a
 //        chunked or Content-Encoding body, 503 (Retry-After) while not ready.
 //   GET /healthz  200 while the process serves.
 //   GET /readyz   200 when the store is open, recovery and any rebuild are
 //        done and RocksDB is not stopping writes; 503 otherwise and from the
 //        start of a shutdown.
-//   GET /metrics  the server's metrics in the Prometheus text format; every
+//   GET /metrics  the server's metrics in the Prometheus text format (with
+//        auth on: an operator key, `Authorization: Bearer`, 401/403); every
 //        answer of this port is counted in rapport_http_requests_total by
 //        route, adapter (webhooks only) and status code.
 //
@@ -39,13 +41,17 @@
 #include "absl/time/time.h"
 #include "base/metrics.h"
 #include "event/validate.h"
+#include "server/authorizer.h"
 #include "server/ingest_queue.h"
+#include "server/tls.h"
 #include "server/ingest_service.h"
 #include "server/webhook_auth.h"
 #include "store/store.h"
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace rapport::server {
@@ -58,6 +64,8 @@ struct HttpOptions {
   absl::Duration write_timeout = absl::Seconds(10);
   // Seconds a 503 asks the sender to wait (Retry-After).
   int retry_after_seconds = 5;
+  // Serve HTTPS with this certificate set (tls.h); null: plain HTTP.
+  std::shared_ptr<HttpTls> tls;
 };
 
 class HttpFrontDoor {
@@ -70,6 +78,8 @@ class HttpFrontDoor {
     IngestQueue* queue = nullptr;
     const Store* store = nullptr;
     const WebhookAuth* auth = nullptr;
+    // API keys (authorizer.h); null: every route open, as with auth off.
+    const Authorizer* authorizer = nullptr;
     // Where this port counts its answers; RenderMetrics serves /metrics.
     MetricsRegistry* metrics = nullptr;
     std::function<std::string()> render_metrics;
@@ -93,6 +103,11 @@ class HttpFrontDoor {
   HttpFrontDoor() = default;
   void Route();
   void CountAnswers();
+  // False after answering 401/403 when the request's key may not do this.
+  bool Allowed(const httplib::Request& req, httplib::Response& res, absl::string_view tenant, Role needed) const;
+  // OK when a webhook delivery may be taken (see the .cc).
+  absl::Status AuthenticWebhook(const httplib::Request& req, const std::string& adapter,
+                                const std::string& tenant) const;
 
   HttpOptions options_;
   Deps deps_;

@@ -3,6 +3,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -24,8 +25,13 @@ namespace rapport::server {
 // for a pending WhenRoom callback, one per Drain call in progress.
 class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  StreamEventsReactor(IngestServiceImpl* service, int max_unacked)
-      : service_(service), max_unacked_(max_unacked) {
+  // `authorization`: the call's header, checked again for every batch;
+  // `slot`: its place among the key's and tenant's streams, held until the
+  // reactor goes.
+  StreamEventsReactor(IngestServiceImpl* service, int max_unacked, std::string authorization,
+                      CallLimiter::StreamSlot slot)
+      : service_(service), max_unacked_(max_unacked), authorization_(std::move(authorization)),
+        slot_(std::move(slot)) {
     StartRead(&incoming_);
   }
 
@@ -33,6 +39,7 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
     auto batch = std::make_shared<v1::EventBatch>();
     // Parsed here, not by gRPC, to tell a bad message from the end of the stream.
     const bool parsed = ok && Parse(&incoming_, batch.get());
+    const absl::Status allowed = parsed ? Authorize(*batch) : absl::OkStatus();
     {
       absl::MutexLock lock(&mu_);
       // Draining: this batch stays un-acked, so the client re-sends it.
@@ -40,6 +47,11 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
       if (!ok) return EndReadsLocked(grpc::Status::OK);
       if (!parsed) {
         return EndReadsLocked(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, UnparsableMessageLocked()));
+      }
+      if (!allowed.ok()) {
+        return EndReadsLocked(ToGrpc(absl::Status(
+            allowed.code(), absl::StrCat("batch ", batch->sequence(), ": ", allowed.message(), "; ",
+                                         AckedSoFarLocked(), " and nothing of this batch was taken"))));
       }
       last_sequence_ = batch->sequence();
       ++batches_read_;
@@ -127,6 +139,23 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
   }
 
  private:
+  // The key may write every tenant the batch names (each checked once).
+  absl::Status Authorize(const v1::EventBatch& batch) const {
+    const Authorizer* auth = service_->auth_;
+    if (auth == nullptr) return absl::OkStatus();
+    std::set<absl::string_view> checked;
+    for (int i = 0; i < batch.events_size(); ++i) {
+      const std::string& tenant = batch.events(i).tenant();
+      if (!checked.insert(tenant).second) continue;
+      auto principal = auth->Check(authorization_, tenant, Role::kIngest);
+      if (!principal.ok()) {
+        return absl::Status(principal.status().code(), absl::StrCat("event ", i, ": ", principal.status().message()));
+      }
+    }
+    if (batch.events_size() == 0) return auth->Check(authorization_, "", Role::kIngest).status();
+    return absl::OkStatus();
+  }
+
   static bool Parse(grpc::ByteBuffer* bytes, v1::EventBatch* batch) {
     // Proto3 parsing refuses a string field that is not UTF-8.
     grpc::ProtoBufferReader reader(bytes);
@@ -218,6 +247,8 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
 
   IngestServiceImpl* const service_;
   const int max_unacked_;
+  const std::string authorization_;
+  const CallLimiter::StreamSlot slot_;
   grpc::ByteBuffer incoming_;  // touched only by the read chain
 
   absl::Mutex mu_;
@@ -235,9 +266,29 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
   std::optional<grpc::Status> deferred_finish_ ABSL_GUARDED_BY(mu_);
 };
 
+// A stream refused before it reads anything; deletes itself when done.
+class RefusedStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  explicit RefusedStream(const absl::Status& why) { Finish(ToGrpc(why)); }
+  void OnDone() override { delete this; }
+};
+
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestServiceImpl::StreamEvents(
-    grpc::CallbackServerContext* /*context*/) {
-  auto* stream = new StreamEventsReactor(this, limits_.max_unacked_batches);
+    grpc::CallbackServerContext* context) {
+  std::string authorization = Authorizer::AuthorizationOf(*context);
+  CallLimiter::StreamSlot slot;
+  if (auth_ != nullptr) {
+    // Any tenant for now: each batch's events are checked as they come.
+    auto allowed = auth_->CheckRequest(authorization, "", Role::kIngest);
+    if (!allowed.ok()) return new RefusedStream(allowed.status());
+    if (auth_->limiter() != nullptr) {
+      auto place = auth_->limiter()->OpenStream(*allowed);
+      if (!place.ok()) return new RefusedStream(place.status());
+      slot = std::move(*place);
+    }
+  }
+  auto* stream =
+      new StreamEventsReactor(this, limits_.max_unacked_batches, std::move(authorization), std::move(slot));
   bool draining;
   {
     absl::MutexLock lock(&streams_mu_);

@@ -16,6 +16,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "plugin/registry.h"
 #include "rapport/v1/ingest.grpc.pb.h"
+#include "server/authorizer.h"
 #include "server/ingest_queue.h"
 
 namespace rapport::server {
@@ -44,14 +45,20 @@ class IngestServiceImpl final
     : public v1::IngestService::WithRawCallbackMethod_StreamEvents<
           v1::IngestService::WithCallbackMethod_IngestRaw<v1::IngestService::Service>> {
  public:
-  // `queue` and `adapters` (may be null: no IngestRaw) must outlive the service.
-  IngestServiceImpl(IngestQueue* queue, const Limits& limits, const AdapterCatalog* adapters = nullptr)
-      : queue_(queue), limits_(limits), adapters_(adapters) {}
+  // `queue`, `adapters` (may be null: no IngestRaw) and `auth` (null: every
+  // call allowed, for in-process benchmarks) must outlive the service.
+  IngestServiceImpl(IngestQueue* queue, const Limits& limits, const AdapterCatalog* adapters = nullptr,
+                    const Authorizer* auth = nullptr)
+      : queue_(queue), limits_(limits), adapters_(adapters), auth_(auth) {}
 
-  // EventBatch bytes in, BatchAck bytes out.
+  // EventBatch bytes in, BatchAck bytes out. Needs a key with the ingest
+  // role; every event of every batch is checked against the key's tenant
+  // before the batch is taken (the key is checked again then, so a revoked
+  // key stops an open stream): a refused batch ends the stream with
+  // UNAUTHENTICATED or PERMISSION_DENIED, the batches before it acked.
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StreamEvents(
       grpc::CallbackServerContext* context) override;
-  // In raw_ingest.cc.
+  // In raw_ingest.cc. Needs a key with the ingest role for the request's tenant.
   grpc::ServerUnaryReactor* IngestRaw(grpc::CallbackServerContext* context, const v1::RawPayload* request,
                                       v1::BatchAck* response) override;
 
@@ -74,6 +81,7 @@ class IngestServiceImpl final
   IngestQueue* queue_;
   Limits limits_;
   const AdapterCatalog* adapters_;
+  const Authorizer* auth_;
 
   absl::Mutex streams_mu_;
   // Open streams: a reactor leaves in OnDone, before gRPC's hold on it ends.

@@ -1,4 +1,5 @@
-// rapportd: the Rapport server.
+// rapportd: the Rapport server; `rapportd keys ...` manages its API keys
+// (server/keys_command.h).
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "server/keys_command.h"
 #include "server/live_rebuild.h"
 #include "server/server.h"
 
@@ -38,6 +40,9 @@ ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resoluti
 ABSL_FLAG(std::string, wal_recovery, "serve",
           "when the write-ahead log gave back less than was acknowledged: 'serve' what was recovered (logged as "
           "an error, reported by GetStats and the health service) or 'strict': refuse to start");
+ABSL_FLAG(bool, require_auth, false,
+          "every call needs an API key, even on loopback before any key exists (auth.required); always so when a "
+          "listen address is not loopback (docs/security.md)");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
 ABSL_FLAG(int, max_ack_errors, 100,
           "rejections an ack lists in detail; beyond them it only counts them by code (rejected_by_code)");
@@ -68,6 +73,7 @@ int ApplyFlags(const std::set<std::string>& given, rapport::RapportConfig* confi
   if (has("data_dir")) config->data_dir = absl::GetFlag(FLAGS_data_dir);
   if (has("plugin_dir")) config->plugin_dir = absl::GetFlag(FLAGS_plugin_dir);
   if (has("sync")) config->sync = absl::GetFlag(FLAGS_sync);
+  if (has("require_auth")) config->require_auth = absl::GetFlag(FLAGS_require_auth);
   if (has("wal_recovery")) config->wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
   if (config->wal_recovery != "serve" && config->wal_recovery != "strict") {
     std::fprintf(stderr, "rapportd: --wal-recovery takes 'serve' or 'strict', not '%s'\n",
@@ -146,6 +152,7 @@ void ReloadConfig(const std::string& path, const std::set<std::string>& given,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "keys") == 0) return rapport::server::RunKeysCommand(argc - 1, argv + 1);
   absl::SetProgramUsageMessage("rapportd --config=rapportd.yaml [--listen=127.0.0.1:50051 --data-dir=./var/rapport]");
   // Accept --data-dir as well as --data_dir (in flag names only: a value
   // given as the next argument, like a path, keeps its dashes).

@@ -93,6 +93,9 @@ void IngestRawPayload(const v1::RawPayload& request, const Limits& limits, const
   uint32_t position = 0;
   auto screen = [&](v1::TicketEvent event) {
     const uint32_t at = position++;
+    // Under the payload's tenant, the one the caller was authorized for,
+    // whatever a (third-party) adapter put there.
+    event.set_tenant(request.tenant());
     if (auto error = ValidateEvent(event, now, limits)) {
       error->set_index(at);
       AddRejection(std::move(*error), max_detailed, &screened);
@@ -141,6 +144,9 @@ void IngestRawPayload(const v1::RawPayload& request, const Limits& limits, const
 
 grpc::ServerUnaryReactor* IngestServiceImpl::IngestRaw(grpc::CallbackServerContext* context,
                                                        const v1::RawPayload* request, v1::BatchAck* response) {
+  if (auth_ != nullptr) {
+    if (auto* refused = auth_->RefuseUnary(context, request->tenant(), Role::kIngest)) return refused;
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (adapters_ == nullptr) {
     reactor->Finish(ToGrpc(absl::FailedPreconditionError("this server has no adapters")));

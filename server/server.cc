@@ -54,6 +54,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     config = std::move(*loaded);
   }
   server->config_ = config;
+  if (absl::Status s = server->StartAuth(options); !s.ok()) return s;
+  if (absl::Status s = CheckTlsFiles(config.tls); !s.ok()) return s;
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
@@ -111,20 +113,21 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     if (absl::Status s = server->adapters_->registry.LoadDirectory(options.plugin_dir); !s.ok()) return s;
   }
   server->adapters_->configs = config.adapters;
+  const Authorizer* auth = server->authorizer_.get();
   server->ingest_service_ =
-      std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits, server->adapters_.get());
+      std::make_unique<IngestServiceImpl>(server->queue_.get(), options.limits, server->adapters_.get(), auth);
   server->experience_service_ =
       std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
-                                              &server->scores_->options());
+                                              &server->scores_->options(), auth);
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
-      server->store_.get(), server->ingestor_.get(), &server->adapters_->registry, server->recovery_);
+      server->store_.get(), server->ingestor_.get(), auth, &server->adapters_->registry, server->recovery_);
 
   // Both must be set before the builder starts the server.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.listen.empty()) {
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+    builder.AddListeningPort(options.listen, GrpcServerCredentials(config.tls), &server->port_);
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.limits.max_message_bytes));
   // Queries and stream reads share gRPC's callback threads. With its
@@ -134,6 +137,9 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   // the window to the size of the message it reads.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 << 10);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(auth->ReflectionGuard());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->experience_service_.get());
   builder.RegisterService(server->admin_service_.get());
@@ -150,12 +156,19 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   if (!http_listen.empty()) {
     HttpOptions http_options;
     http_options.listen = http_listen;
+    if (config.tls.enabled()) {
+      auto tls = HttpTls::Load(config.tls);
+      if (!tls.ok()) return tls.status();
+      server->http_tls_ = *tls;
+      http_options.tls = *tls;
+    }
     HttpFrontDoor::Deps deps;
     deps.limits = options.limits;
     deps.adapters = server->adapters_.get();
     deps.queue = server->queue_.get();
     deps.store = server->store_.get();
     deps.auth = server->webhook_auth_.get();
+    deps.authorizer = auth;
     deps.metrics = &server->metrics_;
     deps.render_metrics = [self = server.get()] { return self->RenderMetrics(); };
     if (absl::Status s = HttpFrontDoor::Start(http_options, deps, &server->http_); !s.ok()) return s;
@@ -165,8 +178,35 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   RapportServer* self = server.get();
   server->readiness_watch_ = std::thread([self] { self->WatchReadiness(); });
   Log(LogLevel::kInfo, "rapportd serving",
-      {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir}});
+      {{"listen", options.listen}, {"port", std::to_string(server->port_)}, {"data_dir", options.data_dir},
+       {"tls", config.tls.enabled() ? "on" : "off"}});
   *out = std::move(server);
+  return absl::OkStatus();
+}
+
+// Auth is required when asked for or when a port is reachable from other
+// hosts; then a server without any key would refuse everything, so it does
+// not start (authorizer.h says when auth is on otherwise).
+absl::Status RapportServer::StartAuth(const ServerOptions& options) {
+  const std::string http_listen = options.http_listen.empty() ? config_.http_listen : options.http_listen;
+  std::string exposed;
+  for (const std::string& listen : {options.listen, http_listen}) {
+    if (!IsLoopbackListen(listen)) exposed = listen;
+  }
+  auto ring = KeyRing::Open(options.data_dir, config_.api_keys);
+  if (!ring.ok()) return ring.status();
+  key_ring_ = std::move(*ring);
+  call_limiter_ = std::make_unique<CallLimiter>(config_.call_limits);
+  authorizer_ =
+      std::make_unique<Authorizer>(key_ring_.get(), config_.require_auth || !exposed.empty(), call_limiter_.get());
+  if (!exposed.empty() && key_ring_->Get()->by_id.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rapportd listens on ", exposed, ", which other hosts can reach, and no API key exists, so every call would "
+        "be refused: create one with `rapportd keys create --data-dir ", options.data_dir,
+        " --tenant '*' --role admin` (or name one by its hash under tenants.T.keys), or listen on 127.0.0.1"));
+  }
+  Log(LogLevel::kInfo, authorizer_->Enabled() ? "API keys required" : "API keys not required (loopback, no key made)",
+      {{"keys", std::to_string(key_ring_->Get()->by_id.size())}});
   return absl::OkStatus();
 }
 
@@ -248,6 +288,21 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
     Log(LogLevel::kInfo, "reload: webhook credentials replaced");
     applied.push_back("tenants.*.webhooks");
   }
+  if (http_tls_ != nullptr) {
+    // gRPC's watcher re-reads the same files by itself (tls.h).
+    if (absl::Status s = http_tls_->Reload(); !s.ok()) {
+      Log(LogLevel::kError, "reload: the TLS files do not load; the previous ones stay in force",
+          {{"error", std::string(s.message())}});
+    } else {
+      applied.push_back("tls files");
+    }
+  }
+  if (config.api_keys != config_.api_keys) {
+    key_ring_->SetConfigKeys(config.api_keys);
+    config_.api_keys = config.api_keys;
+    Log(LogLevel::kInfo, "reload: API keys named by the configuration replaced");
+    applied.push_back("tenants.*.keys");
+  }
   if (config.log_format != CurrentLogFormat()) {
     const LogFormat from = CurrentLogFormat();
     SetLogFormat(config.log_format);
@@ -263,11 +318,13 @@ std::vector<std::string> RapportServer::Reload(const RapportConfig& config) {
   if (config.plugin_dir != config_.plugin_dir) need_restart.push_back("plugin_dir");
   if (config.sync != config_.sync) need_restart.push_back("sync");
   if (config.wal_recovery != config_.wal_recovery) need_restart.push_back("wal_recovery");
-  if (!(config.limits == config_.limits)) need_restart.push_back("limits");
-  if (config.tls.cert_file != config_.tls.cert_file || config.tls.key_file != config_.tls.key_file ||
-      config.tls.client_ca_file != config_.tls.client_ca_file) {
-    need_restart.push_back("tls");
+  if (!(config.limits == config_.limits) || !(config.call_limits == config_.call_limits)) {
+    need_restart.push_back("limits");
   }
+  if (config.require_auth != config_.require_auth) need_restart.push_back("auth.required");
+  // The files' contents are re-read as they change (tls.h); which files, and
+  // whether TLS is on, is fixed at the start.
+  if (!(config.tls == config_.tls)) need_restart.push_back("tls");
   for (const std::string& what : need_restart) {
     Log(LogLevel::kWarning, "reload: this change needs a restart; the running server keeps the old value",
         {{"setting", what}});

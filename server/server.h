@@ -21,6 +21,7 @@
 #include "detect/detectors.h"
 #include "ingest/ingestor.h"
 #include "score/score_stage.h"
+#include "server/authorizer.h"
 #include "server/http_front_door.h"
 #include "server/ingest_service.h"
 #include "server/webhook_auth.h"
@@ -101,12 +102,13 @@ class RapportServer {
   // The settings in force (as started, plus what reloads applied).
   const RapportConfig& config() const { return config_; }
   const Ingestor& ingestor() const { return *ingestor_; }
+  const Authorizer& authorizer() const { return *authorizer_; }
   // What the first open of the store found at startup.
   const RecoveryReport& recovery() const { return recovery_; }
 
   // Applies what of `config` can change while serving (SIGHUP): the log
-  // level and format and the webhook credentials; keys and sinks hook in
-  // here as they come. Logs each change. A change of settings read at
+  // level and format, the webhook credentials and the API keys the
+  // configuration names (tenants.T.keys); sinks hook in here as they come. Logs each change. A change of settings read at
   // startup (listen address, data dir, limits, adapters, ...) is logged as
   // needing a restart and not applied. Settings that alter derived data
   // (thresholds, targets, calendars, scoring) are not its business: rapportd
@@ -122,6 +124,9 @@ class RapportServer {
  private:
   RapportServer() = default;
 
+  // Reads the keys (file and configuration) and decides whether auth is
+  // required; refuses a non-loopback listen without any key.
+  absl::Status StartAuth(const ServerOptions& options);
   void RegisterMetrics();
   // Runs on readiness_watch_ until StopWatchingReadiness: mirrors Ready()
   // into the gRPC health service's overall status when it changes.
@@ -133,6 +138,10 @@ class RapportServer {
   RapportConfig config_;  // as loaded at startup or last reload
   MetricsRegistry metrics_;
   RecoveryReport recovery_;
+  // Before the services, which hold the authorizer.
+  std::unique_ptr<KeyRing> key_ring_;
+  std::unique_ptr<CallLimiter> call_limiter_;
+  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;
   std::unique_ptr<score::ScoreStage> scores_;
@@ -144,6 +153,7 @@ class RapportServer {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<WebhookAuth> webhook_auth_;
+  std::shared_ptr<HttpTls> http_tls_;  // null without TLS
   std::unique_ptr<HttpFrontDoor> http_;
   int port_ = 0;
   bool shut_down_ = false;

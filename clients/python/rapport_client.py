@@ -98,14 +98,48 @@ def load_stubs(directory):
     return Stubs(directory)
 
 
+def _key_interceptor(grpc, authorization):
+    """A client interceptor adding `authorization` to every call's metadata."""
+
+    class Details(grpc.ClientCallDetails):
+        def __init__(self, d):
+            self.method, self.timeout, self.credentials = d.method, d.timeout, d.credentials
+            self.metadata = list(d.metadata or []) + [("authorization", authorization)]
+            self.wait_for_ready = getattr(d, "wait_for_ready", None)
+            self.compression = getattr(d, "compression", None)
+
+    class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                      grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+        def intercept_unary_unary(self, continuation, details, request):
+            return continuation(Details(details), request)
+
+        def intercept_unary_stream(self, continuation, details, request):
+            return continuation(Details(details), request)
+
+        def intercept_stream_unary(self, continuation, details, requests):
+            return continuation(Details(details), requests)
+
+        def intercept_stream_stream(self, continuation, details, requests):
+            return continuation(Details(details), requests)
+
+    return Interceptor()
+
+
 def make_channel(stubs, target):
-    return stubs.grpc.insecure_channel(target, options=[
+    """A channel to `target`; with $RAPPORT_KEY set (docs/security.md), every
+    call carries `authorization: Bearer <key>`. The key comes from the
+    environment, never a flag, where `ps` would show it."""
+    channel = stubs.grpc.insecure_channel(target, options=[
         ("grpc.max_receive_message_length", 64 << 20),
         # A fresh channel per attempt; keep its own reconnect backoff short.
         ("grpc.initial_reconnect_backoff_ms", 100),
         ("grpc.max_reconnect_backoff_ms", 1000),
         ("grpc.use_local_subchannel_pool", 1),
     ])
+    key = os.environ.get("RAPPORT_KEY")
+    if not key:
+        return channel
+    return stubs.grpc.intercept_channel(channel, _key_interceptor(stubs.grpc, "Bearer " + key))
 
 
 # ---------------------------------------------------------------------------

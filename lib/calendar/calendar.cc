@@ -1,7 +1,6 @@
 #include "calendar/calendar.h"
 
 #include <algorithm>
-#include <ranges>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -222,9 +221,13 @@ int64_t Calendar::Deadline(int64_t start_us, int64_t working_us) const {
   for (;;) {
     // The first interval that ends with more than `need` before its end:
     // a target spent exactly at an interval's end is due at the next start.
-    const size_t i = *std::ranges::partition_point(std::views::iota(size_t{0}, y->starts.size()), [&](size_t k) {
-      return y->before[k] + (y->ends[k] - y->starts[k]) <= need;
-    });
+    // Over the starts, each found by its index (not std::views::iota: clang
+    // 14, which scripts/fuzz builds with, cannot compile libstdc++ 12's).
+    const auto first = y->starts.begin();
+    const size_t i = static_cast<size_t>(std::partition_point(first, y->starts.end(), [&](const int64_t& start) {
+      const size_t k = static_cast<size_t>(&start - &*first);
+      return y->before[k] + (y->ends[k] - start) <= need;
+    }) - first);
     if (i < y->starts.size()) return y->starts[i] + (need - y->before[i]);
     need -= y->total;
     if (y->year == kLastCachedYear) return WalkDeadline(y->end_us, need);

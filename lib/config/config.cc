@@ -48,8 +48,9 @@ absl::Status ApplyString(const YAML::Node& value, const std::string& at, std::st
   return absl::OkStatus();
 }
 
-absl::Status ApplyLimits(const YAML::Node& node, Limits* limits) {
+absl::Status ApplyLimits(const YAML::Node& node, RapportConfig* config) {
   if (!node.IsMap()) return absl::InvalidArgumentError("limits must be a mapping");
+  Limits* limits = &config->limits;
   struct Slot {
     const char* name;
     size_t* size;
@@ -66,6 +67,9 @@ absl::Status ApplyLimits(const YAML::Node& node, Limits* limits) {
       {"max_message_bytes", &limits->max_message_bytes, nullptr},
       {"max_unacked_batches", nullptr, &limits->max_unacked_batches},
       {"max_ack_errors", &limits->max_ack_errors, nullptr},
+      {"max_streams_per_key", nullptr, &config->call_limits.max_streams_per_key},
+      {"max_streams_per_tenant", nullptr, &config->call_limits.max_streams_per_tenant},
+      {"requests_per_second_per_key", nullptr, &config->call_limits.requests_per_second_per_key},
   };
   for (const auto& item : node) {
     const std::string key = item.first.as<std::string>();
@@ -127,21 +131,44 @@ absl::Status ApplyLog(const YAML::Node& node, RapportConfig* config) {
 // first TLS handshake.
 absl::Status ApplyTls(const YAML::Node& node, RapportConfig::Tls* tls) {
   if (!node.IsMap()) return absl::InvalidArgumentError("tls must be a mapping");
+  bool client_auth_given = false;
   for (const auto& item : node) {
     const std::string key = item.first.as<std::string>();
-    std::string* out = key == "cert_file" ? &tls->cert_file
-                       : key == "key_file" ? &tls->key_file
-                       : key == "client_ca_file" ? &tls->client_ca_file
-                                                 : nullptr;
-    absl::Status status = out == nullptr ? Unknown("tls", key) : ApplyString(item.second, "tls." + key, out);
-    if (status.ok() && out != nullptr && !out->empty() && !std::ifstream(*out)) {
-      status = absl::InvalidArgumentError(absl::StrCat("tls.", key, ": cannot read '", *out, "'"));
+    absl::Status status;
+    if (key == "client_auth") {
+      client_auth_given = true;
+      tls->client_auth_grpc = tls->client_auth_http = false;
+      if (!item.second.IsSequence()) status = absl::InvalidArgumentError("tls.client_auth must be a list of grpc, http");
+      for (size_t i = 0; status.ok() && i < item.second.size(); ++i) {
+        const std::string port = item.second[i].IsScalar() ? item.second[i].as<std::string>() : "";
+        if (port == "grpc") {
+          tls->client_auth_grpc = true;
+        } else if (port == "http") {
+          tls->client_auth_http = true;
+        } else {
+          status = absl::InvalidArgumentError(absl::StrCat("tls.client_auth: '", port, "' is not grpc or http"));
+        }
+      }
+    } else {
+      std::string* out = key == "cert" ? &tls->cert : key == "key" ? &tls->key : key == "client_ca" ? &tls->client_ca : nullptr;
+      status = out == nullptr ? Unknown("tls (settings are cert, key, client_ca, client_auth)", key)
+                              : ApplyString(item.second, "tls." + key, out);
+      if (status.ok() && out != nullptr && !out->empty() && !std::ifstream(*out)) {
+        status = absl::InvalidArgumentError(absl::StrCat("tls.", key, ": cannot read '", *out, "'"));
+      }
     }
     if (auto s = AtLine(item.first, status); !s.ok()) return s;
   }
-  if (tls->cert_file.empty() != tls->key_file.empty()) {
-    return AtLine(node, absl::InvalidArgumentError("tls: cert_file and key_file go together"));
+  if (tls->cert.empty() != tls->key.empty()) {
+    return AtLine(node, absl::InvalidArgumentError("tls: cert and key go together"));
   }
+  if (!tls->client_ca.empty() && tls->cert.empty()) {
+    return AtLine(node, absl::InvalidArgumentError("tls: client_ca needs cert and key (client certificates need TLS)"));
+  }
+  if (client_auth_given && tls->client_ca.empty() && (tls->client_auth_grpc || tls->client_auth_http)) {
+    return AtLine(node, absl::InvalidArgumentError("tls: client_auth needs client_ca, the CA that signs client certificates"));
+  }
+  if (!client_auth_given && !tls->client_ca.empty()) tls->client_auth_grpc = tls->client_auth_http = true;
   return absl::OkStatus();
 }
 
@@ -174,9 +201,25 @@ absl::StatusOr<bool> ApplyServerSetting(const std::string& key, const YAML::Node
           absl::StrCat("wal_recovery: '", config->wal_recovery, "' is not one of serve, strict"));
     }
   } else if (key == "limits") {
-    status = ApplyLimits(value, &config->limits);
+    status = ApplyLimits(value, config);
   } else if (key == "log") {
     status = ApplyLog(value, config);
+  } else if (key == "auth") {
+    if (!value.IsMap()) return absl::InvalidArgumentError("auth must be a mapping");
+    for (const auto& item : value) {
+      const std::string name = item.first.as<std::string>();
+      absl::Status s;
+      if (name != "required") {
+        s = Unknown("auth", name);
+      } else {
+        try {
+          config->require_auth = item.second.as<bool>();
+        } catch (const YAML::Exception&) {
+          s = absl::InvalidArgumentError("auth.required must be true or false");
+        }
+      }
+      if (s = AtLine(item.first, s); !s.ok()) return s;
+    }
   } else if (key == "tls") {
     status = ApplyTls(value, &config->tls);
   } else {
@@ -528,6 +571,52 @@ absl::Status ApplyWebhooks(const YAML::Node& node, const std::string& where,
   return absl::OkStatus();
 }
 
+// tenants.T.keys: [{hash or hash_file, role}, ...]. A key itself pasted as a
+// hash is refused without repeating it.
+absl::Status ApplyApiKeys(const YAML::Node& node, const std::string& where,
+                          std::vector<RapportConfig::ApiKey>* out) {
+  if (!node.IsSequence()) return absl::InvalidArgumentError(absl::StrCat(where, " must be a list of {hash, role}"));
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& entry = node[i];
+    const std::string at = absl::StrCat(where, "[", i, "]");
+    if (!entry.IsMap()) return AtLine(entry, absl::InvalidArgumentError(absl::StrCat(at, " must be {hash, role}")));
+    RapportConfig::ApiKey key;
+    bool has_hash = false, has_role = false;
+    for (const auto& item : entry) {
+      const std::string name = item.first.as<std::string>();
+      const std::string value = item.second.IsScalar() ? item.second.as<std::string>() : "";
+      absl::Status s;
+      if (name == "hash" || name == "hash_file") {
+        std::vector<std::string> texts;
+        if (name == "hash_file") {
+          try {
+            s = AddCredential(at + ".hash_file", name, item.second, &texts);
+          } catch (const YAML::Exception&) {
+            s = absl::InvalidArgumentError(at + ".hash_file must be a path");
+          }
+          if (s = AtLine(item.first, s); !s.ok()) return s;
+        }
+        auto hash = auth::ParseKeyHash(name == "hash" ? value : texts.front());
+        if (hash.ok()) key.hash = std::move(*hash);
+        s = hash.ok() ? absl::OkStatus()
+                      : absl::InvalidArgumentError(absl::StrCat(at, ".", name, ": ", hash.status().message()));
+        has_hash = true;
+      } else if (name == "role") {
+        const std::optional<auth::Role> role = auth::ParseRole(value);
+        if (role) key.role = *role;
+        s = role ? absl::OkStatus() : absl::InvalidArgumentError(absl::StrCat(at, ".role: '", value, "' is not one of ingest, read, admin"));
+        has_role = true;
+      } else {
+        s = Unknown(at + " (settings are hash or hash_file, and role)", name);
+      }
+      if (s = AtLine(item.first, s); !s.ok()) return s;
+    }
+    if (!has_hash || !has_role) return AtLine(entry, absl::InvalidArgumentError(absl::StrCat(at, " needs both hash and role")));
+    out->push_back(std::move(key));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   if (!node.IsMap()) return absl::InvalidArgumentError("scoring must be a mapping");
   for (const auto& item : node) {
@@ -571,9 +660,10 @@ absl::Status ApplyScoring(const YAML::Node& node, score::ScoreOptions* o) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
+// ParseConfig without its net: yaml-cpp throws where a node has another
+// shape than the one asked for (a sequence where a mapping's key was
+// expected, ...), in places no single check covers.
+absl::StatusOr<RapportConfig> ParseConfigThrowing(const std::string& yaml_text) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -613,9 +703,20 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
     for (const auto& tenant : tenants) {
       const std::string name = tenant.first.as<std::string>();
       Thresholds own = defaults;
+      bool keys_only = true, has_keys = false;
       for (const auto& item : tenant.second) {
         const std::string key = item.first.as<std::string>();
         const std::string where = absl::StrCat("tenants.", name);
+        if (key == "keys") {
+          if (auto s = auth::ValidateKeyTenant(name); !s.ok()) return AtLine(tenant.first, absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message())));
+          if (auto s = ApplyApiKeys(item.second, where + ".keys", &config.api_keys[name]); !s.ok()) return AtLine(item.first, s);
+          has_keys = true;
+          continue;
+        }
+        keys_only = false;
+        if (name == std::string(auth::kOperatorTenant)) {
+          return AtLine(item.first, absl::InvalidArgumentError("tenants.'*' (the operator) takes only keys"));
+        }
         if (key == "adapters") {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
           continue;
@@ -627,10 +728,25 @@ absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
         if (key != "detectors") return AtLine(item.first, Unknown(where, key));
         if (auto s = ApplyDetectors(item.second, where + ".detectors", config.calendars, &own); !s.ok()) return AtLine(item.first, s);
       }
-      config.detectors.Set(name, own);
+      // A tenant named only for its keys has no settings of its own (and
+      // adding a key must not change the derived settings' digest).
+      if (!(keys_only && has_keys)) config.detectors.Set(name, own);
     }
   }
   return config;
+}
+
+}  // namespace
+
+absl::StatusOr<RapportConfig> ParseConfig(const std::string& yaml_text) {
+  try {
+    return ParseConfigThrowing(yaml_text);
+  } catch (const YAML::Exception& e) {
+    // Found by fuzz/config_fuzz.cc: e.g. a key that is itself a mapping.
+    return absl::InvalidArgumentError(absl::StrCat("the configuration has an unexpected shape",
+                                                   e.mark.is_null() ? "" : absl::StrCat(" (line ", e.mark.line + 1, ")"),
+                                                   ": ", e.msg));
+  }
 }
 
 namespace {

@@ -53,7 +53,8 @@
 //   wal_recovery: serve       # or strict (docs/operations.md, Recovery)
 //   limits: {max_batch_events: 1000, max_text_bytes: 65536, ...}   # event/validate.h
 //   log: {format: text, level: info}   # format text|json; level debug|info|warning|error
-//   tls: {cert_file: "", key_file: "", client_ca_file: ""}   # parsed and checked; not used yet
+//   tls: {cert: server.pem, key: server.key, client_ca: ca.pem, client_auth: [grpc, http]}   # both ports
+//   auth: {required: false}   # --require-auth; on by itself when a listen address is not loopback
 //   tenants:
 //     acme:
 //       detectors: {reply_gap: 8h}   # starts from `defaults`
@@ -64,6 +65,11 @@
 //         jira: {secret: s3cret}     # X-Hub-Signature: sha256=<HMAC of the body>
 //         zendesk: {secret: [new, old]}           # a list while a secret is rotated
 //         servicenow: {token_file: /run/secrets/sn}  # Authorization: Bearer / X-Rapport-Token
+//       keys:                        # API keys by hash (`rapportd keys hash`), besides the keys file
+//         - {hash: "rpk1$...", role: read}   # role: ingest, read or admin
+//         - {hash_file: /run/secrets/rapport/acme-key-hash, role: ingest}
+//     "*":                           # the operator: every tenant; keys only
+//       keys: [{hash: "rpk1$...", role: admin}]
 //   http:
 //     listen: 127.0.0.1:8080     # the HTTP port (webhooks, health); off when unset
 #ifndef RAPPORT_CONFIG_CONFIG_H_
@@ -75,6 +81,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/api_keys.h"
 #include "base/log.h"
 #include "detect/thresholds.h"
 #include "event/validate.h"
@@ -107,14 +114,29 @@ struct RapportConfig {
   bool sync = false;
   std::string wal_recovery = "serve";  // or "strict"
   Limits limits;
+  // Limits on whole calls per API key and tenant (server/call_limits.h),
+  // under `limits:` beside the per-event ones; calls without a key (auth
+  // off) are not counted.
+  struct CallLimits {
+    int max_streams_per_key = 8;      // StreamEvents open at once
+    int max_streams_per_tenant = 32;  // by the keys of one tenant (the operator's count as "*")
+    int requests_per_second_per_key = 100;  // unary calls and keyed HTTP requests; a stream counts once
+    bool operator==(const CallLimits&) const = default;
+  } call_limits;
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;
-  // TLS files, checked to be readable when set; the security issue serves
-  // TLS with them (until then they are only validated).
+  // tls: one block for both ports (server/tls.h); files are PEM, checked
+  // to be readable when loaded and re-read by the server when they change.
   struct Tls {
-    std::string cert_file;
-    std::string key_file;
-    std::string client_ca_file;
+    std::string cert;       // the certificate chain; "" = plain text
+    std::string key;        // its private key (never logged)
+    std::string client_ca;  // set: the ports named by client_auth require a client certificate it signed
+    // client_auth: [grpc, http] (the default with client_ca) or fewer, e.g.
+    // [grpc] to keep the HTTP port open to webhooks and probes.
+    bool client_auth_grpc = false;
+    bool client_auth_http = false;
+    bool enabled() const { return !cert.empty(); }
+    bool operator==(const Tls&) const = default;
   } tls;
 
   // A digest of every setting that changes derived data (thresholds,
@@ -125,6 +147,19 @@ struct RapportConfig {
   std::string http_listen;
   // tenants.T.webhooks: tenant -> adapter -> credentials.
   std::map<std::string, std::map<std::string, WebhookCredentials>> webhooks;
+  // tenants.T.keys: API keys named by their hash (auth/api_keys.h), for a
+  // first start before any `rapportd keys create` (a Kubernetes Secret);
+  // tenant "*" is the operator. Hashes, never keys.
+  struct ApiKey {
+    auth::KeyHash hash;
+    auth::Role role = auth::Role::kRead;
+    bool operator==(const ApiKey& o) const { return hash.text == o.hash.text && role == o.role; }
+  };
+  using ApiKeys = std::map<std::string, std::vector<ApiKey>>;
+  ApiKeys api_keys;
+  // auth.required (--require-auth): every call needs a key even on loopback
+  // with no key made yet (docs/security.md, when auth is on).
+  bool require_auth = false;
   // Business calendars by name, from the top-level `calendars:`.
   std::map<std::string, std::shared_ptr<const calendar::Calendar>> calendars;
 };

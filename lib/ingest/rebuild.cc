@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "auth/api_keys.h"
 #include "store/keys.h"
 #include "store/records.h"
 
@@ -169,6 +170,9 @@ absl::Status SwapInRebuilt(const std::string& path, const std::string& rebuilt_p
   if (!fs::exists(fs::path(store) / "CURRENT", ec)) {
     return absl::FailedPreconditionError(absl::StrCat("no store at ", store, " to swap the rebuilt one in for"));
   }
+  // The API keys stay with the store (auth/api_keys.h); a key made during
+  // the instant between this copy and the renames would be lost.
+  if (absl::Status s = auth::CopyKeyFiles(store, rebuilt_path); !s.ok()) return s;
   fs::remove_all(old_path, ec);
   fs::rename(store, old_path, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot move ", store, " aside: ", ec.message()));

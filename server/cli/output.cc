@@ -6,6 +6,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "server/client/channel.h"
 
 namespace rapport::cli {
 namespace {
@@ -78,7 +79,7 @@ int ReportRpcError(const grpc::Status& status, const std::string& server) {
 std::shared_ptr<grpc::Channel> Connect(const std::string& server) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+  return client::CreateRapportChannel(server, args);
 }
 
 std::string Abbreviate(const std::string& text, size_t width) {

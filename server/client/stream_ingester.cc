@@ -11,6 +11,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "rapport/v1/ingest.grpc.pb.h"
+#include "server/client/channel.h"
 
 namespace rapport::client {
 namespace {
@@ -22,7 +23,7 @@ std::shared_ptr<grpc::Channel> DefaultChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return CreateRapportChannel(target, args);
 }
 
 }  // namespace

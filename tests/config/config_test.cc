@@ -77,8 +77,11 @@ limits:
   max_message_bytes: 106
   max_unacked_batches: 107
   max_ack_errors: 0
+  max_streams_per_key: 3
+  max_streams_per_tenant: 4
+  requests_per_second_per_key: 5
 log: {format: json, level: debug}
-tls: {cert_file: "", key_file: ""}
+tls: {cert: "", key: ""}
 )");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->grpc_listen, "0.0.0.0:6000");
@@ -96,6 +99,9 @@ tls: {cert_file: "", key_file: ""}
   EXPECT_EQ(config->limits.max_message_bytes, 106u);
   EXPECT_EQ(config->limits.max_unacked_batches, 107);
   EXPECT_EQ(config->limits.max_ack_errors, 0u);
+  EXPECT_EQ(config->call_limits.max_streams_per_key, 3);
+  EXPECT_EQ(config->call_limits.max_streams_per_tenant, 4);
+  EXPECT_EQ(config->call_limits.requests_per_second_per_key, 5);
   EXPECT_EQ(config->log_format, LogFormat::kJson);
   EXPECT_EQ(config->log_level, LogLevel::kDebug);
 
@@ -123,7 +129,7 @@ TEST(Config, ErrorsNameTheLineAndKey) {
       {"\n\ngrpc:\n  port: 5\n", "line 4: unknown setting 'port' in grpc"},
       {"wal_recovery: maybe\n", "line 1: wal_recovery: 'maybe' is not one of serve, strict"},
       {"sync: perhaps\n", "line 1: sync must be true or false"},
-      {"tls:\n  cert_file: /nonexistent/cert.pem\n", "line 2: tls.cert_file: cannot read '/nonexistent/cert.pem'"},
+      {"tls:\n  cert: /nonexistent/cert.pem\n", "line 2: tls.cert: cannot read '/nonexistent/cert.pem'"},
       {"tls:\n  pem: x\n", "line 2: unknown setting 'pem' in tls"},
       {"defaults:\n  detectors:\n    reply_gap: 1h\n    stale: soon\n", "line 4: defaults.detectors.stale"},
       {"tenants:\n  acme:\n    detectors:\n      reply_gapp: 1h\n", "line 4: unknown setting 'reply_gapp'"},
@@ -146,10 +152,37 @@ TEST(Config, ErrorsNameTheLineAndKey) {
 TEST(Config, TlsFilesAreCheckedAndGoTogether) {
   const std::string cert = ::testing::TempDir() + "/cert.pem";
   std::ofstream(cert) << "not checked beyond being readable";
-  EXPECT_TRUE(ParseConfig("tls: {cert_file: " + cert + ", key_file: " + cert + "}\n").ok());
-  auto alone = ParseConfig("tls: {cert_file: " + cert + "}\n");
+  auto both = ParseConfig("tls: {cert: " + cert + ", key: " + cert + "}\n");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_TRUE(both->tls.enabled());
+  EXPECT_FALSE(both->tls.client_auth_grpc || both->tls.client_auth_http);
+  auto alone = ParseConfig("tls: {cert: " + cert + "}\n");
   ASSERT_FALSE(alone.ok());
-  EXPECT_NE(alone.status().message().find("cert_file and key_file go together"), std::string::npos);
+  EXPECT_NE(alone.status().message().find("cert and key go together"), std::string::npos);
+  EXPECT_FALSE(ParseConfig("tls: {cert: /nonexistent/cert.pem, key: " + cert + "}\n").ok());
+  // client_ca: both ports require client certificates unless client_auth names fewer.
+  auto mutual = ParseConfig("tls: {cert: " + cert + ", key: " + cert + ", client_ca: " + cert + "}\n");
+  ASSERT_TRUE(mutual.ok()) << mutual.status();
+  EXPECT_TRUE(mutual->tls.client_auth_grpc && mutual->tls.client_auth_http);
+  auto grpc_only =
+      ParseConfig("tls: {cert: " + cert + ", key: " + cert + ", client_ca: " + cert + ", client_auth: [grpc]}\n");
+  ASSERT_TRUE(grpc_only.ok()) << grpc_only.status();
+  EXPECT_TRUE(grpc_only->tls.client_auth_grpc);
+  EXPECT_FALSE(grpc_only->tls.client_auth_http);
+  EXPECT_FALSE(ParseConfig("tls: {cert: " + cert + ", key: " + cert + ", client_auth: [grpc]}\n").ok());
+  EXPECT_FALSE(ParseConfig("tls: {cert: " + cert + ", key: " + cert + ", client_ca: " + cert + ", client_auth: [smtp]}\n").ok());
+  EXPECT_FALSE(ParseConfig("tls: {cert_file: " + cert + "}\n").ok()) << "the old names are gone";
+}
+
+// Shapes yaml-cpp refuses by throwing (found by fuzz/config_fuzz.cc): an
+// error, never an exception out of ParseConfig.
+TEST(Config, UnexpectedShapesAreErrorsNotExceptions) {
+  for (const char* yaml : {"tenants:\n  - acme\n", "tenants:\n  acme:\n    - detectors\n", "defaults:\n  - x\n",
+                           "? [a, b]\n: 1\n", "tenants:\n  ? {a: 1}\n  : {}\n"}) {
+    absl::StatusOr<RapportConfig> config;
+    EXPECT_NO_THROW(config = ParseConfig(yaml)) << yaml;
+    EXPECT_FALSE(config.ok()) << yaml;
+  }
 }
 
 TEST(Config, TheDigestFollowsDerivedSettingsOnly) {
@@ -299,6 +332,9 @@ TEST(Config, TheShippedExampleLoads) {
   EXPECT_EQ(config->data_dir, defaults->data_dir);
   EXPECT_EQ(config->sync, defaults->sync);
   EXPECT_TRUE(config->limits == defaults->limits);
+  EXPECT_TRUE(config->call_limits == defaults->call_limits);
+  EXPECT_EQ(config->require_auth, defaults->require_auth);
+  EXPECT_TRUE(config->tls == defaults->tls);
   EXPECT_EQ(config->log_level, defaults->log_level);
   EXPECT_EQ(config->log_format, defaults->log_format);
   EXPECT_EQ(config->scoring.vip_factor, defaults->scoring.vip_factor);
