@@ -20,6 +20,7 @@
 #include "builtin/builtins.h"
 #include "ingest/rebuild.h"
 #include "server/admin_service.h"
+#include "server/alert_service.h"
 #include "server/experience_service.h"
 #include "server/ingest_queue.h"
 #include "server/ingest_service.h"
@@ -57,9 +58,14 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
+  // The alert stage comes last (alert/alert_stage.h) and only on the live
+  // path: a rebuild carries the alert log over instead of replaying it.
+  server->alerts_ = std::make_unique<alert::AlertStage>(config.alerts, &server->scores_->options(), &server->alert_hub_);
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
   ingest_options.stages = {server->detectors_.get(), server->scores_.get()};
+  Ingestor::Options serving_options = ingest_options;
+  serving_options.stages.push_back(server->alerts_.get());
 
   Store::Options store_options;
   store_options.path = options.data_dir;
@@ -101,7 +107,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   if (!existed) server->recovery_ = server->store_->recovery();
   if (absl::Status s = MarkDerivedDataCurrent(server->store_.get(), settings_digest); !s.ok()) return s;
-  auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
+  auto ingestor = Ingestor::Create(server->store_.get(), serving_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
@@ -116,6 +122,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->experience_service_ =
       std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
                                               &server->scores_->options());
+  server->alert_service_ = std::make_unique<AlertServiceImpl>(server->store_.get(), &server->alert_hub_);
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
       server->store_.get(), server->ingestor_.get(), &server->adapters_->registry, server->recovery_);
 
@@ -137,6 +144,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->experience_service_.get());
   builder.RegisterService(server->admin_service_.get());
+  builder.RegisterService(server->alert_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.listen.empty() && server->port_ == 0)) {
     return absl::UnavailableError(
@@ -191,6 +199,8 @@ void RapportServer::Shutdown(double grace_seconds) {
       absl::SleepFor(std::min(kLingerAfterDrain, deadline - absl::Now()));
     }
   }
+  // Alert streams end now (UNAVAILABLE, with the cursor to resume from).
+  if (alert_service_) alert_service_->Drain();
   if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(deadline));
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
@@ -306,6 +316,20 @@ void RapportServer::RegisterMetrics() {
         }
         return out;
       });
+  alert::AlertStage* alerts = alerts_.get();
+  metrics_.AddCollected("rapport_alerts_raised_total", "Alerts raised (opened), by rule.", true, {"rule"}, [alerts] {
+    std::vector<CollectedSeries> out;
+    for (const auto& [rule, n] : alerts->counters().raised_by_rule) out.push_back({{rule}, double(n)});
+    return out;
+  });
+  metrics_.AddCollected("rapport_alerts_cleared_total", "Alerts resolved, by rule.", true, {"rule"}, [alerts] {
+    std::vector<CollectedSeries> out;
+    for (const auto& [rule, n] : alerts->counters().cleared_by_rule) out.push_back({{rule}, double(n)});
+    return out;
+  });
+  AlertServiceImpl* watch = alert_service_.get();
+  metrics_.AddCollected("rapport_alert_subscribers", "WatchAlerts streams open.", false, {},
+                        [watch] { return std::vector<CollectedSeries>{{{}, double(watch->OpenStreams())}}; });
   queue_->ObserveLatency(&metrics_
                              .AddHistogram("rapport_batch_commit_seconds",
                                            "Seconds from a batch's arrival at the writer's queue to its durable "

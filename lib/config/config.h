@@ -66,6 +66,9 @@
 //         servicenow: {token_file: /run/secrets/sn}  # Authorization: Bearer / X-Rapport-Token
 //   http:
 //     listen: 127.0.0.1:8080     # the HTTP port (webhooks, health); off when unset
+//   # Alerts (docs/alerts.md), under defaults: or a tenant; a tenant's block
+//   # starts from the defaults' and adds rules and sinks to them:
+//   #   alerts: {defaults: true, max_age: 7d, rules: [...], sinks: [...]}
 #ifndef RAPPORT_CONFIG_CONFIG_H_
 #define RAPPORT_CONFIG_CONFIG_H_
 
@@ -75,6 +78,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "alert/rules.h"
 #include "base/log.h"
 #include "detect/thresholds.h"
 #include "event/validate.h"
@@ -125,6 +129,9 @@ struct RapportConfig {
   std::string http_listen;
   // tenants.T.webhooks: tenant -> adapter -> credentials.
   std::map<std::string, std::map<std::string, WebhookCredentials>> webhooks;
+  // Alert rules and sinks (defaults and per tenant). Not derived settings:
+  // a change applies to later batches, the alert log is never recomputed.
+  alert::AlertSettings alerts;
   // Business calendars by name, from the top-level `calendars:`.
   std::map<std::string, std::shared_ptr<const calendar::Calendar>> calendars;
 };
