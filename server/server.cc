@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -55,6 +56,22 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     config = std::move(*loaded);
   }
   server->config_ = config;
+  // Sinks run per tenant; only the jsonl kind delivers in this version, and
+  // refusing the others beats accepting a setting that sends nothing.
+  if (!config.alerts.defaults.sinks.empty()) {
+    return absl::FailedPreconditionError(
+        "defaults.alerts.sinks: declare alert sinks under each tenant (tenants.T.alerts.sinks)");
+  }
+  std::vector<std::tuple<std::string, std::string, int64_t, std::unique_ptr<alert::Sink>>> sinks;
+  for (const auto& [tenant, alerts] : config.alerts.tenants) {
+    for (const alert::SinkConfig& sink : alerts.sinks) {
+      auto made = alert::MakeSink(sink);
+      if (!made.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat("tenants.", tenant, ".alerts.sinks: ", made.status().message()));
+      }
+      sinks.emplace_back(tenant, sink.name, alerts.max_age_us, *std::move(made));
+    }
+  }
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
@@ -150,6 +167,11 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
   }
+  for (auto& [tenant, name, max_age, sink] : sinks) {
+    server->sinks_.push_back(std::make_unique<alert::SinkRunner>(server->store_.get(), &server->alert_hub_, tenant, name,
+                                                                 max_age, std::move(sink)));
+    server->sinks_.back()->Start();
+  }
   server->RegisterMetrics();
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
                                                                   server->recovery_.complete());
@@ -207,6 +229,8 @@ void RapportServer::Shutdown(double grace_seconds) {
   if (grpc_server_) grpc_server_->Wait();
   // A backup's reactor has finished (Wait returned); its thread may not have.
   if (admin_service_) admin_service_->WaitForBackup();
+  // The sinks deliver what was committed up to here next time.
+  sinks_.clear();
   // Webhooks in flight got their answer when the writer drained.
   if (http_) http_->Stop();
   http_.reset();
@@ -327,6 +351,27 @@ void RapportServer::RegisterMetrics() {
     for (const auto& [rule, n] : alerts->counters().cleared_by_rule) out.push_back({{rule}, double(n)});
     return out;
   });
+  std::vector<const alert::SinkRunner*> sinks;
+  for (const auto& runner : sinks_) sinks.push_back(runner.get());
+  metrics_.AddCollected("rapport_alert_deliveries_total",
+                        "Alert entries handled by each sink, by outcome (delivered, skipped as older than max_age, "
+                        "failed attempt).",
+                        true, {"tenant", "sink", "outcome"}, [sinks] {
+                          std::vector<CollectedSeries> out;
+                          for (const auto* r : sinks) {
+                            const alert::SinkCounters c = r->counters();
+                            out.push_back({{r->tenant(), r->name(), "delivered"}, double(c.delivered)});
+                            out.push_back({{r->tenant(), r->name(), "skipped"}, double(c.skipped)});
+                            out.push_back({{r->tenant(), r->name(), "failed"}, double(c.failures)});
+                          }
+                          return out;
+                        });
+  metrics_.AddCollected("rapport_alert_sink_lag", "Alert entries in the log a sink has not handled yet.", false,
+                        {"tenant", "sink"}, [sinks] {
+                          std::vector<CollectedSeries> out;
+                          for (const auto* r : sinks) out.push_back({{r->tenant(), r->name()}, double(r->counters().lag)});
+                          return out;
+                        });
   AlertServiceImpl* watch = alert_service_.get();
   metrics_.AddCollected("rapport_alert_subscribers", "WatchAlerts streams open.", false, {},
                         [watch] { return std::vector<CollectedSeries>{{{}, double(watch->OpenStreams())}}; });

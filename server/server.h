@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "alert/alert_hub.h"
 #include "alert/alert_stage.h"
+#include "alert/sink_runner.h"
 #include "base/metrics.h"
 #include "config/config.h"
 #include "event/validate.h"
@@ -144,6 +145,7 @@ class RapportServer {
   std::unique_ptr<score::ScoreStage> scores_;
   alert::AlertHub alert_hub_;
   std::unique_ptr<alert::AlertStage> alerts_;
+  std::vector<std::unique_ptr<alert::SinkRunner>> sinks_;  // stopped before the store closes
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<AdapterCatalog> adapters_;

@@ -34,7 +34,7 @@
 //               "op" ∅ tenant ∅ rule ∅ subject                           internal.OpenAlert
 //               "qd" ∅ tenant ∅ be64(quiet deadline) rule ∅ subject      ""  open alerts by quiet deadline
 //               "rw" ∅ tenant ∅ rule                                     internal.RateWindow
-//               "sd" ∅ tenant ∅ sink                                     be64(cursor delivered)
+//               "sd" ∅ tenant ∅ sink                                     be64(cursor delivered) (alert/sink_runner.h)
 //
 // `kind` is one byte, the v1::ScopeKind; the tenant scope has an empty id. A
 // scope tag (score/aggregates.h) is that byte followed by the id.
