@@ -56,7 +56,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
     config = std::move(*loaded);
   }
   server->config_ = config;
-  // Sinks run per tenant; only the jsonl kind delivers in this version, and
+  // Sinks run per tenant; jsonl and webhook deliver in this version, and
   // refusing the others beats accepting a setting that sends nothing.
   if (!config.alerts.defaults.sinks.empty()) {
     return absl::FailedPreconditionError(
@@ -354,13 +354,14 @@ void RapportServer::RegisterMetrics() {
   std::vector<const alert::SinkRunner*> sinks;
   for (const auto& runner : sinks_) sinks.push_back(runner.get());
   metrics_.AddCollected("rapport_alert_deliveries_total",
-                        "Alert entries handled by each sink, by outcome (delivered, skipped as older than max_age, "
-                        "failed attempt).",
+                        "Alert entries handled by each sink, by outcome (delivered, refused for good by the "
+                        "receiver, skipped as older than max_age, failed attempt).",
                         true, {"tenant", "sink", "outcome"}, [sinks] {
                           std::vector<CollectedSeries> out;
                           for (const auto* r : sinks) {
                             const alert::SinkCounters c = r->counters();
                             out.push_back({{r->tenant(), r->name(), "delivered"}, double(c.delivered)});
+                            out.push_back({{r->tenant(), r->name(), "refused"}, double(c.refused)});
                             out.push_back({{r->tenant(), r->name(), "skipped"}, double(c.skipped)});
                             out.push_back({{r->tenant(), r->name(), "failed"}, double(c.failures)});
                           }

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "alert/alert_hub.h"
@@ -32,12 +33,20 @@
 
 namespace rapport::alert {
 
+// What a sink did with a batch of entries: the first `handled` are done
+// with (delivered, or refused for good and counted in `refused`); when
+// `retry` is not OK the rest wait and are retried from the first unhandled.
+struct Delivery {
+  size_t handled = 0;
+  size_t refused = 0;
+  absl::Status retry;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
-  // Delivers `entries` (in cursor order) as one batch: OK only when all are
-  // delivered; on an error none counts as delivered and all are retried.
-  virtual absl::Status Deliver(const std::vector<v1::Alert>& entries) = 0;
+  // Delivers `entries` (in cursor order), in order.
+  virtual Delivery Deliver(const std::vector<v1::Alert>& entries) = 0;
 };
 
 // `jsonl`: appends each entry as one JSON line to `path` (created if
@@ -45,20 +54,42 @@ class Sink {
 class JsonlSink final : public Sink {
  public:
   explicit JsonlSink(std::string path) : path_(std::move(path)) {}
-  absl::Status Deliver(const std::vector<v1::Alert>& entries) override;
+  Delivery Deliver(const std::vector<v1::Alert>& entries) override;
 
  private:
   std::string path_;
 };
 
+// `webhook`: one POST of each entry (as a JSON object) to the URL, with
+//   X-Rapport-Timestamp: Unix seconds
+//   X-Rapport-Signature: sha256=<hex HMAC-SHA256(secret, timestamp "." body)>
+//   X-Rapport-Alert-Id:  tenant ":" cursor (the same on every re-delivery)
+// and the configured extra headers, CA file and timeout. 2xx delivers; 5xx,
+// 429 and network errors are retried (the runner backs off); any other
+// answer is permanent: the entry is counted as refused and never retried.
+// Uses cpp-httplib's client, the HTTP library the server already runs on.
+class WebhookSink final : public Sink {
+ public:
+  explicit WebhookSink(SinkConfig config) : config_(std::move(config)) {}
+  Delivery Deliver(const std::vector<v1::Alert>& entries) override;
+
+ private:
+  SinkConfig config_;
+};
+
+// hex(HMAC-SHA256(secret, timestamp + "." + body)): what X-Rapport-Signature
+// carries after "sha256=", for receivers and tests to check.
+std::string WebhookSignature(const std::string& secret, const std::string& timestamp, const std::string& body);
+
 // The sink a configuration names; InvalidArgument for a kind this build
-// cannot deliver to (webhook and alertmanager are not available yet).
+// cannot deliver to (alertmanager is not available yet).
 absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config);
 
 struct SinkCounters {
   uint64_t delivered = 0;  // entries the sink accepted
   uint64_t skipped = 0;    // entries older than max_age (backfills)
-  uint64_t failures = 0;   // failed delivery attempts
+  uint64_t refused = 0;    // entries the receiver refused for good (not retried)
+  uint64_t failures = 0;   // failed delivery attempts (retried)
   uint64_t lag = 0;        // entries in the log not yet handled
 };
 
@@ -84,6 +115,8 @@ class SinkRunner final : public AlertListener {
   // One pass: delivers what the log holds after the cursor (in steps).
   // Returns false after a failed delivery.
   bool DeliverPending();
+  // Commits the delivery cursor; false (logged) when the store refuses.
+  bool SaveCursor(uint64_t cursor);
 
   Store* store_;
   AlertHub* hub_;
@@ -96,6 +129,7 @@ class SinkRunner final : public AlertListener {
   bool stop_ = false;     // guarded by mu_
   bool pending_ = true;   // guarded by mu_: something may wait in the log
   SinkCounters counters_;  // guarded by mu_
+  absl::BitGen jitter_;    // the runner's thread only
 };
 
 }  // namespace rapport::alert
