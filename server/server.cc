@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -20,6 +21,7 @@
 #include "builtin/builtins.h"
 #include "ingest/rebuild.h"
 #include "server/admin_service.h"
+#include "server/alert_service.h"
 #include "server/experience_service.h"
 #include "server/ingest_queue.h"
 #include "server/ingest_service.h"
@@ -56,12 +58,33 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->config_ = config;
   if (absl::Status s = server->StartAuth(options); !s.ok()) return s;
   if (absl::Status s = CheckTlsFiles(config.tls); !s.ok()) return s;
+  // Sinks run per tenant; jsonl and webhook deliver in this version, and
+  // refusing the others beats accepting a setting that sends nothing.
+  if (!config.alerts.defaults.sinks.empty()) {
+    return absl::FailedPreconditionError(
+        "defaults.alerts.sinks: declare alert sinks under each tenant (tenants.T.alerts.sinks)");
+  }
+  std::vector<std::tuple<std::string, std::string, int64_t, std::unique_ptr<alert::Sink>>> sinks;
+  for (const auto& [tenant, alerts] : config.alerts.tenants) {
+    for (const alert::SinkConfig& sink : alerts.sinks) {
+      auto made = alert::MakeSink(sink);
+      if (!made.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat("tenants.", tenant, ".alerts.sinks: ", made.status().message()));
+      }
+      sinks.emplace_back(tenant, sink.name, alerts.max_age_us, *std::move(made));
+    }
+  }
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
+  // The alert stage comes last (alert/alert_stage.h) and only on the live
+  // path: a rebuild carries the alert log over instead of replaying it.
+  server->alerts_ = std::make_unique<alert::AlertStage>(config.alerts, &server->scores_->options(), &server->alert_hub_);
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
   ingest_options.stages = {server->detectors_.get(), server->scores_.get()};
+  Ingestor::Options serving_options = ingest_options;
+  serving_options.stages.push_back(server->alerts_.get());
 
   Store::Options store_options;
   store_options.path = options.data_dir;
@@ -103,7 +126,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   if (!existed) server->recovery_ = server->store_->recovery();
   if (absl::Status s = MarkDerivedDataCurrent(server->store_.get(), settings_digest); !s.ok()) return s;
-  auto ingestor = Ingestor::Create(server->store_.get(), ingest_options);
+  auto ingestor = Ingestor::Create(server->store_.get(), serving_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
@@ -119,6 +142,7 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->experience_service_ =
       std::make_unique<ExperienceServiceImpl>(server->store_.get(), &server->detectors_->thresholds(),
                                               &server->scores_->options(), auth);
+  server->alert_service_ = std::make_unique<AlertServiceImpl>(server->store_.get(), &server->alert_hub_, auth);
   server->admin_service_ = std::make_unique<AdminServiceImpl>(
       server->store_.get(), server->ingestor_.get(), auth, &server->adapters_->registry, server->recovery_);
 
@@ -143,10 +167,16 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   builder.RegisterService(server->ingest_service_.get());
   builder.RegisterService(server->experience_service_.get());
   builder.RegisterService(server->admin_service_.get());
+  builder.RegisterService(server->alert_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || (!options.listen.empty() && server->port_ == 0)) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen, " (address in use or not local?)"));
+  }
+  for (auto& [tenant, name, max_age, sink] : sinks) {
+    server->sinks_.push_back(std::make_unique<alert::SinkRunner>(server->store_.get(), &server->alert_hub_, tenant, name,
+                                                                 max_age, std::move(sink)));
+    server->sinks_.back()->Start();
   }
   server->RegisterMetrics();
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(kRecoveryHealthService,
@@ -231,12 +261,16 @@ void RapportServer::Shutdown(double grace_seconds) {
       absl::SleepFor(std::min(kLingerAfterDrain, deadline - absl::Now()));
     }
   }
+  // Alert streams end now (UNAVAILABLE, with the cursor to resume from).
+  if (alert_service_) alert_service_->Drain();
   if (grpc_server_) grpc_server_->Shutdown(absl::ToChronoTime(deadline));
   // Every stream is done; the writer finishes what it was given.
   if (queue_) queue_->Stop();
   if (grpc_server_) grpc_server_->Wait();
   // A backup's reactor has finished (Wait returned); its thread may not have.
   if (admin_service_) admin_service_->WaitForBackup();
+  // The sinks deliver what was committed up to here next time.
+  sinks_.clear();
   // Webhooks in flight got their answer when the writer drained.
   if (http_) http_->Stop();
   http_.reset();
@@ -363,6 +397,42 @@ void RapportServer::RegisterMetrics() {
         }
         return out;
       });
+  alert::AlertStage* alerts = alerts_.get();
+  metrics_.AddCollected("rapport_alerts_raised_total", "Alerts raised (opened), by rule.", true, {"rule"}, [alerts] {
+    std::vector<CollectedSeries> out;
+    for (const auto& [rule, n] : alerts->counters().raised_by_rule) out.push_back({{rule}, double(n)});
+    return out;
+  });
+  metrics_.AddCollected("rapport_alerts_cleared_total", "Alerts resolved, by rule.", true, {"rule"}, [alerts] {
+    std::vector<CollectedSeries> out;
+    for (const auto& [rule, n] : alerts->counters().cleared_by_rule) out.push_back({{rule}, double(n)});
+    return out;
+  });
+  std::vector<const alert::SinkRunner*> sinks;
+  for (const auto& runner : sinks_) sinks.push_back(runner.get());
+  metrics_.AddCollected("rapport_alert_deliveries_total",
+                        "Alert entries handled by each sink, by outcome (delivered, refused for good by the "
+                        "receiver, skipped as older than max_age, failed attempt).",
+                        true, {"tenant", "sink", "outcome"}, [sinks] {
+                          std::vector<CollectedSeries> out;
+                          for (const auto* r : sinks) {
+                            const alert::SinkCounters c = r->counters();
+                            out.push_back({{r->tenant(), r->name(), "delivered"}, double(c.delivered)});
+                            out.push_back({{r->tenant(), r->name(), "refused"}, double(c.refused)});
+                            out.push_back({{r->tenant(), r->name(), "skipped"}, double(c.skipped)});
+                            out.push_back({{r->tenant(), r->name(), "failed"}, double(c.failures)});
+                          }
+                          return out;
+                        });
+  metrics_.AddCollected("rapport_alert_sink_lag", "Alert entries in the log a sink has not handled yet.", false,
+                        {"tenant", "sink"}, [sinks] {
+                          std::vector<CollectedSeries> out;
+                          for (const auto* r : sinks) out.push_back({{r->tenant(), r->name()}, double(r->counters().lag)});
+                          return out;
+                        });
+  AlertServiceImpl* watch = alert_service_.get();
+  metrics_.AddCollected("rapport_alert_subscribers", "WatchAlerts streams open.", false, {},
+                        [watch] { return std::vector<CollectedSeries>{{{}, double(watch->OpenStreams())}}; });
   queue_->ObserveLatency(&metrics_
                              .AddHistogram("rapport_batch_commit_seconds",
                                            "Seconds from a batch's arrival at the writer's queue to its durable "

@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "alert/alert_hub.h"
+#include "alert/alert_stage.h"
+#include "alert/sink_runner.h"
 #include "base/metrics.h"
 #include "config/config.h"
 #include "event/validate.h"
@@ -33,6 +36,7 @@ class IngestQueue;
 class IngestServiceImpl;
 class ExperienceServiceImpl;
 class AdminServiceImpl;
+class AlertServiceImpl;
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see RapportServer::port()). Empty:
@@ -103,6 +107,9 @@ class RapportServer {
   const RapportConfig& config() const { return config_; }
   const Ingestor& ingestor() const { return *ingestor_; }
   const Authorizer& authorizer() const { return *authorizer_; }
+  // The alert entries of every committed batch (WatchAlerts and sinks listen).
+  alert::AlertHub& alert_hub() { return alert_hub_; }
+  const alert::AlertStage& alert_stage() const { return *alerts_; }
   // What the first open of the store found at startup.
   const RecoveryReport& recovery() const { return recovery_; }
 
@@ -145,12 +152,16 @@ class RapportServer {
   std::unique_ptr<Store> store_;
   std::unique_ptr<detect::DetectorStage> detectors_;
   std::unique_ptr<score::ScoreStage> scores_;
+  alert::AlertHub alert_hub_;
+  std::unique_ptr<alert::AlertStage> alerts_;
+  std::vector<std::unique_ptr<alert::SinkRunner>> sinks_;  // stopped before the store closes
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<AdapterCatalog> adapters_;
   std::unique_ptr<IngestServiceImpl> ingest_service_;
   std::unique_ptr<ExperienceServiceImpl> experience_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::unique_ptr<AlertServiceImpl> alert_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<WebhookAuth> webhook_auth_;
   std::shared_ptr<HttpTls> http_tls_;  // null without TLS

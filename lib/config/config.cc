@@ -8,13 +8,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "config/alerts_config.h"
 #include "yaml-cpp/yaml.h"
 
 namespace rapport {
-namespace {
-
-using detect::Thresholds;
-using Calendars = std::map<std::string, std::shared_ptr<const calendar::Calendar>>;
 
 // "90s", "10m", "24h", "7d" -> microseconds.
 absl::StatusOr<int64_t> ParseDuration(const std::string& where, const std::string& text) {
@@ -29,6 +26,11 @@ absl::StatusOr<int64_t> ParseDuration(const std::string& where, const std::strin
   }
   return absl::InvalidArgumentError(absl::StrCat(where, ": '", text, "' is not a duration like 90s, 10m, 24h or 7d"));
 }
+
+namespace {
+
+using detect::Thresholds;
+using Calendars = std::map<std::string, std::shared_ptr<const calendar::Calendar>>;
 
 absl::Status Unknown(const std::string& where, const std::string& key) {
   return absl::InvalidArgumentError(absl::StrCat("unknown setting '", key, "' in ", where));
@@ -694,6 +696,10 @@ absl::StatusOr<RapportConfig> ParseConfigThrowing(const std::string& yaml_text) 
         if (auto s = ApplyAdapters(item.second, "defaults.adapters", &config.adapters[""]); !s.ok()) return s;
         continue;
       }
+      if (key == "alerts") {
+        if (auto s = ApplyAlerts(item.second, "defaults.alerts", &config.alerts.defaults); !s.ok()) return AtLine(item.first, s);
+        continue;
+      }
       if (key != "detectors") return AtLine(item.first, Unknown("defaults", key));
       if (auto s = ApplyDetectors(item.second, "defaults.detectors", config.calendars, &defaults); !s.ok()) return AtLine(item.first, s);
     }
@@ -719,6 +725,12 @@ absl::StatusOr<RapportConfig> ParseConfigThrowing(const std::string& yaml_text) 
         }
         if (key == "adapters") {
           if (auto s = ApplyAdapters(item.second, where + ".adapters", &config.adapters[name]); !s.ok()) return s;
+          continue;
+        }
+        if (key == "alerts") {
+          alert::TenantAlerts own_alerts = config.alerts.defaults;
+          if (auto s = ApplyAlerts(item.second, where + ".alerts", &own_alerts); !s.ok()) return AtLine(item.first, s);
+          config.alerts.tenants[name] = std::move(own_alerts);
           continue;
         }
         if (key == "webhooks") {

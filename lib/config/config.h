@@ -72,6 +72,9 @@
 //       keys: [{hash: "rpk1$...", role: admin}]
 //   http:
 //     listen: 127.0.0.1:8080     # the HTTP port (webhooks, health); off when unset
+//   # Alerts (docs/alerts.md), under defaults: or a tenant; a tenant's block
+//   # starts from the defaults' and adds rules and sinks to them:
+//   #   alerts: {defaults: true, max_age: 7d, rules: [...], sinks: [...]}
 #ifndef RAPPORT_CONFIG_CONFIG_H_
 #define RAPPORT_CONFIG_CONFIG_H_
 
@@ -82,6 +85,7 @@
 
 #include "absl/status/statusor.h"
 #include "auth/api_keys.h"
+#include "alert/rules.h"
 #include "base/log.h"
 #include "detect/thresholds.h"
 #include "event/validate.h"
@@ -160,6 +164,9 @@ struct RapportConfig {
   // auth.required (--require-auth): every call needs a key even on loopback
   // with no key made yet (docs/security.md, when auth is on).
   bool require_auth = false;
+  // Alert rules and sinks (defaults and per tenant). Not derived settings:
+  // a change applies to later batches, the alert log is never recomputed.
+  alert::AlertSettings alerts;
   // Business calendars by name, from the top-level `calendars:`.
   std::map<std::string, std::shared_ptr<const calendar::Calendar>> calendars;
 };

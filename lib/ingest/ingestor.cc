@@ -104,6 +104,18 @@ class BatchContext final : public StageContext {
     }
   }
 
+  std::vector<v1::Finding> FindingsAtLoad(const std::string& tenant, const std::string& ticket_id) const override {
+    std::vector<v1::Finding> out;
+    auto it = findings_at_load_.find(keys::Ticket(tenant, ticket_id));
+    if (it == findings_at_load_.end()) return out;
+    out.reserve(it->second.size());
+    for (const auto& [id, bytes] : it->second) {
+      // Serialized from a parsed message by this batch: it parses.
+      if (!out.emplace_back().ParseFromString(bytes)) out.pop_back();
+    }
+    return out;
+  }
+
   // The cached state (empty for a ticket without events).
   absl::StatusOr<internal::TicketState*> LoadTicket(const std::string& tenant, const std::string& ticket_id) {
     std::string key = keys::Ticket(tenant, ticket_id);

@@ -76,6 +76,40 @@ absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(const Store::Options&
 
 Replayer::~Replayer() = default;
 
+namespace {
+
+// Makes `family` of `fresh` a copy of `source`'s: the alert log is not
+// derived data (its cursors are held by subscribers and sinks), so a
+// rebuild keeps it as it was.
+absl::Status CarryOver(const Store& source, Store* fresh, Family family) {
+  constexpr size_t kPerCommit = 1000;
+  Store::Batch batch(*fresh);
+  auto flush = [&]() -> absl::Status {
+    if (batch.Count() < kPerCommit) return absl::OkStatus();
+    absl::Status s = fresh->Commit(&batch);
+    batch.Clear();
+    return s;
+  };
+  absl::Status failed;
+  absl::Status scan = fresh->Scan(family, "", [&](absl::string_view key, absl::string_view) {
+    batch.Delete(family, key);
+    failed = flush();
+    return failed.ok();
+  });
+  if (!scan.ok()) return scan;
+  if (!failed.ok()) return failed;
+  scan = source.Scan(family, "", [&](absl::string_view key, absl::string_view value) {
+    batch.Put(family, key, value);
+    failed = flush();
+    return failed.ok();
+  });
+  if (!scan.ok()) return scan;
+  if (!failed.ok()) return failed;
+  return batch.Count() > 0 ? fresh->Commit(&batch) : absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status Replayer::CatchUp(const Store& source, RebuildStats* stats, const std::atomic<bool>* cancel) {
   // Event keys end with the arrival number: replaying in that order feeds
   // the stages exactly what they saw the first time.
@@ -121,7 +155,7 @@ absl::Status Replayer::CatchUp(const Store& source, RebuildStats* stats, const s
     replayed_any_ = true;
     last_arrival_ = order[std::min(order.size(), start + kBatchEvents) - 1].first;
   }
-  return absl::OkStatus();
+  return CarryOver(source, fresh_.get(), Family::kAlerts);
 }
 
 absl::Status Replayer::Finish(absl::string_view settings_digest, RebuildStats* stats) {

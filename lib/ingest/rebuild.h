@@ -1,5 +1,8 @@
 // Rebuild: recomputes every piece of derived data (ticket states, findings,
-// indexes, score aggregates) from the stored events alone.
+// indexes, score aggregates) from the stored events alone. The alerts family
+// is not derived data: each CatchUp copies it from its source as it stands,
+// so the alert log, its cursors and the sinks' delivery cursors survive a
+// rebuild (the replay must not run the alert stage).
 //
 // The events are replayed in their original arrival order through a fresh
 // Ingestor with the given stages, into a new database next to the old one

@@ -78,6 +78,12 @@ class StageContext {
   virtual void ForEachTicket(const std::string& tenant,
                              const std::function<void(internal::TicketState*)>& visit) = 0;
 
+  // The findings the ticket had when the batch loaded it, before any stage
+  // changed them (empty for a ticket the batch has not loaded or that had
+  // none): with the ticket's findings now, what the batch raised and
+  // withdrew. In no particular order.
+  virtual std::vector<v1::Finding> FindingsAtLoad(const std::string& tenant, const std::string& ticket_id) const = 0;
+
   // Server time (microseconds), for nothing but logging: analysis runs on
   // event time.
   virtual int64_t now_micros() const = 0;

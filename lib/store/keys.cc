@@ -44,6 +44,12 @@ const Layout kLayouts[] = {
     {"index", absl::string_view("al\0", 3), "\"al\" ∅ tenant ∅ id ∅"},
     {"index", absl::string_view("pm\0", 3), "\"pm\" ∅ tenant ∅ person ∅ id"},
     {"index", absl::string_view("it\0", 3), "\"it\" ∅ tenant ∅ id ∅ ticket"},
+    {"alerts", absl::string_view("lg\0", 3), "\"lg\" ∅ tenant ∅ be64(cursor)"},
+    {"alerts", absl::string_view("nc\0", 3), "\"nc\" ∅ tenant"},
+    {"alerts", absl::string_view("op\0", 3), "\"op\" ∅ tenant ∅ rule ∅ subject"},
+    {"alerts", absl::string_view("qd\0", 3), "\"qd\" ∅ tenant ∅ be64(quiet deadline) rule ∅ subject"},
+    {"alerts", absl::string_view("rw\0", 3), "\"rw\" ∅ tenant ∅ rule"},
+    {"alerts", absl::string_view("sd\0", 3), "\"sd\" ∅ tenant ∅ sink"},
 };
 const size_t kLayoutCount = sizeof(kLayouts) / sizeof(kLayouts[0]);
 
@@ -243,6 +249,52 @@ std::string TimedEntry(absl::string_view prefix, int64_t at_us, absl::string_vie
 
 Timed ParseTimedEntry(absl::string_view key, absl::string_view prefix) {
   return {static_cast<int64_t>(GetBigEndian64(key.substr(prefix.size(), 8))), key.substr(prefix.size() + 8)};
+}
+
+// -- alerts -----------------------------------------------------------------
+
+std::string AlertLogPrefix(absl::string_view tenant) { return IndexPrefix(kAlertLog, tenant); }
+
+std::string AlertLog(absl::string_view tenant, uint64_t cursor) {
+  std::string key = AlertLogPrefix(tenant);
+  PutBigEndian64(&key, cursor);
+  return key;
+}
+
+uint64_t AlertLogCursor(absl::string_view key) { return GetBigEndian64(key.substr(key.size() - 8)); }
+
+std::string AlertNextCursor(absl::string_view tenant) { return absl::StrCat(kAlertNextCursor, kSep, tenant); }
+
+std::string OpenAlertsPrefix(absl::string_view tenant) { return IndexPrefix(kOpenAlert, tenant); }
+
+std::string OpenAlert(absl::string_view tenant, absl::string_view rule, absl::string_view subject) {
+  return absl::StrCat(OpenAlertsPrefix(tenant), rule, kSep, subject);
+}
+
+std::string AlertQuietPrefix(absl::string_view tenant) { return IndexPrefix(kAlertQuiet, tenant); }
+
+std::string AlertQuiet(absl::string_view tenant, int64_t deadline_us, absl::string_view rule,
+                       absl::string_view subject) {
+  std::string key = TimedStart(AlertQuietPrefix(tenant), deadline_us);
+  absl::StrAppend(&key, rule, kSep, subject);
+  return key;
+}
+
+bool ParseAlertQuiet(absl::string_view key, absl::string_view prefix, QuietEntry* out) {
+  if (key.size() < prefix.size() + 8) return false;
+  Timed timed = ParseTimedEntry(key, prefix);
+  const size_t sep = timed.ticket.find(kSep);
+  if (sep == absl::string_view::npos) return false;
+  *out = {timed.at_us, timed.ticket.substr(0, sep), timed.ticket.substr(sep + 1)};
+  return true;
+}
+
+std::string AlertRateWindow(absl::string_view tenant, absl::string_view rule) {
+  return absl::StrCat(IndexPrefix(kAlertRateWindow, tenant), rule);
+}
+
+std::string SinkDelivered(absl::string_view tenant, absl::string_view sink) {
+  return absl::StrCat(IndexPrefix(kSinkDelivered, tenant), sink);
 }
 
 // -- encoding ---------------------------------------------------------------

@@ -31,7 +31,12 @@
 //               "al" ∅ tenant ∅ id ∅                                     be64(birth) person  the alias directory
 //               "pm" ∅ tenant ∅ person ∅ id                              ""  a person's ids
 //               "it" ∅ tenant ∅ id ∅ ticket                              ""  tickets that name an id
-//   alerts      reserved
+//   alerts      "lg" ∅ tenant ∅ be64(cursor)                             v1.Alert  the alert log
+//               "nc" ∅ tenant                                            be64(next cursor)
+//               "op" ∅ tenant ∅ rule ∅ subject                           internal.OpenAlert
+//               "qd" ∅ tenant ∅ be64(quiet deadline) rule ∅ subject      ""  open alerts by quiet deadline
+//               "rw" ∅ tenant ∅ rule                                     internal.RateWindow
+//               "sd" ∅ tenant ∅ sink                                     be64(cursor delivered) (alert/sink_runner.h)
 //
 // `kind` is one byte, the v1::ScopeKind; the tenant scope has an empty id. A
 // scope tag (score/aggregates.h) is that byte followed by the id.
@@ -179,6 +184,38 @@ std::string PersonId(absl::string_view tenant, absl::string_view person, absl::s
 // finds the tickets to refold. An entry's ticket follows the prefix.
 std::string IdTicketsPrefix(absl::string_view tenant, absl::string_view id);
 std::string IdTicket(absl::string_view tenant, absl::string_view id, absl::string_view ticket);
+
+// -- alerts (alert/alert_stage.h, alert/alert_log.h) ------------------------
+// Every record of the alert stage and of the sinks. The log of a tenant is
+// in cursor order; an open alert is found by its rule and subject (a subject
+// is the subject kind's letter and its id, AlertSubjectKey in
+// alert/rules.h); the quiet index lists open alerts in the order they go
+// quiet, so the watermark finds what to resolve without reading them all.
+inline constexpr absl::string_view kAlertLog = "lg";
+inline constexpr absl::string_view kAlertNextCursor = "nc";
+inline constexpr absl::string_view kOpenAlert = "op";
+inline constexpr absl::string_view kAlertQuiet = "qd";
+inline constexpr absl::string_view kAlertRateWindow = "rw";
+inline constexpr absl::string_view kSinkDelivered = "sd";
+std::string AlertLogPrefix(absl::string_view tenant);
+std::string AlertLog(absl::string_view tenant, uint64_t cursor);
+// The cursor of a key under AlertLogPrefix(tenant).
+uint64_t AlertLogCursor(absl::string_view key);
+std::string AlertNextCursor(absl::string_view tenant);
+std::string OpenAlertsPrefix(absl::string_view tenant);
+std::string OpenAlert(absl::string_view tenant, absl::string_view rule, absl::string_view subject);
+std::string AlertQuietPrefix(absl::string_view tenant);
+// "rule ∅ subject" after be64(deadline): the open alert's name in the quiet index.
+std::string AlertQuiet(absl::string_view tenant, int64_t deadline_us, absl::string_view rule,
+                       absl::string_view subject);
+struct QuietEntry {
+  int64_t deadline_us;
+  absl::string_view rule, subject;
+};
+// An entry found under AlertQuietPrefix; false when it is not deadline, rule and subject.
+bool ParseAlertQuiet(absl::string_view key, absl::string_view prefix, QuietEntry* out);
+std::string AlertRateWindow(absl::string_view tenant, absl::string_view rule);
+std::string SinkDelivered(absl::string_view tenant, absl::string_view sink);
 
 // An entry of a time-ordered index: prefix be64(at) ticket.
 std::string TimedEntry(absl::string_view prefix, int64_t at_us, absl::string_view ticket);

@@ -20,6 +20,8 @@ int RunTop(const std::vector<std::string>& argv);
 int RunExplain(const std::vector<std::string>& argv);
 int RunPlugins(const std::vector<std::string>& argv);
 int RunBackup(const std::vector<std::string>& argv);
+int RunAlerts(const std::vector<std::string>& argv);
+int RunWatch(const std::vector<std::string>& argv);
 
 }  // namespace rapport::cli
 

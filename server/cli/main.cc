@@ -26,6 +26,11 @@ const Command kCommands[] = {
      "findings --tenant T [--kind K[,K...]] [--agent A|--team T|--requester R|--ticket ID|--department D|--service S]\n"
      "         [--window 30d|12h|90m|A..B | --since A [--until B]] [--min-severity S] [--limit N] [--summary]\n"
      "         what the detectors found"},
+    {"alerts", rapport::cli::RunAlerts,
+     "alerts --tenant T [--state firing|resolved] [--kind K[,K...]] [--limit N]   the alert log, newest first"},
+    {"watch", rapport::cli::RunWatch,
+     "watch --tenant T [--kind K[,K...]] [--min-severity S] [--cursor-file F] [--no-follow]\n"
+     "         follow the alerts live, resuming after the saved cursor"},
     {"score", rapport::cli::RunScore,
      "score --tenant T [--agent A|--team T|--requester R|--department D|--service S|--ticket ID]\n"
      "         [--window 30d|12h|90m|A..B | --since A [--until B]]   the support-experience score"},

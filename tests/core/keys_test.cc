@@ -67,6 +67,28 @@ TEST(KeysTest, IndexBuildersWriteTheTablesPrefixes) {
                          TablePrefix("\"rc\" ∅ tenant ∅ requester ∅ service ∅ be64(created) ticket")));
   EXPECT_TRUE(StartsWith(keys::EdgeResolutionsPrefix("t"), TablePrefix("\"er\" ∅ tenant ∅ be64(resolved) ticket")));
   EXPECT_TRUE(StartsWith(keys::TenantMeta("t"), TablePrefix("\"tenant\" ∅ tenant")));
+  EXPECT_TRUE(StartsWith(keys::AlertLog("t", 1), TablePrefix("\"lg\" ∅ tenant ∅ be64(cursor)")));
+  EXPECT_TRUE(StartsWith(keys::AlertNextCursor("t"), TablePrefix("\"nc\" ∅ tenant")));
+  EXPECT_TRUE(StartsWith(keys::OpenAlert("t", "r", "a:ann"), TablePrefix("\"op\" ∅ tenant ∅ rule ∅ subject")));
+  EXPECT_TRUE(StartsWith(keys::AlertQuiet("t", 5, "r", "a:ann"),
+                         TablePrefix("\"qd\" ∅ tenant ∅ be64(quiet deadline) rule ∅ subject")));
+  EXPECT_TRUE(StartsWith(keys::AlertRateWindow("t", "r"), TablePrefix("\"rw\" ∅ tenant ∅ rule")));
+  EXPECT_TRUE(StartsWith(keys::SinkDelivered("t", "hook"), TablePrefix("\"sd\" ∅ tenant ∅ sink")));
+}
+
+TEST(KeysTest, AlertKeysHaveTheDocumentedBytesAndParse) {
+  const std::string be_one("\0\0\0\0\0\0\0\x01", 8);
+  EXPECT_EQ(keys::AlertLog("t", 1), absl::StrCat("lg", kSep, "t", kSep, be_one));
+  EXPECT_EQ(keys::AlertLogCursor(keys::AlertLog("t", 77)), 77u);
+  EXPECT_EQ(keys::OpenAlert("t", "r", "a:ann"), absl::StrCat("op", kSep, "t", kSep, "r", kSep, "a:ann"));
+  const std::string quiet = keys::AlertQuiet("t", 1, "r", "a:ann");
+  EXPECT_EQ(quiet, absl::StrCat("qd", kSep, "t", kSep, be_one, "r", kSep, "a:ann"));
+  keys::QuietEntry entry;
+  ASSERT_TRUE(keys::ParseAlertQuiet(quiet, keys::AlertQuietPrefix("t"), &entry));
+  EXPECT_EQ(entry.deadline_us, 1);
+  EXPECT_EQ(entry.rule, "r");
+  EXPECT_EQ(entry.subject, "a:ann");
+  EXPECT_FALSE(keys::ParseAlertQuiet(keys::AlertQuietPrefix("t"), keys::AlertQuietPrefix("t"), &entry));
 }
 
 // The bytes of a few keys, spelled out: the layout on disk must not change
