@@ -23,6 +23,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "rapport/v1/admin.grpc.pb.h"
+#include "rapport/v1/alerts.grpc.pb.h"
 #include "rapport/v1/experience.grpc.pb.h"
 #include "rapport/v1/ingest.grpc.pb.h"
 #include "server/server.h"
@@ -160,6 +161,25 @@ std::vector<RpcCase> AllRpcs(const std::string& backup_root) {
                     Authorize(&ctx, a);
                     v1::GetStatsResponse resp;
                     return adm(c)->GetStats(&ctx, WithTenant<v1::GetStatsRequest>(t), &resp);
+                  }});
+  rpcs.push_back({"ListAlerts", Role::kRead, false, false, [=](grpc::Channel* c, const std::string& t, const std::string& a) {
+                    grpc::ClientContext ctx;
+                    Authorize(&ctx, a);
+                    v1::ListAlertsResponse resp;
+                    return v1::AlertService::NewStub(c->shared_from_this())
+                        ->ListAlerts(&ctx, WithTenant<v1::ListAlertsRequest>(t), &resp);
+                  }});
+  // An allowed watch stays open, live: it ends at a short deadline instead.
+  rpcs.push_back({"WatchAlerts", Role::kRead, false, false, [=](grpc::Channel* c, const std::string& t, const std::string& a) {
+                    grpc::ClientContext ctx;
+                    Authorize(&ctx, a);
+                    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(1500));
+                    auto stream = v1::AlertService::NewStub(c->shared_from_this())
+                                      ->WatchAlerts(&ctx, WithTenant<v1::WatchAlertsRequest>(t));
+                    v1::WatchAlertsResponse entry;
+                    while (stream->Read(&entry)) {
+                    }
+                    return stream->Finish();
                   }});
   rpcs.push_back({"ListPlugins", Role::kAdmin, false, true, [=](grpc::Channel* c, const std::string&, const std::string& a) {
                     grpc::ClientContext ctx;
