@@ -7,6 +7,8 @@ keys refusing to start, and no key or secret anywhere in the server's log
 
 usage: keys_cli_test.py RAPPORTD RAPPORT
 """
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -43,9 +45,10 @@ def stats(rapport, port, key):
                           text=True, timeout=30, env=env)
 
 
-def http_status(url, headers):
+def http_status(url, headers, body=None):
+    """The HTTP status of a GET, or of a POST of `body`."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=5) as r:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
@@ -108,8 +111,13 @@ def main():
         port, http = free_port(), free_port()
         log_path = os.path.join(tmp, "rapportd.log")
         log = open(log_path, "w")
+        webhook_secret = "whs-" + os.urandom(12).hex()
+        config_path = os.path.join(tmp, "rapportd.yaml")
+        with open(config_path, "w") as f:
+            f.write(f"tenants:\n  acme:\n    webhooks:\n      jira: {{secret: {webhook_secret}}}\n")
         server = subprocess.Popen([rapportd, "--data-dir", data, "--listen", f"127.0.0.1:{port}",
-                                   "--http-listen", f"127.0.0.1:{http}", "--log-level=debug"], stderr=log)
+                                   "--http-listen", f"127.0.0.1:{http}", "--config", config_path,
+                                   "--log-level=debug"], stderr=log)
         try:
             check(wait_listening(port) and wait_listening(http), "rapportd listens")
             check(wait_for_text(log_path, "API keys required"), "a keys file turns auth on, on loopback too")
@@ -122,6 +130,16 @@ def main():
             check(http_status(metrics, {"Authorization": "Bearer " + reader}) == 403, "/metrics is the operator's")
             check(http_status(metrics, {"Authorization": "Bearer " + operator}) == 200, "the operator reads /metrics")
             check(http_status(f"http://127.0.0.1:{http}/readyz", {}) == 200, "probes need no key")
+            # Webhook deliveries signed with the tenant's secret, rightly and wrongly: the
+            # secret, like a key, never reaches the log.
+            body = b'{"webhookEvent": "jira:issue_created"}'
+            good = "sha256=" + hmac.new(webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+            hook = f"http://127.0.0.1:{http}/v1/webhooks/jira/acme"
+            check(http_status(hook, {"X-Hub-Signature": "sha256=" + "0" * 64, "Content-Type": "application/json"},
+                              body) == 401,
+                  "a wrongly signed webhook is refused")
+            signed = http_status(hook, {"X-Hub-Signature": good, "Content-Type": "application/json"}, body)
+            check(signed not in (401, 403), f"a rightly signed webhook passes authentication ({signed})")
 
             # Revoked while the server runs: refused within seconds.
             out = keys(rapportd, "revoke", "--data-dir", data, operator)
@@ -152,6 +170,7 @@ def main():
             text = f.read()
         for key in (operator, reader, fresh):
             check(key.split("_")[2] not in text, "no key's secret in the server's log")
+        check(webhook_secret not in text, "no webhook secret in the server's log")
         check("Bearer rpk_" not in text and "authorization" not in text.lower().replace("authorization: bearer <key>", ""),
               "no authorization header in the server's log")
     print("PASS")
