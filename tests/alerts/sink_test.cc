@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "alerts/silent_close.h"
 #include "core/test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -29,21 +30,10 @@
 namespace rapport {
 namespace {
 
-using testing::Assign;
-using testing::Comment;
 using testing::Created;
-using testing::Status;
+using testing::SilentClose;
 
 constexpr int64_t kDayMin = 24 * 60;
-
-std::vector<v1::TicketEvent> SilentClose(const std::string& t, int64_t minute, const std::string& agent) {
-  std::vector<v1::TicketEvent> events = {
-      Created(t, t + "-1", minute), Assign(t, t + "-2", minute + 1, agent, "Service Desk"),
-      Comment(t, t + "-3", minute + 2, v1::ACTOR_ROLE_AGENT, "Closing.", /*is_public=*/false),
-      Status(t, t + "-4", minute + 3, v1::TICKET_STATUS_RESOLVED)};
-  for (size_t i = 1; i < events.size(); ++i) events[i].mutable_actor()->set_id(agent);
-  return events;
-}
 
 class SinkTest : public ::testing::Test {
  protected:
