@@ -10,7 +10,7 @@ namespace {
 
 constexpr uint64_t kBias = uint64_t{1} << 40;  // days and months before 1970 still sort
 
-void AppendBiased(std::string* out, int64_t day) { PutBigEndian64(out, static_cast<uint64_t>(day) + kBias); }
+void AppendBiased(std::string* out, int64_t n) { PutBigEndian64(out, static_cast<uint64_t>(n) + kBias); }
 
 int64_t BiasedAt(absl::string_view eight_bytes) {
   return static_cast<int64_t>(GetBigEndian64(eight_bytes) - kBias);
