@@ -8,6 +8,7 @@ RAPPORT_PACKAGES=(
   python3-grpcio python3-grpc-tools
   python3-yaml  # deploy/check.py reads the manifests (tests/deploy)
   prometheus  # promtool lints /metrics in tests/ops (about 19 MB; the daemon is not started)
+  prometheus-alertmanager  # tests/alerts pushes to a real Alertmanager started on 127.0.0.1
   tzdata
   openssl  # tests/security makes a CA and certificates with the openssl program
 )

@@ -34,7 +34,7 @@ ABSL_FLAG(bool, sync, false,
           "fsync the WAL before each ack (survives power loss, not only a killed process)");
 ABSL_FLAG(bool, rebuild, false,
           "recompute all derived data (ticket states, findings, scores) from the stored events before serving");
-ABSL_FLAG(std::string, plugin_dir, "", "directory of adapter modules (*.so) to load next to the built-ins");
+ABSL_FLAG(std::string, plugin_dir, "", "directory of plugin modules (*.so: adapters, alert sinks) to load next to the built-ins");
 ABSL_FLAG(int, max_batch_events, 1000, "events taken per batch; the rest are rejected");
 ABSL_FLAG(int, max_text_bytes, 64 * 1024, "limit on comment, survey and resolution text");
 ABSL_FLAG(std::string, wal_recovery, "serve",

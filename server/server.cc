@@ -58,16 +58,22 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   server->config_ = config;
   if (absl::Status s = server->StartAuth(options); !s.ok()) return s;
   if (absl::Status s = CheckTlsFiles(config.tls); !s.ok()) return s;
-  // Sinks run per tenant; jsonl and webhook deliver in this version, and
-  // refusing the others beats accepting a setting that sends nothing.
+  // The plugins (adapters and alert sinks): built-ins, then the modules.
+  server->adapters_ = std::make_unique<AdapterCatalog>();
+  if (absl::Status s = RegisterBuiltinPlugins(&server->adapters_->registry); !s.ok()) return s;
+  if (!options.plugin_dir.empty()) {
+    if (absl::Status s = server->adapters_->registry.LoadDirectory(options.plugin_dir); !s.ok()) return s;
+  }
+  // Sinks run per tenant, each created now so a sink that refuses its
+  // configuration stops the start instead of sending nothing.
   if (!config.alerts.defaults.sinks.empty()) {
     return absl::FailedPreconditionError(
         "defaults.alerts.sinks: declare alert sinks under each tenant (tenants.T.alerts.sinks)");
   }
-  std::vector<std::tuple<std::string, std::string, int64_t, std::unique_ptr<alert::Sink>>> sinks;
+  std::vector<std::tuple<std::string, std::string, int64_t, std::unique_ptr<SinkHandle>>> sinks;
   for (const auto& [tenant, alerts] : config.alerts.tenants) {
     for (const alert::SinkConfig& sink : alerts.sinks) {
-      auto made = alert::MakeSink(sink);
+      auto made = alert::MakeSink(server->adapters_->registry, sink);
       if (!made.ok()) {
         return absl::FailedPreconditionError(absl::StrCat("tenants.", tenant, ".alerts.sinks: ", made.status().message()));
       }
@@ -130,11 +136,6 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
   server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
-  server->adapters_ = std::make_unique<AdapterCatalog>();
-  if (absl::Status s = RegisterBuiltinPlugins(&server->adapters_->registry); !s.ok()) return s;
-  if (!options.plugin_dir.empty()) {
-    if (absl::Status s = server->adapters_->registry.LoadDirectory(options.plugin_dir); !s.ok()) return s;
-  }
   server->adapters_->configs = config.adapters;
   const Authorizer* auth = server->authorizer_.get();
   server->ingest_service_ =

@@ -69,6 +69,18 @@ bool Wanted(const v1::ListAlertsRequest& request, const TimeWindow& window, cons
 
 }  // namespace
 
+absl::Status ScanOpenAlerts(const Store& store, const std::string& tenant,
+                            const std::function<bool(v1::Alert&)>& visit) {
+  absl::Status bad;
+  absl::Status scan = store.Scan(Family::kAlerts, keys::OpenAlertsPrefix(tenant),
+                                 [&](absl::string_view, absl::string_view value) {
+                                   internal::OpenAlert open;
+                                   bad = ParseOpenAlert(value, tenant, &open);
+                                   return bad.ok() && visit(*open.mutable_latest());
+                                 });
+  return scan.ok() ? bad : scan;
+}
+
 absl::StatusOr<v1::ListAlertsResponse> ListAlerts(const Store& store, const v1::ListAlertsRequest& request) {
   auto tenant = ReadTenant(store, request.tenant());
   if (!tenant.ok()) return tenant.status();
@@ -87,16 +99,10 @@ absl::StatusOr<v1::ListAlertsResponse> ListAlerts(const Store& store, const v1::
   absl::Status bad;
   const size_t wanted = page->end(SIZE_MAX);
   if (request.state() == v1::ALERT_STATE_FIRING) {
-    absl::Status scan = store.Scan(Family::kAlerts, keys::OpenAlertsPrefix(request.tenant()),
-                                   [&](absl::string_view, absl::string_view value) {
-                                     internal::OpenAlert open;
-                                     bad = ParseOpenAlert(value, request.tenant(), &open);
-                                     if (!bad.ok()) return false;
-                                     if (Wanted(request, *window, open.latest())) {
-                                       matching.push_back(std::move(*open.mutable_latest()));
-                                     }
-                                     return matching.size() <= wanted;
-                                   });
+    absl::Status scan = ScanOpenAlerts(store, request.tenant(), [&](v1::Alert& latest) {
+      if (Wanted(request, *window, latest)) matching.push_back(std::move(latest));
+      return matching.size() <= wanted;
+    });
     if (!scan.ok()) return scan;
   } else {
     auto next = NextCursor(store, request.tenant());

@@ -5,6 +5,7 @@
 #define RAPPORT_ALERT_ALERT_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ absl::StatusOr<uint64_t> NextCursor(const Store& store, const std::string& tenan
 
 // An open alert's record, parsed; DATA_LOSS naming its key when unreadable.
 absl::Status ParseOpenAlert(absl::string_view bytes, const std::string& tenant, internal::OpenAlert* out);
+
+// Calls `visit` with the latest entry of each open alert of `tenant`, in
+// key order (rule, subject), until it returns false. DATA_LOSS naming the
+// key for a record that does not parse.
+absl::Status ScanOpenAlerts(const Store& store, const std::string& tenant,
+                            const std::function<bool(v1::Alert&)>& visit);
 
 // ListAlerts (alerts.proto): InvalidArgument for a bad request or page
 // token, NotFound for a tenant with no event.

@@ -77,7 +77,10 @@ struct SinkConfig {
   std::string path;                         // jsonl
   std::map<std::string, std::string> headers;
   std::string ca_file;
-  int64_t timeout_us = 10'000'000;
+  int64_t timeout_us = 0;                   // HTTP sinks; 0: the sink's default (10 s)
+  int64_t resend_us = 0;                    // alertmanager; 0: the sink's default
+  // A loaded sink plugin's own settings, each value as JSON text.
+  std::map<std::string, std::string> extra;
   bool operator==(const SinkConfig&) const = default;
 };
 

@@ -1,23 +1,15 @@
 #include "alert/sink_runner.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "httplib.h"
-#include "openssl/evp.h"
-#include "openssl/hmac.h"
 #include "alert/alert_log.h"
 #include "base/log.h"
 #include "event/event.h"
-#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 #include "store/keys.h"
 #include "store/records.h"
 
@@ -40,113 +32,31 @@ absl::StatusOr<uint64_t> ReadDelivered(const Store& store, const std::string& te
   return keys::GetBigEndian64(value);
 }
 
-
-std::string ToJson(const v1::Alert& a) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  // An Alert has no Any field and no map: printing it cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(a, &json, options);
-  return json;
-}
-
-// Writes the lines and fsyncs: all of them or an error.
-absl::Status AppendLines(const std::string& path, const std::vector<v1::Alert>& entries) {
-  std::string text;
-  for (const v1::Alert& a : entries) absl::StrAppend(&text, ToJson(a), "\n");
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!synced) return absl::UnavailableError(absl::StrCat("cannot fsync ", path, ": ", std::strerror(err)));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
-Delivery JsonlSink::Deliver(const std::vector<v1::Alert>& entries) {
-  Delivery d;
-  d.retry = AppendLines(path_, entries);
-  if (d.retry.ok()) d.handled = entries.size();
-  return d;
-}
-
-std::string WebhookSignature(const std::string& secret, const std::string& timestamp, const std::string& body) {
-  const std::string signed_text = absl::StrCat(timestamp, ".", body);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &size);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 0xf]);
+std::string SinkConfigJson(const SinkConfig& c) {
+  nlohmann::json j = {{"name", c.name}, {"kind", c.kind}};
+  for (const auto& [key, value] : {std::pair{"url", &c.url}, std::pair{"secret", &c.secret},
+                                   std::pair{"path", &c.path}, std::pair{"ca_file", &c.ca_file}}) {
+    if (!value->empty()) j[key] = *value;
   }
-  return hex;
+  if (!c.headers.empty()) j["headers"] = c.headers;
+  if (c.timeout_us > 0) j["timeout_us"] = c.timeout_us;
+  if (c.resend_us > 0) j["resend_us"] = c.resend_us;
+  for (const auto& [key, value] : c.extra) j[key] = nlohmann::json::parse(value, nullptr, false);
+  return j.dump();
 }
 
-Delivery WebhookSink::Deliver(const std::vector<v1::Alert>& entries) {
-  Delivery d;
-  // "scheme://host:port" and the path after it.
-  const size_t scheme_end = config_.url.find("://");
-  const size_t path_start = config_.url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  const std::string origin = config_.url.substr(0, path_start);
-  const std::string path = path_start == std::string::npos ? "/" : config_.url.substr(path_start);
-  httplib::Client client(origin);
-  const auto timeout = std::chrono::microseconds(config_.timeout_us);
-  client.set_connection_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
-  client.set_read_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
-  client.set_write_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
-  if (!config_.ca_file.empty()) client.set_ca_cert_path(config_.ca_file);
-  for (const v1::Alert& a : entries) {
-    const std::string body = ToJson(a);
-    const std::string timestamp = std::to_string(absl::ToUnixSeconds(absl::Now()));
-    httplib::Headers headers(config_.headers.begin(), config_.headers.end());
-    headers.emplace("X-Rapport-Timestamp", timestamp);
-    headers.emplace("X-Rapport-Signature", "sha256=" + WebhookSignature(config_.secret, timestamp, body));
-    headers.emplace("X-Rapport-Alert-Id", absl::StrCat(a.tenant(), ":", a.cursor()));
-    httplib::Result result = client.Post(path, headers, body, "application/json");
-    if (!result) {
-      d.retry = absl::UnavailableError(absl::StrCat("POST ", config_.url, ": ", httplib::to_string(result.error())));
-      return d;
-    }
-    const int status = result->status;
-    if (status == 429 || status >= 500) {
-      d.retry = absl::UnavailableError(absl::StrCat("POST ", config_.url, " answered ", status));
-      return d;
-    }
-    if (status < 200 || status >= 300) {
-      Log(LogLevel::kWarning, "webhook sink: the receiver refused an alert for good; not retried",
-          {{"url", config_.url}, {"status", std::to_string(status)}, {"alert", absl::StrCat(a.tenant(), ":", a.cursor())}});
-      ++d.refused;
-    }
-    ++d.handled;
+absl::StatusOr<std::unique_ptr<SinkHandle>> MakeSink(const PluginRegistry& registry, const SinkConfig& config) {
+  auto sink = registry.CreateSink(config.kind, SinkConfigJson(config));
+  if (!sink.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("alert sink '", config.name, "': ", sink.status().message()));
   }
-  return d;
-}
-
-absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config) {
-  if (config.kind == "jsonl") return std::unique_ptr<Sink>(new JsonlSink(config.path));
-  if (config.kind == "webhook") return std::unique_ptr<Sink>(new WebhookSink(config));
-  return absl::InvalidArgumentError(absl::StrCat("alert sink '", config.name, "': kind '", config.kind,
-                                                 "' is not available in this version (jsonl and webhook are)"));
+  return sink;
 }
 
 SinkRunner::SinkRunner(Store* store, AlertHub* hub, std::string tenant, std::string name, int64_t max_age_us,
-                       std::unique_ptr<Sink> sink)
+                       std::unique_ptr<SinkHandle> sink)
     : store_(store), hub_(hub), tenant_(std::move(tenant)), name_(std::move(name)), max_age_us_(max_age_us),
       sink_(std::move(sink)) {}
 
@@ -182,13 +92,22 @@ SinkCounters SinkRunner::counters() const {
 }
 
 void SinkRunner::Run() {
+  Replay();
   std::chrono::seconds backoff{1};
   for (;;) {
+    bool woken = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait_for(lock, kIdleWake, [this] { return stop_ || pending_; });
+      woken = wake_.wait_for(lock, kIdleWake, [this] { return stop_ || pending_; });
       if (stop_) return;
       pending_ = false;
+    }
+    if (!woken) {  // idle for a second: the sink's periodic work
+      if (absl::Status r = sink_->Refresh(absl::Now()); !r.ok()) {
+        Log(LogLevel::kWarning, "alert sink refresh failed; trying again", {{"sink", name_}, {"tenant", tenant_},
+                                                                             {"error", r.ToString()}});
+      }
+      continue;
     }
     if (DeliverPending()) {
       backoff = std::chrono::seconds{1};
@@ -233,9 +152,13 @@ bool SinkRunner::DeliverPending() {
         skipped.push_back(a.cursor());
       }
     }
-    Delivery d;
+    SinkDelivery d;
     d.handled = send.size();
     if (!send.empty()) d = sink_->Deliver(send);
+    if (d.refused > 0) {
+      Log(LogLevel::kWarning, "the receiver refused alert entries for good; not retried",
+          {{"sink", name_}, {"tenant", tenant_}, {"refused", std::to_string(d.refused)}, {"reason", d.refused_why}});
+    }
     // Up to just before the first entry not handled; past the skipped ones.
     const uint64_t done = d.handled < send.size() ? send[d.handled].cursor() - 1 : last;
     if (!d.retry.ok()) {
@@ -255,6 +178,29 @@ bool SinkRunner::DeliverPending() {
       }
       if (stop_) return true;
     }
+  }
+}
+
+void SinkRunner::Replay() {
+  auto delivered = ReadDelivered(*store_, tenant_, name_);
+  auto tenant = records::ReadTenantState(*store_, tenant_);
+  if (!delivered.ok() || !tenant.ok()) return;  // DeliverPending reports it
+  const int64_t newest = tenant->has_value() ? (*tenant)->watermark_us() : 0;
+  std::vector<v1::Alert> open;
+  absl::Status s = ScanOpenAlerts(*store_, tenant_, [&](v1::Alert& latest) {
+    if (latest.cursor() <= *delivered && ToMicros(latest.cause_at()) >= newest - max_age_us_) {
+      open.push_back(std::move(latest));
+    }
+    return true;
+  });
+  if (!s.ok()) {
+    Log(LogLevel::kError, "alert sink cannot read the open alerts", {{"sink", name_}, {"error", s.ToString()}});
+    return;
+  }
+  if (open.empty()) return;
+  std::sort(open.begin(), open.end(), [](const v1::Alert& a, const v1::Alert& b) { return a.cursor() < b.cursor(); });
+  if (SinkDelivery d = sink_->Deliver(open, /*replayed=*/true); !d.retry.ok()) {
+    Log(LogLevel::kWarning, "alert sink refused the open alerts it had", {{"sink", name_}, {"error", d.retry.ToString()}});
   }
 }
 

@@ -1,5 +1,6 @@
 // Sinks: where a tenant's alert entries go besides the log and WatchAlerts,
-// each run by a SinkRunner on a thread of its own, off the ingest path.
+// each a sink plugin (plugin.h, ABI 1.3) run by a SinkRunner on a thread of
+// its own, off the ingest path.
 //
 // A runner keeps its own delivery cursor in the alerts family
 // (keys::SinkDelivered): it reads the log after that cursor, hands the
@@ -8,8 +9,9 @@
 // a sink accepted is handed to it again. Entries whose cause is older than
 // the tenant's `max_age` before its newest event (a backfill) are skipped:
 // recorded in the log, never sent. A failed delivery is retried with
-// exponential backoff (1 s doubling to 60 s); the runner never blocks ingest
-// (the hub only wakes it).
+// exponential backoff (1 s doubling to 60 s, with jitter); between
+// deliveries the sink's refresh runs about once a second. The runner never
+// blocks ingest (the hub only wakes it).
 #ifndef RAPPORT_ALERT_SINK_RUNNER_H_
 #define RAPPORT_ALERT_SINK_RUNNER_H_
 
@@ -28,62 +30,22 @@
 #include "absl/status/statusor.h"
 #include "alert/alert_hub.h"
 #include "alert/rules.h"
+#include "plugin/registry.h"
 #include "rapport/v1/alerts.pb.h"
 #include "store/store.h"
 
 namespace rapport::alert {
 
-// What a sink did with a batch of entries: the first `handled` are done
-// with (delivered, or refused for good and counted in `refused`); when
-// `retry` is not OK the rest wait and are retried from the first unhandled.
-struct Delivery {
-  size_t handled = 0;
-  size_t refused = 0;
-  absl::Status retry;
-};
+// The sink a configuration names, from the registry's sink plugins (the
+// built-in jsonl, webhook and alertmanager, or a loaded module), created
+// with the configuration as the JSON object plugin.h describes.
+// InvalidArgument naming the sink for an unknown kind or a configuration the
+// sink refuses.
+absl::StatusOr<std::unique_ptr<SinkHandle>> MakeSink(const PluginRegistry& registry, const SinkConfig& config);
 
-class Sink {
- public:
-  virtual ~Sink() = default;
-  // Delivers `entries` (in cursor order), in order.
-  virtual Delivery Deliver(const std::vector<v1::Alert>& entries) = 0;
-};
-
-// `jsonl`: appends each entry as one JSON line to `path` (created if
-// missing) and fsyncs once per batch before reporting it delivered.
-class JsonlSink final : public Sink {
- public:
-  explicit JsonlSink(std::string path) : path_(std::move(path)) {}
-  Delivery Deliver(const std::vector<v1::Alert>& entries) override;
-
- private:
-  std::string path_;
-};
-
-// `webhook`: one POST of each entry (as a JSON object) to the URL, with
-//   X-Rapport-Timestamp: Unix seconds
-//   X-Rapport-Signature: sha256=<hex HMAC-SHA256(secret, timestamp "." body)>
-//   X-Rapport-Alert-Id:  tenant ":" cursor (the same on every re-delivery)
-// and the configured extra headers, CA file and timeout. 2xx delivers; 5xx,
-// 429 and network errors are retried (the runner backs off); any other
-// answer is permanent: the entry is counted as refused and never retried.
-// Uses cpp-httplib's client, the HTTP library the server already runs on.
-class WebhookSink final : public Sink {
- public:
-  explicit WebhookSink(SinkConfig config) : config_(std::move(config)) {}
-  Delivery Deliver(const std::vector<v1::Alert>& entries) override;
-
- private:
-  SinkConfig config_;
-};
-
-// hex(HMAC-SHA256(secret, timestamp + "." + body)): what X-Rapport-Signature
-// carries after "sha256=", for receivers and tests to check.
-std::string WebhookSignature(const std::string& secret, const std::string& timestamp, const std::string& body);
-
-// The sink a configuration names; InvalidArgument for a kind this build
-// cannot deliver to (alertmanager is not available yet).
-absl::StatusOr<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config);
+// That JSON object: name, kind and the settings that are set, durations in
+// microseconds (timeout_us, resend_us), a plugin's own settings as given.
+std::string SinkConfigJson(const SinkConfig& config);
 
 struct SinkCounters {
   uint64_t delivered = 0;  // entries the sink accepted
@@ -97,7 +59,7 @@ class SinkRunner final : public AlertListener {
  public:
   // `store` and `hub` must outlive the runner.
   SinkRunner(Store* store, AlertHub* hub, std::string tenant, std::string name, int64_t max_age_us,
-             std::unique_ptr<Sink> sink);
+             std::unique_ptr<SinkHandle> sink);
   ~SinkRunner() override;  // Stop()
 
   void Start();
@@ -122,7 +84,11 @@ class SinkRunner final : public AlertListener {
   AlertHub* hub_;
   const std::string tenant_, name_;
   const int64_t max_age_us_;
-  std::unique_ptr<Sink> sink_;
+  // Hands the sink, once at start, the latest entry of each alert still open
+  // that it handled before (replayed), so it can rebuild what it re-sends.
+  void Replay();
+
+  std::unique_ptr<SinkHandle> sink_;
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

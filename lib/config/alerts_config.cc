@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
 
 namespace rapport {
 namespace {
@@ -73,6 +75,33 @@ absl::Status ApplyWhere(const YAML::Node& node, const std::string& at, alert::Wh
   }
   return absl::OkStatus();
 }
+
+// A YAML value as JSON, with the YAML 1.2 core schema's types for plain
+// scalars (true/false, null, integers, decimals); a quoted scalar stays a
+// string.
+nlohmann::json YamlValue(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& item : node) object[item.first.as<std::string>()] = YamlValue(item.second);
+    return object;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& item : node) array.push_back(YamlValue(item));
+    return array;
+  }
+  if (!node.IsScalar() || node.Tag() == "!") return node.IsScalar() ? nlohmann::json(node.Scalar()) : nullptr;
+  const std::string& text = node.Scalar();
+  if (text == "true" || text == "false") return text == "true";
+  if (text == "null" || text == "~") return nullptr;
+  int64_t whole = 0;
+  double number = 0;
+  if (absl::SimpleAtoi(text, &whole)) return whole;
+  if (absl::SimpleAtod(text, &number) && absl::ascii_isdigit(text.back())) return number;
+  return text;
+}
+
+std::string YamlToJson(const YAML::Node& node) { return YamlValue(node).dump(); }
 
 absl::StatusOr<int64_t> PositiveDuration(const std::string& at, const YAML::Node& value) {
   auto d = ParseDuration(at, value.as<std::string>());
@@ -210,13 +239,27 @@ absl::StatusOr<alert::SinkConfig> ParseSink(const YAML::Node& node, const std::s
       auto d = PositiveDuration(k_at, value);
       if (!d.ok()) return d.status();
       sink.timeout_us = *d;
+    } else if (key == "resend") {
+      auto d = PositiveDuration(k_at, value);
+      if (!d.ok()) return d.status();
+      sink.resend_us = *d;
     } else if (key == "headers") {
       if (!value.IsMap()) return Bad(k_at, "must be a mapping of header name -> value");
       for (const auto& h : value) sink.headers[h.first.as<std::string>()] = h.second.as<std::string>();
     } else {
-      return Bad(at, absl::StrCat("unknown setting '", key,
-                                  "' (sinks take name, kind, url, secret, secret_file, path, headers, ca_file, timeout)"));
+      // A sink plugin's own setting, checked by the plugin when it starts.
+      sink.extra[key] = YamlToJson(value);
     }
+  }
+  // The built-in sinks' settings are known here, so a typo fails --check-config.
+  const bool builtin = sink.kind == "webhook" || sink.kind == "alertmanager" || sink.kind == "jsonl";
+  if (builtin && !sink.extra.empty()) {
+    return Bad(at, absl::StrCat("unknown setting '", sink.extra.begin()->first,
+                                "' (sinks take name, kind, url, secret, secret_file, path, headers, ca_file, timeout, "
+                                "resend)"));
+  }
+  if (sink.resend_us != 0 && sink.kind != "alertmanager") {
+    return Bad(at + ".resend", "only an alertmanager sink re-sends");
   }
   if (auto s = CheckName(at + ".name", sink.name); !s.ok()) return s;
   if (sink.kind.empty()) return Bad(at + ".kind", "must be set (webhook, alertmanager, jsonl)");

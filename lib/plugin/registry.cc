@@ -10,12 +10,17 @@
 #include "absl/strings/str_join.h"
 #include "base/log.h"
 #include "event/event.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace rapport {
 namespace {
 
 // ABI 1.0's table ends with translate: anything shorter is refused.
 constexpr size_t kMinimumTableSize = offsetof(rapport_plugin_api, translate) + sizeof(void*);
+// ABI 1.3's, the first with sinks, ends with refresh.
+constexpr size_t kSinkTableSize = offsetof(rapport_plugin_api, refresh) + sizeof(void*);
+
+const char* KindName(int32_t kind) { return kind == RAPPORT_PLUGIN_ADAPTER ? "adapter" : "sink"; }
 
 std::string View(rapport_str s) { return s.data ? std::string(s.data, s.size) : std::string(); }
 
@@ -137,16 +142,22 @@ absl::Status CheckPluginTable(const rapport_plugin_api* api) {
         absl::StrCat("short table (", api->struct_size, " bytes, ABI 1.0 needs ", kMinimumTableSize, ")"));
   }
   if (api->name == nullptr || api->name[0] == '\0') return absl::FailedPreconditionError("the table has no name");
+  if (api->kind != RAPPORT_PLUGIN_ADAPTER && api->kind != RAPPORT_PLUGIN_SINK) {
+    return absl::FailedPreconditionError(absl::StrCat("unknown plugin kind ", api->kind));
+  }
+  if (api->kind == RAPPORT_PLUGIN_SINK && (api->abi_minor < 3 || api->struct_size < kSinkTableSize)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a sink needs ABI 1.3 or later (this one says ", api->abi_major, ".", api->abi_minor, ", ",
+                     api->struct_size, " bytes)"));
+  }
   const char* missing = api->create == nullptr        ? "create"
                         : api->destroy == nullptr     ? "destroy"
                         : api->last_error == nullptr  ? "last_error"
                         : api->kind == RAPPORT_PLUGIN_ADAPTER && api->translate == nullptr ? "translate"
+                        : api->kind == RAPPORT_PLUGIN_SINK && api->deliver == nullptr      ? "deliver"
                                                                                            : nullptr;
   if (missing != nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("missing required function ", missing));
-  }
-  if (api->kind != RAPPORT_PLUGIN_ADAPTER && api->kind != RAPPORT_PLUGIN_SINK) {
-    return absl::FailedPreconditionError(absl::StrCat("unknown plugin kind ", api->kind));
   }
   return absl::OkStatus();
 }
@@ -154,11 +165,12 @@ absl::Status CheckPluginTable(const rapport_plugin_api* api) {
 absl::Status PluginRegistry::Add(const rapport_plugin_api* api, std::shared_ptr<void> library,
                                  const std::string& origin) {
   if (absl::Status s = CheckPluginTable(api); !s.ok()) return s;
-  if (plugins_.count(api->name)) {
-    return absl::FailedPreconditionError(absl::StrCat("duplicate name '", api->name, "' (already from ",
-                                                      plugins_.at(api->name).origin, ")"));
+  const auto key = std::make_pair(api->kind, std::string(api->name));
+  if (auto it = plugins_.find(key); it != plugins_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("duplicate ", KindName(api->kind), " name '", api->name,
+                                                      "' (already from ", it->second.origin, ")"));
   }
-  plugins_.emplace(api->name, Entry{api, std::move(library), origin});
+  plugins_.emplace(key, Entry{api, std::move(library), origin});
   return absl::OkStatus();
 }
 
@@ -201,31 +213,46 @@ absl::Status PluginRegistry::LoadDirectory(const std::string& directory) {
 
 std::vector<PluginDescription> PluginRegistry::List() const {
   std::vector<PluginDescription> out;
-  for (const auto& [name, e] : plugins_) {
-    out.push_back({name, e.api->kind == RAPPORT_PLUGIN_ADAPTER ? "adapter" : "sink",
+  for (const auto& [key, e] : plugins_) {
+    out.push_back({key.second, KindName(e.api->kind),
                    e.api->version ? e.api->version : "", absl::StrCat(e.api->abi_major, ".", e.api->abi_minor),
                    e.origin, e.api->description ? e.api->description : ""});
   }
   return out;
 }
 
+absl::StatusOr<const PluginRegistry::Entry*> PluginRegistry::Find(int32_t kind, const std::string& name) const {
+  if (auto it = plugins_.find({kind, name}); it != plugins_.end()) return &it->second;
+  std::vector<std::string> names;
+  for (const auto& [key, e] : plugins_) {
+    if (key.first == kind) names.push_back(key.second);
+  }
+  return absl::NotFoundError(absl::StrCat("no ", KindName(kind), " named '", name, "' (available: ",
+                                          absl::StrJoin(names, ", "), ")"));
+}
+
 absl::StatusOr<std::unique_ptr<AdapterHandle>> PluginRegistry::CreateAdapter(const std::string& name,
                                                                             const std::string& config) const {
-  auto it = plugins_.find(name);
-  if (it == plugins_.end() || it->second.api->kind != RAPPORT_PLUGIN_ADAPTER) {
-    std::vector<std::string> names;
-    for (const auto& [n, e] : plugins_) {
-      if (e.api->kind == RAPPORT_PLUGIN_ADAPTER) names.push_back(n);
-    }
-    return absl::NotFoundError(
-        absl::StrCat("no adapter named '", name, "' (available: ", absl::StrJoin(names, ", "), ")"));
-  }
+  auto entry = Find(RAPPORT_PLUGIN_ADAPTER, name);
+  if (!entry.ok()) return entry.status();
   char error[512] = "";
-  rapport_plugin_instance* instance = it->second.api->create(config.data(), config.size(), error, sizeof(error));
+  rapport_plugin_instance* instance = (*entry)->api->create(config.data(), config.size(), error, sizeof(error));
   if (instance == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("adapter '", name, "' refused its configuration: ", error));
   }
-  return std::unique_ptr<AdapterHandle>(new AdapterHandle(it->second.library, it->second.api, instance, name));
+  return std::unique_ptr<AdapterHandle>(new AdapterHandle((*entry)->library, (*entry)->api, instance, name));
+}
+
+absl::StatusOr<std::unique_ptr<SinkHandle>> PluginRegistry::CreateSink(const std::string& name,
+                                                                      const std::string& config) const {
+  auto entry = Find(RAPPORT_PLUGIN_SINK, name);
+  if (!entry.ok()) return entry.status();
+  char error[512] = "";
+  rapport_plugin_instance* instance = (*entry)->api->create(config.data(), config.size(), error, sizeof(error));
+  if (instance == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("sink '", name, "' refused its configuration: ", error));
+  }
+  return std::unique_ptr<SinkHandle>(new SinkHandle((*entry)->library, (*entry)->api, instance, name));
 }
 
 AdapterHandle::~AdapterHandle() { api_->destroy(instance_); }
@@ -256,6 +283,61 @@ absl::StatusOr<Translation> AdapterHandle::Translate(const std::string& tenant, 
     case RAPPORT_ERR_RETRYABLE: return absl::UnavailableError(what);
     default: return absl::InternalError(what);
   }
+}
+
+std::string AlertEntryJson(const v1::Alert& entry) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  // An Alert has no Any field and no map: printing it cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(entry, &json, options);
+  return json;
+}
+
+SinkHandle::~SinkHandle() { api_->destroy(instance_); }
+
+std::string SinkHandle::LastError() const {
+  const char* message = api_->last_error(instance_);
+  return message != nullptr && *message ? message : "no reason given";
+}
+
+SinkDelivery SinkHandle::Deliver(const std::vector<v1::Alert>& entries, bool replayed) {
+  std::vector<std::string> json;
+  json.reserve(entries.size());
+  std::vector<rapport_alert_entry> in;
+  in.reserve(entries.size());
+  for (const v1::Alert& a : entries) {
+    json.push_back(AlertEntryJson(a));
+    in.push_back({sizeof(rapport_alert_entry), {a.tenant().data(), a.tenant().size()}, a.cursor(), a.alert_id(),
+                  a.state(), {json.back().data(), json.back().size()}, replayed ? 1 : 0});
+  }
+  rapport_delivery result{sizeof(rapport_delivery), 0, 0};
+  const int32_t code = api_->deliver(instance_, in.data(), in.size(), &result);
+  SinkDelivery out;
+  if (result.handled > entries.size() || result.refused > result.handled) {
+    out.retry = absl::InternalError(absl::StrCat(name_, ": the sink reported ", result.handled, " handled and ",
+                                                 result.refused, " refused of ", entries.size(), " entries"));
+    return out;
+  }
+  out.handled = result.handled;
+  out.refused = result.refused;
+  if (out.refused > 0) out.refused_why = LastError();
+  if (code == RAPPORT_OK && out.handled < entries.size()) {
+    out.retry = absl::InternalError(
+        absl::StrCat(name_, ": the sink returned OK with ", out.handled, " of ", entries.size(), " entries handled"));
+  } else if (code == RAPPORT_ERR_RETRYABLE) {
+    out.retry = absl::UnavailableError(absl::StrCat(name_, ": ", LastError()));
+  } else if (code != RAPPORT_OK) {
+    out.retry = absl::InternalError(absl::StrCat(name_, ": unexpected code ", code, ": ", LastError()));
+  }
+  return out;
+}
+
+absl::Status SinkHandle::Refresh(absl::Time now) {
+  if (api_->refresh == nullptr) return absl::OkStatus();
+  const int32_t code = api_->refresh(instance_, absl::ToUnixMicros(now));
+  if (code == RAPPORT_OK) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(name_, ": ", LastError()));
 }
 
 }  // namespace rapport

@@ -5,16 +5,20 @@
 //   registry.LoadDirectory("/usr/lib/rapport/plugins");
 //   auto adapter = registry.CreateAdapter("servicenow", config);
 //   auto out = (*adapter)->Translate(payload);  // canonical events + rejected records
+//   auto sink = registry.CreateSink("webhook", config_json);
+//   auto done = (*sink)->Deliver(entries);       // alert entries, from ABI 1.3
 //
 // A module is refused, with the reason logged and kept for ListPlugins, when
 // it cannot be loaded, has no entry symbol, returns a table with another ABI
 // major or a newer minor than this host, a table shorter than ABI 1.0's, a
-// missing required function, or a name already registered. A loaded library
+// missing required function (a sink needs ABI 1.3 and deliver), or a name
+// already registered for its kind (an adapter and a sink may share a name,
+// as the jsonl ones do). A loaded library
 // stays mapped while the registry or any instance created from it lives.
 //
 // Thread safety: register and load before sharing; then List, CreateAdapter
-// and Find may be called from any thread. An AdapterHandle is used by one
-// thread at a time.
+// and CreateSink may be called from any thread. An AdapterHandle or a
+// SinkHandle is used by one thread at a time.
 #ifndef RAPPORT_PLUGIN_REGISTRY_H_
 #define RAPPORT_PLUGIN_REGISTRY_H_
 
@@ -29,6 +33,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rapport/plugin.h"
+#include "absl/time/time.h"
+#include "rapport/v1/alerts.pb.h"
 #include "rapport/v1/events.pb.h"
 
 namespace rapport {
@@ -87,6 +93,51 @@ class AdapterHandle {
   std::string name_;
 };
 
+// What a sink did with entries: the first `handled` are done with (delivered,
+// or refused for good and counted in `refused`); when `retry` is not OK the
+// rest wait and are retried from the first unhandled.
+struct SinkDelivery {
+  size_t handled = 0;
+  size_t refused = 0;
+  std::string refused_why;  // the sink's reason, when refused > 0
+  absl::Status retry;
+};
+
+class SinkHandle {
+ public:
+  ~SinkHandle();
+  SinkHandle(const SinkHandle&) = delete;
+  SinkHandle& operator=(const SinkHandle&) = delete;
+
+  // Hands `entries` (cursor order) to the sink as JSON objects. With
+  // `replayed`, they were handled before a restart and are given only so the
+  // sink can rebuild its state. A sink that reports more handled than given,
+  // or a code other than OK/RETRYABLE, is a plugin bug: logged, and the
+  // batch is retried.
+  SinkDelivery Deliver(const std::vector<v1::Alert>& entries, bool replayed = false);
+  // The sink's periodic hook (Alertmanager re-sends what fires); OK when it
+  // has none. Unavailable with the sink's reason when it failed.
+  absl::Status Refresh(absl::Time now);
+
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class PluginRegistry;
+  SinkHandle(std::shared_ptr<void> library, const rapport_plugin_api* api, rapport_plugin_instance* instance,
+             std::string name)
+      : library_(std::move(library)), api_(api), instance_(instance), name_(std::move(name)) {}
+  std::string LastError() const;
+
+  std::shared_ptr<void> library_;  // keeps the module mapped; null for built-ins
+  const rapport_plugin_api* api_;
+  rapport_plugin_instance* instance_;
+  std::string name_;
+};
+
+// The JSON object a sink gets for an entry (proto3 JSON, the proto's field
+// names): what the webhook sink posts and the jsonl sink writes.
+std::string AlertEntryJson(const v1::Alert& entry);
+
 class PluginRegistry {
  public:
   PluginRegistry() = default;
@@ -113,6 +164,10 @@ class PluginRegistry {
   // `config`.
   absl::StatusOr<std::unique_ptr<AdapterHandle>> CreateAdapter(const std::string& name,
                                                                const std::string& config = "") const;
+  // A new instance of the named sink with its configuration (a JSON object,
+  // plugin.h). NotFound for an unknown name (the message lists the known
+  // ones); InvalidArgument with the sink's reason when it refuses `config`.
+  absl::StatusOr<std::unique_ptr<SinkHandle>> CreateSink(const std::string& name, const std::string& config) const;
 
  private:
   struct Entry {
@@ -122,7 +177,11 @@ class PluginRegistry {
   };
   absl::Status Add(const rapport_plugin_api* api, std::shared_ptr<void> library, const std::string& origin);
 
-  std::map<std::string, Entry> plugins_;
+  // The entry and its origin for `name` of `kind`; NotFound listing the
+  // names of that kind.
+  absl::StatusOr<const Entry*> Find(int32_t kind, const std::string& name) const;
+
+  std::map<std::pair<int32_t, std::string>, Entry> plugins_;  // by kind and name
   std::vector<std::string> refused_;
 };
 

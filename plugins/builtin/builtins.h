@@ -1,4 +1,5 @@
-// The adapters compiled into rapportd and the CLI, registered explicitly.
+// The adapters and alert sinks compiled into rapportd and the CLI,
+// registered explicitly.
 #ifndef RAPPORT_PLUGINS_BUILTIN_BUILTINS_H_
 #define RAPPORT_PLUGINS_BUILTIN_BUILTINS_H_
 
@@ -7,7 +8,8 @@
 
 namespace rapport {
 
-// servicenow, jira, zendesk, freshservice, jsonl, csv.
+// Adapters servicenow, jira, zendesk, freshservice, jsonl, csv; sinks jsonl,
+// webhook, alertmanager.
 absl::Status RegisterBuiltinPlugins(PluginRegistry* registry);
 
 }  // namespace rapport

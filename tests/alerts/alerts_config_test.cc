@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
+#include "alert/sink_runner.h"
 #include "config/config.h"
 
 namespace rapport {
@@ -76,6 +78,38 @@ tenants:
   EXPECT_EQ(config->alerts.For("other").sinks.size(), 1u);
 }
 
+// A loaded sink plugin's own settings reach it as JSON, typed as YAML 1.2's
+// core schema reads plain scalars; the built-in sinks' settings are checked here.
+TEST(AlertsConfig, APluginSinksOwnSettingsPassThroughAsJson) {
+  auto config = ParseConfig(R"(
+tenants:
+  acme:
+    alerts:
+      sinks:
+        - name: chat
+          kind: chat-room
+          room: desk-leads
+          retries: 3
+          quiet: "3"
+          mention: true
+          labels: {env: prod}
+        - {name: am, kind: alertmanager, url: "http://am:9093", resend: 30s}
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& sinks = config->alerts.For("acme").sinks;
+  ASSERT_EQ(sinks.size(), 2u);
+  EXPECT_EQ(sinks[0].extra, (std::map<std::string, std::string>{{"labels", R"({"env":"prod"})"},
+                                                                 {"mention", "true"},
+                                                                 {"quiet", R"("3")"},
+                                                                 {"retries", "3"},
+                                                                 {"room", R"("desk-leads")"}}));
+  EXPECT_EQ(alert::SinkConfigJson(sinks[0]),
+            R"({"kind":"chat-room","labels":{"env":"prod"},"mention":true,"name":"chat","quiet":"3","retries":3,)"
+            R"("room":"desk-leads"})");
+  EXPECT_EQ(sinks[1].resend_us, 30'000'000);
+  EXPECT_EQ(alert::SinkConfigJson(sinks[1]), R"({"kind":"alertmanager","name":"am","resend_us":30000000,"url":"http://am:9093"})");
+}
+
 TEST(AlertsConfig, MistakesGetClearErrors) {
   struct Case {
     const char* yaml;
@@ -90,6 +124,9 @@ TEST(AlertsConfig, MistakesGetClearErrors) {
       {"defaults: {alerts: {rules: [{name: x, on: finding, subject: desk}]}}", "must be one of ticket"},
       {"defaults: {alerts: {sinks: [{name: h, kind: webhook, url: 'http://x'}]}}", "needs a secret"},
       {"defaults: {alerts: {max_age: soon}}", "is not a duration"},
+      {"defaults: {alerts: {sinks: [{name: f, kind: jsonl, path: x, colour: red}]}}", "unknown setting 'colour'"},
+      {"defaults: {alerts: {sinks: [{name: f, kind: webhook, url: 'http://x', secret: s, resend: 1m}]}}",
+       "only an alertmanager sink re-sends"},
   };
   for (const Case& c : cases) {
     auto config = ParseConfig(c.yaml);

@@ -246,22 +246,33 @@ TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
   EXPECT_EQ(receiver.attempts["acme:2"], 1);
 }
 
-TEST(SinkConfigTest, AKindThatCannotDeliverRefusesToStart) {
-  testing::TempDir dir;
-  server::ServerOptions options;
-  options.listen = "";
-  options.data_dir = dir.path();
-  RapportConfig config;
-  alert::SinkConfig sink;
-  sink.name = "ops";
-  sink.kind = "alertmanager";
-  sink.url = "http://127.0.0.1:9";
-  config.alerts.tenants["acme"].sinks = {sink};
-  options.config = config;
-  std::unique_ptr<server::RapportServer> server;
-  absl::Status s = server::RapportServer::Start(options, &server);
-  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.message().find("'alertmanager' is not available"), std::string::npos) << s;
+TEST(SinkConfigTest, ASinkThatCannotBeMadeRefusesToStart) {
+  struct Case {
+    const char* kind;
+    const char* url;
+    const char* message;
+  } cases[] = {
+      {"pagerduty", "https://events.pagerduty.com", "no sink named 'pagerduty' (available: alertmanager, jsonl, webhook)"},
+      {"alertmanager", "alertmanager:9093", "needs a url starting with http:// or https://"},
+  };
+  for (const Case& c : cases) {
+    testing::TempDir dir;
+    server::ServerOptions options;
+    options.listen = "";
+    options.data_dir = dir.path();
+    RapportConfig config;
+    alert::SinkConfig sink;
+    sink.name = "ops";
+    sink.kind = c.kind;
+    sink.url = c.url;
+    config.alerts.tenants["acme"].sinks = {sink};
+    options.config = config;
+    std::unique_ptr<server::RapportServer> server;
+    absl::Status s = server::RapportServer::Start(options, &server);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(s.message().find("tenants.acme.alerts.sinks: alert sink 'ops'"), std::string::npos) << s;
+    EXPECT_NE(s.message().find(c.message), std::string::npos) << s;
+  }
 }
 
 }  // namespace

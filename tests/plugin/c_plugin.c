@@ -108,6 +108,7 @@ static const rapport_plugin_api kTable = {
 #else
     translate,
 #endif
+    NULL, NULL, /* deliver, refresh: sinks only */
 };
 
 #ifdef BROKEN_NO_ENTRY

@@ -18,7 +18,9 @@
  *   - an event passed to the host's emit() belongs to the plugin and is valid
  *     only during that call: the host copies what it keeps before returning;
  *   - last_error() returns a string owned by the instance, valid until the next
- *     call on that instance.
+ *     call on that instance;
+ *   - alert entries passed to deliver() and everything they point to belong
+ *     to the host and are valid only during that call.
  *
  * Errors are return codes (rapport_status); the instance keeps a message for
  * the last one. RAPPORT_ERR_PERMANENT means the payload itself is bad and
@@ -40,7 +42,7 @@ extern "C" {
 #endif
 
 #define RAPPORT_PLUGIN_ABI_MAJOR 1
-#define RAPPORT_PLUGIN_ABI_MINOR 2
+#define RAPPORT_PLUGIN_ABI_MINOR 3
 #define RAPPORT_PLUGIN_ENTRY_SYMBOL "rapport_plugin_entry"
 
 typedef enum rapport_status {
@@ -53,7 +55,7 @@ typedef enum rapport_status {
 
 typedef enum rapport_plugin_kind {
   RAPPORT_PLUGIN_ADAPTER = 1,       /* native payload -> canonical events */
-  RAPPORT_PLUGIN_SINK = 2           /* alerts -> outside (reserved) */
+  RAPPORT_PLUGIN_SINK = 2           /* alert entries -> outside (from ABI 1.3) */
 } rapport_plugin_kind;
 
 /* A string that is not NUL-terminated. {NULL, 0} is the empty string. */
@@ -143,6 +145,35 @@ typedef struct rapport_host {
   void (*reject)(void* context, uint64_t record, const char* code, const char* message);
 } rapport_host;
 
+/* From ABI 1.3: one entry of a tenant's alert stream (proto
+ * rapport.v1.Alert), handed to a sink. A firing, each update and the
+ * resolution of one alert are three entries with three cursors and one
+ * alert_id. */
+typedef struct rapport_alert_entry {
+  size_t struct_size;               /* sizeof(rapport_alert_entry) as the host built it */
+  rapport_str tenant;
+  uint64_t cursor;                  /* the entry's place in the tenant's log: only grows */
+  uint64_t alert_id;                /* the cursor of the entry that fired the alert */
+  int32_t state;                    /* AlertState: 1 firing, 2 resolved */
+  /* The whole entry as one JSON object: the proto3 JSON mapping of
+   * rapport.v1.Alert with the proto's field names (e.g. "finding_ids",
+   * "cause_at" as RFC 3339). */
+  rapport_str json;
+  /* 1: the sink handled this entry before the host restarted. Given again,
+   * once, at start, only so a sink that keeps state (e.g. re-sends what is
+   * still firing) can rebuild it: it must not be sent again. Only the latest
+   * entry of each alert still open is given this way. */
+  int32_t replayed;
+} rapport_alert_entry;
+
+/* What deliver() did: the first `handled` entries are done with (delivered,
+ * or refused for good by the receiver and counted in `refused`). */
+typedef struct rapport_delivery {
+  size_t struct_size;
+  size_t handled;
+  size_t refused;
+} rapport_delivery;
+
 typedef struct rapport_plugin_instance rapport_plugin_instance;
 
 typedef struct rapport_plugin_api {
@@ -171,6 +202,30 @@ typedef struct rapport_plugin_api {
    * payload was read (even with rejected records), or an error for the whole
    * payload (see last_error). Calls on one instance are not concurrent. */
   int32_t (*translate)(rapport_plugin_instance* instance, const rapport_payload* payload, const rapport_host* host);
+
+  /* From ABI 1.3, sinks (an adapter leaves these NULL, a sink leaves
+   * translate NULL). A sink's create() gets its configuration as one JSON
+   * object: the settings of its entry in `alerts.sinks` (name, kind and every
+   * other key; secret_file already read into "secret"; durations such as
+   * "timeout" in microseconds as "timeout_us").
+   *
+   * deliver: hands over `count` entries in cursor order (replayed ones, if
+   * any, come first, in one call at start). The sink fills `result` and
+   * returns RAPPORT_OK when it handled all of them, or RAPPORT_ERR_RETRYABLE
+   * (reason in last_error) when the entries after the first `handled` should
+   * be given again later: the host backs off and retries from there, and
+   * never hands over again an entry counted as handled, across restarts too.
+   * Any other code is treated as RETRYABLE and logged as a plugin bug. When
+   * `refused` is not 0, last_error says why (the host logs it). Calls
+   * on one instance are not concurrent and come from one thread, off the
+   * ingest path: a sink may block on its receiver. */
+  int32_t (*deliver)(rapport_plugin_instance* instance, const rapport_alert_entry* entries, size_t count,
+                     rapport_delivery* result);
+  /* Optional (may be NULL): called about once a second between deliveries
+   * with the wall clock, for a sink whose receiver wants what is still firing
+   * re-sent (Alertmanager). RAPPORT_OK, or RAPPORT_ERR_RETRYABLE with the
+   * reason in last_error (the host logs it; the next call tries again). */
+  int32_t (*refresh)(rapport_plugin_instance* instance, int64_t now_us);
 } rapport_plugin_api;
 
 /* The one exported symbol (RAPPORT_PLUGIN_ENTRY_SYMBOL). */

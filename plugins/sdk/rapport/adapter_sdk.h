@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "rapport/plugin.h"
+#include "rapport/sdk_internal.h"
 
 namespace rapport::sdk {
 
@@ -90,14 +91,6 @@ class Adapter {
 
 namespace internal {
 
-inline rapport_str Str(const std::string& s) { return rapport_str{s.data(), s.size()}; }
-inline std::string_view View(rapport_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
-
-struct Instance {
-  std::unique_ptr<Adapter> adapter;
-  std::string last_error;
-};
-
 class HostOutput final : public Output {
  public:
   explicit HostOutput(const rapport_host* host) : host_(host) {}
@@ -158,46 +151,12 @@ class HostOutput final : public Output {
   const rapport_host* host_;
 };
 
-inline void CopyError(const std::string& message, char* error, size_t size) {
-  if (error == nullptr || size == 0) return;
-  size_t n = std::min(message.size(), size - 1);
-  std::memcpy(error, message.data(), n);
-  error[n] = '\0';
-}
-
-template <typename T>
-rapport_plugin_instance* Create(const char* config, size_t config_size, char* error, size_t error_size) {
-  try {
-    std::string message;
-    std::unique_ptr<T> adapter = T::Create(std::string_view(config ? config : "", config ? config_size : 0), &message);
-    if (!adapter) {
-      CopyError(message.empty() ? "the configuration was refused" : message, error, error_size);
-      return nullptr;
-    }
-    auto* instance = new Instance{std::move(adapter), {}};
-    return reinterpret_cast<rapport_plugin_instance*>(instance);
-  } catch (const std::exception& e) {
-    CopyError(std::string("create failed: ") + e.what(), error, error_size);
-  } catch (...) {
-    CopyError("create failed", error, error_size);
-  }
-  return nullptr;
-}
-
-inline void Destroy(rapport_plugin_instance* instance) { delete reinterpret_cast<Instance*>(instance); }
-
-inline const char* LastError(const rapport_plugin_instance* instance) {
-  return reinterpret_cast<const Instance*>(instance)->last_error.c_str();
-}
-
 inline int32_t Translate(rapport_plugin_instance* handle, const rapport_payload* payload, const rapport_host* host) {
-  auto* instance = reinterpret_cast<Instance*>(handle);
-  instance->last_error.clear();
-  if (payload == nullptr || host == nullptr || host->emit == nullptr) {
-    instance->last_error = "translate needs a payload and a host with emit";
-    return RAPPORT_ERR_INTERNAL;
-  }
-  try {
+  return Guarded<Adapter>(handle, [&](Adapter& adapter, std::string* error) -> int32_t {
+    if (payload == nullptr || host == nullptr || host->emit == nullptr) {
+      *error = "translate needs a payload and a host with emit";
+      return RAPPORT_ERR_INTERNAL;
+    }
     Payload p;
     p.tenant = View(payload->tenant);
     p.body = View(payload->body);
@@ -206,20 +165,16 @@ inline int32_t Translate(rapport_plugin_instance* handle, const rapport_payload*
       p.headers.emplace_back(View(payload->headers[i].key), View(payload->headers[i].value));
     }
     HostOutput out(host);
-    return instance->adapter->Translate(p, out, &instance->last_error);
-  } catch (const std::exception& e) {
-    instance->last_error = std::string("internal error: ") + e.what();
-  } catch (...) {
-    instance->last_error = "internal error";
-  }
-  return RAPPORT_ERR_INTERNAL;
+    return adapter.Translate(p, out, error);
+  });
 }
 
 template <typename T>
 const rapport_plugin_api* Table(const char* name, const char* version, const char* description) {
   static const rapport_plugin_api table = {
       sizeof(rapport_plugin_api), RAPPORT_PLUGIN_ABI_MAJOR, RAPPORT_PLUGIN_ABI_MINOR, name, version,
-      RAPPORT_PLUGIN_ADAPTER, description, &Create<T>, &Destroy, &LastError, &Translate};
+      RAPPORT_PLUGIN_ADAPTER, description, &Create<Adapter, T>, &Destroy<Adapter>, &LastError<Adapter>, &Translate,
+      /*deliver=*/nullptr, /*refresh=*/nullptr};
   return &table;
 }
 
@@ -230,12 +185,6 @@ const rapport_plugin_api* Table(const char* name, const char* version, const cha
 #define RAPPORT_ADAPTER(function, Class, name, version, description) \
   extern "C" const rapport_plugin_api* function(void) {              \
     return ::rapport::sdk::internal::Table<Class>(name, version, description); \
-  }
-
-// In a loadable module: the exported entry symbol, returning `function()`.
-#define RAPPORT_EXPORT_ENTRY(function)                                                  \
-  extern "C" __attribute__((visibility("default"))) const rapport_plugin_api* rapport_plugin_entry(void) { \
-    return function();                                                                   \
   }
 
 #endif  // RAPPORT_SDK_ADAPTER_SDK_H_
