@@ -1,10 +1,17 @@
-// The jsonl sink run by a real server (real RocksDB, real file): every entry
-// once, in order, across a restart; a backfill sends nothing old.
+// Sinks run by a real server (real RocksDB, real file, real HTTP on
+// 127.0.0.1): every entry once, in order, across a restart and a kill -9
+// mid-retry; a backfill sends nothing old; the webhook signs and retries.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +41,31 @@ using testing::Created;
 using testing::SilentClose;
 
 constexpr int64_t kDayMin = 24 * 60;
+
+void IngestTo(const std::shared_ptr<grpc::Channel>& channel, const std::vector<v1::TicketEvent>& events) {
+  auto stub = v1::IngestService::NewStub(channel);
+  grpc::ClientContext context;
+  auto stream = stub->StreamEvents(&context);
+  v1::EventBatch batch;
+  batch.set_sequence(1);
+  for (const auto& e : events) *batch.add_events() = e;
+  ASSERT_TRUE(stream->Write(batch));
+  v1::BatchAck ack;
+  ASSERT_TRUE(stream->Read(&ack));
+  ASSERT_EQ(ack.rejected_size(), 0);
+  stream->WritesDone();
+  ASSERT_TRUE(stream->Finish().ok());
+}
+
+// Agents first .. first+n-1 each close a ticket silently: one alert each
+// under the "silent" rule (per agent), in that order.
+std::vector<v1::TicketEvent> AlertEvents(int first, int n, int64_t minute) {
+  std::vector<v1::TicketEvent> events;
+  for (int i = first; i < first + n; ++i) {
+    for (auto& e : SilentClose(absl::StrCat("T", i), minute + i, absl::StrCat("agent-", i))) events.push_back(e);
+  }
+  return events;
+}
 
 class SinkTest : public ::testing::Test {
  protected:
@@ -67,28 +99,8 @@ class SinkTest : public ::testing::Test {
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
   }
 
-  void Ingest(const std::vector<v1::TicketEvent>& events) {
-    auto stub = v1::IngestService::NewStub(channel_);
-    grpc::ClientContext context;
-    auto stream = stub->StreamEvents(&context);
-    v1::EventBatch batch;
-    batch.set_sequence(1);
-    for (const auto& e : events) *batch.add_events() = e;
-    ASSERT_TRUE(stream->Write(batch));
-    v1::BatchAck ack;
-    ASSERT_TRUE(stream->Read(&ack));
-    ASSERT_EQ(ack.rejected_size(), 0);
-    stream->WritesDone();
-    ASSERT_TRUE(stream->Finish().ok());
-  }
-
-  void RaiseAlerts(int first, int n, int64_t minute) {
-    std::vector<v1::TicketEvent> events;
-    for (int i = first; i < first + n; ++i) {
-      for (auto& e : SilentClose(absl::StrCat("T", i), minute + i, absl::StrCat("agent-", i))) events.push_back(e);
-    }
-    Ingest(events);
-  }
+  void Ingest(const std::vector<v1::TicketEvent>& events) { IngestTo(channel_, events); }
+  void RaiseAlerts(int first, int n, int64_t minute) { IngestTo(channel_, AlertEvents(first, n, minute)); }
 
   // The cursors in the file, once it holds `n` lines (or after 20 s).
   std::vector<uint64_t> Delivered(size_t n) {
@@ -152,11 +164,11 @@ TEST_F(SinkTest, ABackfillRecordsOldAlertsButSendsOnlyRecentOnes) {
 }
 
 // A receiver on 127.0.0.1 that checks every signature itself and answers
-// from a script: the first request 500, the second 429, then 200, except
-// 400 for anything about agent-1.
+// each request as `answer(alert id, request number, body)` says.
 class Receiver {
  public:
-  explicit Receiver(std::string secret) : secret_(std::move(secret)) {
+  using Answer = std::function<int(const std::string& id, int request, const std::string& body)>;
+  Receiver(std::string secret, Answer answer) : secret_(std::move(secret)), answer_(std::move(answer)) {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
       const std::string ts = req.get_header_value("X-Rapport-Timestamp");
@@ -172,16 +184,8 @@ class Receiver {
       const std::string id = req.get_header_value("X-Rapport-Alert-Id");
       ++requests;
       ++attempts[id];
-      if (requests == 1) {
-        res.status = 500;
-      } else if (requests == 2) {
-        res.status = 429;
-      } else if (req.body.find("agent-1\"") != std::string::npos) {
-        res.status = 400;
-      } else {
-        res.status = 200;
-        acked.push_back(id);
-      }
+      res.status = answer_(id, requests, req.body);
+      if (res.status / 100 == 2) acked.push_back(id);
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -191,6 +195,19 @@ class Receiver {
     thread_.join();
   }
   int port() const { return port_; }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
+  // Waits (bounded) until `done` holds under the lock.
+  bool WaitUntil(const std::function<bool()>& done, int tenths = 150) {
+    for (int tries = 0; tries < tenths; ++tries) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (done()) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    return done();
+  }
 
   std::mutex mu_;
   int requests = 0, bad_signatures = 0, missing_headers = 0;
@@ -199,17 +216,24 @@ class Receiver {
 
  private:
   std::string secret_;
+  Answer answer_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
 };
 
 TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
-  Receiver receiver("s3cret");
+  // The first request 500, the second 429, then 200, except 400 for anything
+  // about agent-1.
+  Receiver receiver("s3cret", [](const std::string&, int request, const std::string& body) {
+    if (request == 1) return 500;
+    if (request == 2) return 429;
+    return body.find("agent-1\"") != std::string::npos ? 400 : 200;
+  });
   alert::SinkConfig hook;
   hook.name = "ops";
   hook.kind = "webhook";
-  hook.url = absl::StrCat("http://127.0.0.1:", receiver.port(), "/hook");
+  hook.url = receiver.url();
   hook.secret = "s3cret";
   hook.headers = {{"X-Team", "ops"}};
   hook.timeout_us = 5'000'000;
@@ -217,11 +241,7 @@ TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
   server_.reset();
   StartServer(hook);
   RaiseAlerts(0, 3, 0);  // agent-0, agent-1 (refused), agent-2
-  auto done = [&] {
-    std::lock_guard<std::mutex> lock(receiver.mu_);
-    return receiver.acked.size() >= 2;
-  };
-  for (int tries = 0; tries < 150 && !done(); ++tries) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  receiver.WaitUntil([&] { return receiver.acked.size() >= 2; });
   {
     std::lock_guard<std::mutex> lock(receiver.mu_);
     EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:3"}));
@@ -235,11 +255,7 @@ TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
   server_.reset();
   StartServer(hook);
   RaiseAlerts(3, 1, 10);
-  auto four = [&] {
-    std::lock_guard<std::mutex> lock(receiver.mu_);
-    return receiver.acked.size() >= 3;
-  };
-  for (int tries = 0; tries < 100 && !four(); ++tries) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  receiver.WaitUntil([&] { return receiver.acked.size() >= 3; }, 100);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::lock_guard<std::mutex> lock(receiver.mu_);
   EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:3", "acme:4"}));
@@ -273,6 +289,78 @@ TEST(SinkConfigTest, ASinkThatCannotBeMadeRefusesToStart) {
     EXPECT_NE(s.message().find("tenants.acme.alerts.sinks: alert sink 'ops'"), std::string::npos) << s;
     EXPECT_NE(s.message().find(c.message), std::string::npos) << s;
   }
+}
+
+// rapportd as its own process, killed with SIGKILL while it retries a
+// delivery: after the restart every alert arrives, and none the receiver had
+// answered 2xx is sent again (the delivery cursor moved past them before).
+class RapportdProcess {
+ public:
+  RapportdProcess(const std::string& config, const std::string& data_dir) : port_(testing::FreePort()) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string args[] = {absl::StrCat("--listen=127.0.0.1:", port_), "--data-dir=" + data_dir,
+                                  "--config=" + config, "--log-level=warning"};
+      execl(RAPPORTD, RAPPORTD, args[0].c_str(), args[1].c_str(), args[2].c_str(), args[3].c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+  }
+  ~RapportdProcess() { Kill(SIGTERM); }
+  bool Connected() {
+    return channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  }
+  void Kill(int signal) {
+    if (pid_ <= 0) return;
+    kill(pid_, signal);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST(WebhookSinkCrashTest, AfterAKillMidRetryEveryAlertArrivesAndNoAnswered2xxIsSentAgain) {
+  std::atomic<bool> failing{true};
+  Receiver receiver("s3cret", [&](const std::string& id, int, const std::string&) {
+    return failing.load() && id == "acme:3" ? 503 : 200;
+  });
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/rapport.yaml";
+  std::ofstream(config) << "tenants:\n"
+                           "  acme:\n"
+                           "    alerts:\n"
+                           "      defaults: false\n"
+                           "      rules:\n"
+                           "        - {name: silent, on: finding, kinds: [RESOLVED_WITHOUT_CONTACT], subject: agent}\n"
+                           "      sinks:\n"
+                           "        - {name: ops, kind: webhook, url: \""
+                        << receiver.url() << "\", secret: s3cret, headers: {X-Team: ops}, timeout: 5s}\n";
+  const std::string data = dir.path() + "/store";
+  {
+    RapportdProcess rapportd(config, data);
+    ASSERT_TRUE(rapportd.Connected());
+    IngestTo(rapportd.channel(), AlertEvents(0, 3, 0));  // acme:1 .. acme:3
+    ASSERT_TRUE(receiver.WaitUntil([&] { return receiver.attempts["acme:3"] >= 2; }))
+        << "acme:3 was not retried";
+    rapportd.Kill(SIGKILL);  // in the backoff before its next attempt
+  }
+  failing = false;
+  RapportdProcess rapportd(config, data);
+  ASSERT_TRUE(rapportd.Connected());
+  IngestTo(rapportd.channel(), AlertEvents(3, 1, 10));  // acme:4
+  ASSERT_TRUE(receiver.WaitUntil([&] { return receiver.acked.size() >= 4; }, 200));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // time for a wrong repeat to show
+  std::lock_guard<std::mutex> lock(receiver.mu_);
+  EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:2", "acme:3", "acme:4"}));
+  EXPECT_EQ(receiver.attempts["acme:1"], 1);
+  EXPECT_EQ(receiver.attempts["acme:2"], 1);
+  EXPECT_EQ(receiver.bad_signatures, 0);
 }
 
 }  // namespace
