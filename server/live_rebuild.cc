@@ -21,13 +21,14 @@ absl::StatusOr<std::unique_ptr<LiveRebuild>> LiveRebuild::Begin(const RapportSer
   rebuild->rebuilt_path_ = SiblingPath(data_dir, ".rebuild");
   rebuild->detectors_ = std::make_unique<detect::DetectorStage>(std::move(next.detectors));
   rebuild->scores_ = std::make_unique<score::ScoreStage>(&rebuild->detectors_->thresholds(), next.scoring);
+  rebuild->alerts_ = std::make_unique<alert::AlertStage>(next.alerts, &rebuild->scores_->options(), nullptr);
 
   const absl::Time started = absl::Now();
   auto checkpoint = serving->store().Checkpoint(rebuild->snapshot_path_);
   if (!checkpoint.ok()) return checkpoint.status();
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
-  ingest_options.stages = {rebuild->detectors_.get(), rebuild->scores_.get()};
+  ingest_options.stages = {rebuild->detectors_.get(), rebuild->scores_.get(), rebuild->alerts_.get()};
   Store::Options fresh = serving->store().options();
   fresh.path = rebuild->rebuilt_path_;
   auto replayer = Replayer::Create(fresh, ingest_options);
@@ -111,10 +112,10 @@ absl::Status LiveRebuild::CatchUpAndFinish() {
   if (absl::Status s = Store::Open(source_options, &source); !s.ok()) return s;
   const uint64_t before = stats_.events;
   if (absl::Status s = replayer_->CatchUp(*source, &stats_); !s.ok()) return s;
-  source.reset();
   Log(LogLevel::kInfo, "rebuild beside the serving store: caught up",
       {{"events_since_checkpoint", std::to_string(stats_.events - before)}});
-  if (absl::Status s = replayer_->Finish(digest_, &stats_); !s.ok()) return s;
+  if (absl::Status s = replayer_->Finish(*source, digest_, &stats_); !s.ok()) return s;
+  source.reset();
   replayer_.reset();
   return absl::OkStatus();
 }

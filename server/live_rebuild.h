@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "alert/alert_stage.h"
 #include "config/config.h"
 #include "detect/detectors.h"
 #include "ingest/rebuild.h"
@@ -69,6 +70,7 @@ class LiveRebuild {
   std::string snapshot_path_, rebuilt_path_;
   std::unique_ptr<detect::DetectorStage> detectors_;
   std::unique_ptr<score::ScoreStage> scores_;
+  std::unique_ptr<alert::AlertStage> alerts_;  // no hub: reconciles the log at Finish
   std::unique_ptr<Replayer> replayer_;
   RebuildStats stats_;
   absl::Status replay_status_;  // written by the thread before replayed_

@@ -83,8 +83,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   const std::string settings_digest = config.DerivedSettingsDigest();
   server->detectors_ = std::make_unique<detect::DetectorStage>(config.detectors);
   server->scores_ = std::make_unique<score::ScoreStage>(&server->detectors_->thresholds(), config.scoring);
-  // The alert stage comes last (alert/alert_stage.h) and only on the live
-  // path: a rebuild carries the alert log over instead of replaying it.
+  // The alert stage comes last (alert/alert_stage.h). A rebuild runs one of
+  // its own and carries the log over (ingest/rebuild.h).
   server->alerts_ = std::make_unique<alert::AlertStage>(config.alerts, &server->scores_->options(), &server->alert_hub_);
   Ingestor::Options ingest_options;
   ingest_options.limits = options.limits;
@@ -113,7 +113,12 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   }
   if (rebuild && existed) {
     RebuildStats stats;
-    if (absl::Status s = RebuildDerivedData(store_options, ingest_options, &stats); !s.ok()) {
+    // The replay derives the alerts too, only to compare them with the log
+    // it carries over (no hub: nothing is published).
+    alert::AlertStage rebuild_alerts(config.alerts, &server->scores_->options(), nullptr);
+    Ingestor::Options rebuild_options = ingest_options;
+    rebuild_options.stages.push_back(&rebuild_alerts);
+    if (absl::Status s = RebuildDerivedData(store_options, rebuild_options, &stats); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("rebuild failed: ", s.message()));
     }
     Log(LogLevel::kInfo, "rebuilt derived data from the events",

@@ -14,6 +14,8 @@
 #include "rapport/internal/alerts.pb.h"
 #include "score/score_query.h"
 #include "store/keys.h"
+#include "store/records.h"
+#include "base/log.h"
 
 namespace rapport::alert {
 namespace {
@@ -487,7 +489,131 @@ absl::Status ApplyScoreRule(const std::string& tenant, const AlertRule& rule, in
   return absl::OkStatus();
 }
 
+// Every open alert of every tenant in `store`, by key.
+absl::Status ReadAllOpenAlerts(const Store& store, std::map<std::string, internal::OpenAlert>* out) {
+  const std::string prefix = absl::StrCat(keys::kOpenAlert, keys::kSep);
+  absl::Status bad;
+  absl::Status scan = store.Scan(Family::kAlerts, prefix, [&](absl::string_view key, absl::string_view value) {
+    const absl::string_view rest = key.substr(prefix.size());
+    const std::string tenant(rest.substr(0, rest.find(keys::kSep)));
+    internal::OpenAlert open;
+    bad = ParseOpenAlert(value, tenant, &open);
+    if (bad.ok()) out->emplace(std::string(key), std::move(open));
+    return bad.ok();
+  });
+  return scan.ok() ? bad : scan;
+}
+
+// Appends reconciled entries to the carried-over logs of a rebuilt store.
+class LogAppender {
+ public:
+  explicit LogAppender(Store* store) : store_(store), batch_(*store) {}
+
+  // Writes `a` as the next entry of its tenant's log (cursor set here; an
+  // entry that `opens` an alert is also its alert id).
+  absl::Status Append(v1::Alert* a, bool opens) {
+    auto it = next_.find(a->tenant());
+    if (it == next_.end()) {
+      auto next = NextCursor(*store_, a->tenant());
+      if (!next.ok()) return next.status();
+      it = next_.emplace(a->tenant(), *next).first;
+    }
+    a->set_cursor(it->second++);
+    if (opens) a->set_alert_id(a->cursor());
+    batch_.Put(Family::kAlerts, keys::AlertLog(a->tenant(), a->cursor()), a->SerializeAsString());
+    return absl::OkStatus();
+  }
+
+  // The tenant's newest event time, when an alert resolves.
+  absl::StatusOr<int64_t> Watermark(const std::string& tenant) const {
+    auto state = records::ReadTenantState(*store_, tenant);
+    if (!state.ok()) return state.status();
+    return state->has_value() ? (*state)->watermark_us() : 0;
+  }
+
+  // The open record at `key` (null: none) and its quiet-index entry.
+  void PutOpen(const std::string& key, const v1::Alert& latest, const std::string& subject, int64_t old_deadline,
+               const internal::OpenAlert* open) {
+    const int64_t deadline = open ? open->quiet_deadline_us() : 0;
+    if (old_deadline > 0 && old_deadline != deadline) {
+      batch_.Delete(Family::kAlerts, keys::AlertQuiet(latest.tenant(), old_deadline, latest.rule(), subject));
+    }
+    if (deadline > 0) batch_.Put(Family::kAlerts, keys::AlertQuiet(latest.tenant(), deadline, latest.rule(), subject), "");
+    if (open) {
+      batch_.Put(Family::kAlerts, key, open->SerializeAsString());
+    } else {
+      batch_.Delete(Family::kAlerts, key);
+    }
+  }
+
+  absl::Status Commit() {
+    for (const auto& [tenant, next] : next_) {
+      std::string value;
+      keys::PutBigEndian64(&value, next);
+      batch_.Put(Family::kAlerts, keys::AlertNextCursor(tenant), value);
+    }
+    return batch_.Count() > 0 ? store_->Commit(&batch_) : absl::OkStatus();
+  }
+
+ private:
+  Store* store_;
+  Store::Batch batch_;
+  std::map<std::string, uint64_t> next_;  // next cursor by tenant, once read
+};
+
+// The subject part of an open alert's key.
+std::string SubjectOfKey(const std::string& key, const v1::Alert& latest) {
+  return key.substr(keys::OpenAlert(latest.tenant(), latest.rule(), "").size());
+}
+
 }  // namespace
+
+absl::Status AlertStage::BeforeCarryOver(const Store& fresh) {
+  derived_open_.clear();
+  return ReadAllOpenAlerts(fresh, &derived_open_);
+}
+
+absl::Status AlertStage::AfterCarryOver(Store* fresh) {
+  std::map<std::string, internal::OpenAlert> carried;
+  if (absl::Status s = ReadAllOpenAlerts(*fresh, &carried); !s.ok()) return s;
+  LogAppender log(fresh);
+  uint64_t raised = 0, resolved = 0;
+  for (auto& [key, old] : carried) {
+    if (derived_open_.count(key)) continue;
+    v1::Alert a = old.latest();
+    auto watermark = log.Watermark(a.tenant());
+    if (!watermark.ok()) return watermark.status();
+    *a.mutable_resolved_at() = FromMicros(*watermark);
+    a.set_resolution("rebuilt");
+    a.set_state(v1::ALERT_STATE_RESOLVED);
+    if (absl::Status s = log.Append(&a, /*opens=*/false); !s.ok()) return s;
+    log.PutOpen(key, a, SubjectOfKey(key, a), old.quiet_deadline_us(), nullptr);
+    ++resolved;
+  }
+  for (auto& [key, derived] : derived_open_) {
+    auto it = carried.find(key);
+    const std::string subject = SubjectOfKey(key, derived.latest());
+    if (it != carried.end()) {  // open on both sides: the new causes, no entry
+      internal::OpenAlert kept = it->second;
+      *kept.mutable_refs() = derived.refs();
+      kept.set_quiet_deadline_us(derived.quiet_deadline_us());
+      log.PutOpen(key, kept.latest(), subject, it->second.quiet_deadline_us(), &kept);
+      continue;
+    }
+    v1::Alert* a = derived.mutable_latest();
+    a->set_state(v1::ALERT_STATE_FIRING);
+    if (absl::Status s = log.Append(a, /*opens=*/true); !s.ok()) return s;
+    log.PutOpen(key, *a, subject, 0, &derived);
+    ++raised;
+  }
+  derived_open_.clear();
+  if (absl::Status s = log.Commit(); !s.ok()) return s;
+  if (raised + resolved > 0) {
+    Log(LogLevel::kInfo, "rebuild: appended the alerts the new derivation differs by",
+        {{"raised", std::to_string(raised)}, {"resolved", std::to_string(resolved)}});
+  }
+  return absl::OkStatus();
+}
 
 AlertStage::AlertStage(AlertSettings settings, const score::ScoreOptions* scoring, AlertHub* hub)
     : settings_(std::move(settings)), scoring_(scoring), hub_(hub) {}

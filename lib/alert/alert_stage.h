@@ -41,6 +41,7 @@
 #include "alert/alert_hub.h"
 #include "alert/rules.h"
 #include "ingest/stage.h"
+#include "rapport/internal/alerts.pb.h"
 #include "rapport/v1/alerts.pb.h"
 #include "score/ticket_score.h"
 
@@ -62,6 +63,17 @@ class AlertStage final : public TicketStage {
                            StageContext& context) override;
   void AfterBatch(bool committed) override;
 
+  // A rebuild (ingest/rebuild.h) runs the stage over every event into a
+  // fresh store, then carries the old alerts family over. BeforeCarryOver
+  // keeps the open alerts the replay derived; AfterCarryOver compares them
+  // with the carried-over ones and appends only the differences to each
+  // tenant's log: a resolution ("rebuilt") for an alert the new derivation
+  // no longer raises, a firing entry for one it newly raises. An alert open
+  // on both sides gets the new derivation's causes and quiet deadline and no
+  // entry. Every cursor a subscriber or sink holds stays valid.
+  absl::Status BeforeCarryOver(const Store& fresh) override;
+  absl::Status AfterCarryOver(Store* fresh) override;
+
   const AlertSettings& settings() const { return settings_; }
   AlertCounters counters() const;
 
@@ -71,6 +83,8 @@ class AlertStage final : public TicketStage {
   AlertHub* hub_;
   // This batch's entries, published if it commits.
   std::vector<v1::Alert> pending_;
+  // What a rebuild's replay left open, by open-alert key (BeforeCarryOver).
+  std::map<std::string, internal::OpenAlert> derived_open_;
   AlertCounters batch_counts_;
   mutable absl::Mutex counters_mu_;
   AlertCounters counters_ ABSL_GUARDED_BY(counters_mu_);

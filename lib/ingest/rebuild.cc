@@ -71,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(const Store::Options&
   auto ingestor = Ingestor::Create(replayer->fresh_.get(), replay);
   if (!ingestor.ok()) return ingestor.status();
   replayer->ingestor_ = std::move(*ingestor);
+  replayer->stages_ = ingest_options.stages;
   return replayer;
 }
 
@@ -155,10 +156,17 @@ absl::Status Replayer::CatchUp(const Store& source, RebuildStats* stats, const s
     replayed_any_ = true;
     last_arrival_ = order[std::min(order.size(), start + kBatchEvents) - 1].first;
   }
-  return CarryOver(source, fresh_.get(), Family::kAlerts);
+  return absl::OkStatus();
 }
 
-absl::Status Replayer::Finish(absl::string_view settings_digest, RebuildStats* stats) {
+absl::Status Replayer::Finish(const Store& source, absl::string_view settings_digest, RebuildStats* stats) {
+  for (TicketStage* stage : stages_) {
+    if (absl::Status s = stage->BeforeCarryOver(*fresh_); !s.ok()) return s;
+  }
+  if (absl::Status s = CarryOver(source, fresh_.get(), Family::kAlerts); !s.ok()) return s;
+  for (TicketStage* stage : stages_) {
+    if (absl::Status s = stage->AfterCarryOver(fresh_.get()); !s.ok()) return s;
+  }
   if (absl::Status s = MarkDerivedDataCurrent(fresh_.get(), settings_digest); !s.ok()) return s;
   (void)fresh_->Scan(Family::kTickets, "", [&](absl::string_view, absl::string_view) {
     ++stats->tickets;
@@ -182,7 +190,7 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
     auto replayer = Replayer::Create(fresh_options, ingest_options);
     if (!replayer.ok()) return replayer.status();
     if (absl::Status s = (*replayer)->CatchUp(*source, stats); !s.ok()) return s;
-    if (absl::Status s = (*replayer)->Finish("", stats); !s.ok()) return s;
+    if (absl::Status s = (*replayer)->Finish(*source, "", stats); !s.ok()) return s;
   }
   // Both stores are closed: swap the directories.
   if (absl::Status s = SwapInRebuilt(options.path, fresh_options.path); !s.ok()) return s;

@@ -1,8 +1,9 @@
 // Rebuild: recomputes every piece of derived data (ticket states, findings,
 // indexes, score aggregates) from the stored events alone. The alerts family
-// is not derived data: each CatchUp copies it from its source as it stands,
+// is not derived data: Finish copies it from the last source as it stands,
 // so the alert log, its cursors and the sinks' delivery cursors survive a
-// rebuild (the replay must not run the alert stage).
+// rebuild; a stage that writes there (the alert stage) reconciles what the
+// replay derived with it (TicketStage::BeforeCarryOver/AfterCarryOver).
 //
 // The events are replayed in their original arrival order through a fresh
 // Ingestor with the given stages, into a new database next to the old one
@@ -62,7 +63,8 @@ absl::Status RebuildDerivedData(const Store::Options& options, const Ingestor::O
 //   replayer = Replayer::Create(fresh_options, ingest_options)   // empties fresh_options.path
 //   replayer->CatchUp(checkpoint)     // every event
 //   replayer->CatchUp(serving_store)  // only those that arrived after the last one replayed
-//   replayer->Finish(digest)          // marks it current and closes it
+//   replayer->Finish(serving_store, digest)  // carries the alert log over,
+//                                             // marks it current, closes it
 //   SwapInRebuilt(path, fresh_options.path)
 //
 // Both sources must hold the same events up to the first's last (a
@@ -75,12 +77,15 @@ class Replayer {
   ~Replayer();
   // Cancelled (nothing finished) when `cancel` turns true between batches.
   absl::Status CatchUp(const Store& source, RebuildStats* stats, const std::atomic<bool>* cancel = nullptr);
-  absl::Status Finish(absl::string_view settings_digest, RebuildStats* stats);
+  // `source` is the store the last CatchUp read (its alerts family is the
+  // one carried over).
+  absl::Status Finish(const Store& source, absl::string_view settings_digest, RebuildStats* stats);
 
  private:
   Replayer() = default;
   std::unique_ptr<Store> fresh_;
   std::unique_ptr<Ingestor> ingestor_;
+  std::vector<TicketStage*> stages_;  // not owned
   bool replayed_any_ = false;
   uint64_t last_arrival_ = 0;
   int64_t batches_ = 0;

@@ -141,6 +141,15 @@ class TicketStage {
   // A stage drops what it buffered for the batch here; one that caches what
   // the store holds updates the cache only when `committed`.
   virtual void AfterBatch(bool /*committed*/) {}
+
+  // At the end of a rebuild (ingest/rebuild.h), after every event was
+  // replayed into `fresh`: the alerts family is not only derived (its log's
+  // cursors are held by subscribers and sinks), so the rebuild replaces
+  // fresh's with the one of the store it rebuilds. A stage that writes
+  // there reads what the replay derived in BeforeCarryOver and reconciles
+  // it with what was carried over in AfterCarryOver.
+  virtual absl::Status BeforeCarryOver(const Store& /*fresh*/) { return absl::OkStatus(); }
+  virtual absl::Status AfterCarryOver(Store* /*fresh*/) { return absl::OkStatus(); }
 };
 
 }  // namespace rapport

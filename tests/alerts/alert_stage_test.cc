@@ -19,6 +19,7 @@
 #include "detect/detectors.h"
 #include "event/event.h"
 #include "ingest/ingestor.h"
+#include "ingest/rebuild.h"
 #include "score/score_query.h"
 #include "score/score_stage.h"
 #include "store/keys.h"
@@ -107,6 +108,25 @@ class AlertStageTest : public ::testing::Test {
     Send({Created("CLOCK-" + std::to_string(minute), "clock-" + std::to_string(minute), minute)});
   }
 
+  // Closes the store, rebuilds it (ingest/rebuild.h) with `settings` and
+  // reopens it with them.
+  void Rebuild(alert::AlertSettings settings) {
+    ingestor_.reset();
+    store_.reset();
+    detect::DetectorStage detectors;
+    score::ScoreStage scores(&detectors.thresholds(), score::ScoreOptions());
+    alert::AlertStage alerts(settings, &scores.options(), nullptr);
+    Ingestor::Options ingest;
+    ingest.now_micros = [] { return At(365 * kDayMin); };
+    ingest.stages = {&detectors, &scores, &alerts};
+    Store::Options options;
+    options.path = dir_.path();
+    RebuildStats stats;
+    absl::Status s = RebuildDerivedData(options, ingest, &stats);
+    ASSERT_TRUE(s.ok()) << s;
+    StartAt(dir_.path(), std::move(settings));
+  }
+
   std::vector<v1::Alert> Log() {
     std::vector<v1::Alert> out;
     absl::Status s = alert::ReadLog(*store_, "acme", 0, 100000, &out);
@@ -186,6 +206,68 @@ TEST_F(AlertStageTest, OneOpenAlertPerRuleAndSubjectCountsLaterMatches) {
   auto open = alert::ListAlerts(*store_, firing);
   ASSERT_TRUE(open.ok()) << open.status();
   EXPECT_EQ(open->alerts_size(), 2);
+}
+
+// A rebuild with other settings keeps the log as it was and appends only
+// the differences: a resolution for what the new rules no longer raise, a
+// firing entry for what they newly raise, nothing for what both keep open
+// (which then goes on with the new derivation's causes).
+TEST_F(AlertStageTest, ARebuildAppendsOnlyWhatTheNewDerivationDiffersBy) {
+  Start();
+  Send(Join({SilentClose("A", 0, "kim"), SilentClose("B", 30, "lee"), RudeTicket("C", 60)}));
+  const std::vector<v1::Alert> before = Log();
+  ASSERT_EQ(Of("rude-reply").size(), 1u);
+  ASSERT_EQ(Of("resolved-without-contact").size(), 2u);
+
+  alert::AlertSettings after;
+  after.defaults.defaults = false;  // rude-reply goes
+  alert::AlertRule silent;
+  for (const alert::AlertRule& r : alert::DefaultRules()) {
+    if (r.name == "resolved-without-contact") silent = r;  // stays as it was
+  }
+  alert::AlertRule team = silent;  // new
+  team.name = "silent-team";
+  team.subject = alert::SubjectKind::kTeam;
+  after.defaults.rules = {silent, team};
+  Rebuild(after);
+
+  const std::vector<v1::Alert> rebuilt = Log();
+  ASSERT_EQ(rebuilt.size(), before.size() + 2) << "one resolution, one new alert";
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(rebuilt[i].SerializeAsString(), before[i].SerializeAsString()) << "entry " << i + 1 << " kept as it was";
+  }
+  const v1::Alert& gone = rebuilt[before.size()];
+  EXPECT_EQ(gone.rule(), "rude-reply");
+  EXPECT_EQ(gone.state(), v1::ALERT_STATE_RESOLVED);
+  EXPECT_EQ(gone.resolution(), "rebuilt");
+  EXPECT_EQ(gone.alert_id(), Of("rude-reply")[0].alert_id());
+  EXPECT_EQ(gone.cursor(), before.back().cursor() + 1);
+  const v1::Alert& added = rebuilt[before.size() + 1];
+  EXPECT_EQ(added.rule(), "silent-team");
+  EXPECT_EQ(added.state(), v1::ALERT_STATE_FIRING);
+  EXPECT_EQ(added.alert_id(), added.cursor());
+  EXPECT_EQ(added.subjects().team(), "Service Desk");
+  EXPECT_EQ(added.count(), 2u);
+
+  Rebuild(after);
+  EXPECT_EQ(Log().size(), rebuilt.size()) << "a second rebuild with the same settings appends nothing";
+
+  // Kim's alert, kept open across the rebuild, still resolves when its cause
+  // is withdrawn; the team's alert keeps lee's cause and stays open.
+  Send({Comment("A", "A-late", 15, ACTOR_ROLE_AGENT, "I reset your password, please try again.")});
+  const std::vector<v1::Alert> last = Log();
+  ASSERT_EQ(last.size(), rebuilt.size() + 1) << "kim's alert resolves; the team's loses a cause quietly";
+  EXPECT_EQ(last[rebuilt.size()].rule(), "resolved-without-contact");
+  EXPECT_EQ(last[rebuilt.size()].resolution(), "withdrawn");
+  EXPECT_EQ(last[rebuilt.size()].subjects().agent_id(), "kim");
+  v1::ListAlertsRequest firing;
+  firing.set_tenant("acme");
+  firing.set_state(v1::ALERT_STATE_FIRING);
+  auto open = alert::ListAlerts(*store_, firing);
+  ASSERT_TRUE(open.ok()) << open.status();
+  std::set<std::string> rules;
+  for (const v1::Alert& a : open->alerts()) rules.insert(a.rule());
+  EXPECT_EQ(rules, (std::set<std::string>{"resolved-without-contact", "silent-team"})) << "lee's and the team's";
 }
 
 TEST_F(AlertStageTest, AWithdrawnFindingResolvesItsAlert) {
