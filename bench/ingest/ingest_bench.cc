@@ -20,6 +20,11 @@
 // the Ingestor of (c) and of (d) applying the same events in groups of 16
 // prepared batches, the thread CPU time of the writer's part per event. On a
 // loaded machine it is steadier than throughput, and it is what bounds (c).
+//
+// --stalled_subscriber runs (c) alone, alerting on every finding (one alert
+// per ticket, updated by each later finding), rounds with a WatchAlerts
+// stream from cursor 0 that never reads alternating with rounds without
+// one: the ratio of the medians is what a stalled subscriber costs ingest.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +58,7 @@
 #include "score/score_stage.h"
 #include "detect/detectors.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "rapport/v1/alerts.grpc.pb.h"
 #include "rapport/v1/experience.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -81,6 +87,10 @@ ABSL_FLAG(bool, calendars, false,
 ABSL_FLAG(bool, reads, false,
           "GetScore latency on the real server: idle, while one client streams --events at full speed, and while "
           "--load_streams streams send ~1 MB batches");
+ABSL_FLAG(bool, alert_every_finding, false,
+          "internal: the real server also alerts on every finding, per ticket, without a rate limit");
+ABSL_FLAG(bool, stalled_subscriber, false,
+          "the real server alone, rounds with a WatchAlerts stream that never reads interleaved with rounds without");
 ABSL_FLAG(int, load_streams, 20, "with --reads: streams of ~1 MB batches");
 ABSL_FLAG(int, load_batches, 4, "with --reads: ~1 MB batches each of those streams sends");
 ABSL_FLAG(int, probes, 3000, "with --reads: GetScore calls of the idle measurement");
@@ -112,6 +122,16 @@ int Serve(const std::string& mode, const std::string& listen, const std::string&
     server::ServerOptions options;
     options.listen = listen;
     options.data_dir = data_dir;
+    if (absl::GetFlag(FLAGS_alert_every_finding)) {
+      // Alert traffic for a subscriber to fall behind on: one alert per
+      // ticket with a finding, each later finding an update.
+      RapportConfig config;
+      alert::AlertRule every;
+      every.name = "every-finding";
+      every.subject = alert::SubjectKind::kTicket;
+      config.alerts.defaults.rules = {every};
+      options.config = config;
+    }
     std::unique_ptr<server::RapportServer> server;
     if (absl::Status s = server::RapportServer::Start(options, &server); !s.ok()) {
       std::cerr << s << "\n";
@@ -304,6 +324,7 @@ struct Figures {
   std::vector<long> rss_kb_at_quarters;
   // CPU per event: the whole server process, and its single writer thread.
   double server_cpu_us = 0, writer_cpu_us = 0;
+  uint64_t alert_entries = 0;  // the real server's alert log at the end
 };
 
 bool WaitServing(const std::string& target) {
@@ -318,14 +339,48 @@ bool WaitServing(const std::string& target) {
   return false;
 }
 
-absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const std::vector<v1::TicketEvent>& events) {
+// A WatchAlerts stream of the bench tenant from cursor 0 that never reads:
+// what a stalled subscriber costs the writer.
+class StalledSubscriber {
+ public:
+  explicit StalledSubscriber(const std::string& target)
+      : channel_(grpc::CreateChannel(target, grpc::InsecureChannelCredentials())),
+        stub_(v1::AlertService::NewStub(channel_)) {
+    v1::WatchAlertsRequest request;
+    request.set_tenant("bench");
+    reader_ = stub_->WatchAlerts(&context_, request);
+  }
+  ~StalledSubscriber() { context_.TryCancel(); }
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AlertService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchAlertsResponse>> reader_;
+};
+
+// The cursor of the newest alert entry of the bench tenant (0: none).
+uint64_t NewestAlertCursor(const std::string& target) {
+  auto stub = v1::AlertService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  v1::ListAlertsRequest request;
+  request.set_tenant("bench");
+  request.set_page_size(1);
+  grpc::ClientContext context;
+  v1::ListAlertsResponse response;
+  if (!stub->ListAlerts(&context, request, &response).ok() || response.alerts_size() == 0) return 0;
+  return response.alerts(0).cursor();
+}
+
+absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const std::vector<v1::TicketEvent>& events,
+                               bool stalled_subscriber = false) {
   char dir_template[] = "/tmp/rapport-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   std::string target = absl::StrCat("127.0.0.1:", PickFreeLoopbackPort());
   pid_t pid = fork();
   if (pid == 0) {
+    const std::string alerts = absl::StrCat("--alert_every_finding=", absl::GetFlag(FLAGS_alert_every_finding));
     execl(self, self, ("--serve=" + mode).c_str(), ("--listen=" + target).c_str(), ("--data_dir=" + dir + "/db").c_str(),
-          static_cast<char*>(nullptr));
+          alerts.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   if (!WaitServing(target)) {
@@ -351,9 +406,13 @@ absl::StatusOr<Figures> RunOne(const char* self, const std::string& mode, const 
       if (done == batches * quarter / 4) figures.rss_kb_at_quarters.push_back(ReadStatusKb(pid, "VmRSS:"));
     }
   };
+  std::unique_ptr<StalledSubscriber> subscriber;
+  if (stalled_subscriber) subscriber = std::make_unique<StalledSubscriber>(target);
   absl::Time start = absl::Now();
   auto result = client::StreamIngester(options).Run(events);
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  subscriber.reset();
+  if (mode == "real") figures.alert_entries = NewestAlertCursor(target);
   figures.peak_rss_kb = ReadStatusKb(pid, "VmHWM:");
   auto [server_cpu, writer_cpu] = ServerCpuSeconds(pid);
   figures.server_cpu_us = 1e6 * server_cpu / static_cast<double>(events.size());
@@ -772,6 +831,44 @@ int RunReadBench(const char* self, const std::vector<v1::TicketEvent>& events) {
 }  // namespace
 }  // namespace rapport
 
+namespace rapport {
+
+// --stalled_subscriber: what one subscriber that never reads costs the real
+// path, in events/s and in writer CPU per event. Rounds alternate without
+// and with it; each figure is the median of its rounds.
+int RunStalledSubscriberBench(const char* self, const std::vector<v1::TicketEvent>& events, int rounds) {
+  std::vector<Figures> without, with;
+  for (int round = 0; round < rounds; ++round) {
+    for (bool stalled : {false, true}) {
+      auto figures = RunOne(self, "real", events, stalled);
+      if (!figures.ok()) {
+        std::cerr << "bench_ingest: " << figures.status() << "\n";
+        return 1;
+      }
+      (stalled ? with : without).push_back(*figures);
+    }
+  }
+  auto median = [](std::vector<Figures> runs, double Figures::*field) {
+    std::sort(runs.begin(), runs.end(), [&](const Figures& a, const Figures& b) { return a.*field < b.*field; });
+    return runs[runs.size() / 2].*field;
+  };
+  const double rate_without = median(without, &Figures::events_per_second);
+  const double rate_with = median(with, &Figures::events_per_second);
+  const double writer_without = median(without, &Figures::writer_cpu_us);
+  const double writer_with = median(with, &Figures::writer_cpu_us);
+  std::cout << absl::StrFormat(
+      "%d events to the real server, %d rounds each, alternating; alert entries in the log: %d\n\n"
+      "%-26s %12s %12s\n%-26s %12.0f %12.2f\n%-26s %12.0f %12.2f\n\n"
+      "events/s with / without          = %.3f   (target >= 0.95)\n"
+      "writer us/event with / without   = %.3f   (target <= 1.05)\n",
+      events.size(), rounds, with.back().alert_entries, "real server", "events/s", "writer us", "no subscriber",
+      rate_without, writer_without, "a stalled subscriber", rate_with, writer_with, rate_with / rate_without,
+      writer_with / writer_without);
+  return 0;
+}
+
+}  // namespace rapport
+
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (!absl::GetFlag(FLAGS_serve).empty()) {
@@ -786,6 +883,10 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_writer)) return rapport::RunWriterBench(events, std::max(1, absl::GetFlag(FLAGS_rounds)),
                                                                 absl::GetFlag(FLAGS_calendars));
   if (absl::GetFlag(FLAGS_reads)) return rapport::RunReadBench(argv[0], events);
+  if (absl::GetFlag(FLAGS_stalled_subscriber)) {
+    absl::SetFlag(&FLAGS_alert_every_finding, true);
+    return rapport::RunStalledSubscriberBench(argv[0], events, std::max(1, absl::GetFlag(FLAGS_rounds)));
+  }
   size_t bytes = 0;
   for (const auto& e : events) bytes += e.ByteSizeLong();
   // Rounds interleave the servers so that machine noise (other processes,
