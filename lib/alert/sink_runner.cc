@@ -94,6 +94,7 @@ SinkCounters SinkRunner::counters() const {
 void SinkRunner::Run() {
   Replay();
   std::chrono::seconds backoff{1};
+  auto refreshed = std::chrono::steady_clock::now();
   for (;;) {
     bool woken = false;
     {
@@ -102,13 +103,15 @@ void SinkRunner::Run() {
       if (stop_) return;
       pending_ = false;
     }
-    if (!woken) {  // idle for a second: the sink's periodic work
+    // The sink's periodic work, about once a second however busy the log is.
+    if (std::chrono::steady_clock::now() - refreshed >= kIdleWake) {
+      refreshed = std::chrono::steady_clock::now();
       if (absl::Status r = sink_->Refresh(absl::Now()); !r.ok()) {
         Log(LogLevel::kWarning, "alert sink refresh failed; trying again", {{"sink", name_}, {"tenant", tenant_},
                                                                              {"error", r.ToString()}});
       }
-      continue;
     }
+    if (!woken) continue;
     if (DeliverPending()) {
       backoff = std::chrono::seconds{1};
       continue;

@@ -178,12 +178,13 @@ class AlertmanagerSink final : public sdk::Sink {
         firing.erase(e.alert_id);
       }
     }
-    if (!push.empty()) {
-      const rapport_status sent = Push(push, error);
-      if (sent == RAPPORT_ERR_RETRYABLE) return sent;
-      if (sent != RAPPORT_OK) result->refused = entries.size();
+    const rapport_status sent = push.empty() ? RAPPORT_OK : Push(push, error);
+    if (sent == RAPPORT_ERR_RETRYABLE) return sent;
+    if (sent == RAPPORT_OK) {
+      firing_ = std::move(firing);
+    } else {  // refused for good: not kept to re-send (the host logs *error)
+      result->refused = entries.size();
     }
-    firing_ = std::move(firing);
     result->handled = entries.size();
     return RAPPORT_OK;
   }

@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "alerts/silent_close.h"
+#include "core/grpc_ingest.h"
 #include "core/test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -172,19 +173,8 @@ TEST(AlertmanagerSinkTest, AnAlertAppearsWithItsLabelsStaysWhileResentAndResolve
   std::unique_ptr<server::RapportServer> server;
   ASSERT_TRUE(server::RapportServer::Start(options, &server).ok());
   auto send = [&](const std::vector<v1::TicketEvent>& events) {
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials());
-    auto stub = v1::IngestService::NewStub(channel);
-    grpc::ClientContext context;
-    auto stream = stub->StreamEvents(&context);
-    v1::EventBatch batch;
-    batch.set_sequence(1);
-    for (const auto& e : events) *batch.add_events() = e;
-    ASSERT_TRUE(stream->Write(batch));
-    v1::BatchAck ack;
-    ASSERT_TRUE(stream->Read(&ack));
-    ASSERT_EQ(ack.rejected_size(), 0);
-    stream->WritesDone();
-    ASSERT_TRUE(stream->Finish().ok());
+    testing::StreamBatch(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials()), events);
   };
 
   send(SilentClose("INC-7", 0, "ann"));

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "alerts/silent_close.h"
+#include "core/grpc_ingest.h"
 #include "core/test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -41,21 +42,6 @@ using testing::Created;
 using testing::SilentClose;
 
 constexpr int64_t kDayMin = 24 * 60;
-
-void IngestTo(const std::shared_ptr<grpc::Channel>& channel, const std::vector<v1::TicketEvent>& events) {
-  auto stub = v1::IngestService::NewStub(channel);
-  grpc::ClientContext context;
-  auto stream = stub->StreamEvents(&context);
-  v1::EventBatch batch;
-  batch.set_sequence(1);
-  for (const auto& e : events) *batch.add_events() = e;
-  ASSERT_TRUE(stream->Write(batch));
-  v1::BatchAck ack;
-  ASSERT_TRUE(stream->Read(&ack));
-  ASSERT_EQ(ack.rejected_size(), 0);
-  stream->WritesDone();
-  ASSERT_TRUE(stream->Finish().ok());
-}
 
 // Agents first .. first+n-1 each close a ticket silently: one alert each
 // under the "silent" rule (per agent), in that order.
@@ -99,8 +85,8 @@ class SinkTest : public ::testing::Test {
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
   }
 
-  void Ingest(const std::vector<v1::TicketEvent>& events) { IngestTo(channel_, events); }
-  void RaiseAlerts(int first, int n, int64_t minute) { IngestTo(channel_, AlertEvents(first, n, minute)); }
+  void Ingest(const std::vector<v1::TicketEvent>& events) { testing::StreamBatch(channel_, events); }
+  void RaiseAlerts(int first, int n, int64_t minute) { testing::StreamBatch(channel_, AlertEvents(first, n, minute)); }
 
   // The cursors in the file, once it holds `n` lines (or after 20 s).
   std::vector<uint64_t> Delivered(size_t n) {
@@ -345,7 +331,7 @@ TEST(WebhookSinkCrashTest, AfterAKillMidRetryEveryAlertArrivesAndNoAnswered2xxIs
   {
     RapportdProcess rapportd(config, data);
     ASSERT_TRUE(rapportd.Connected());
-    IngestTo(rapportd.channel(), AlertEvents(0, 3, 0));  // acme:1 .. acme:3
+    testing::StreamBatch(rapportd.channel(), AlertEvents(0, 3, 0));  // acme:1 .. acme:3
     ASSERT_TRUE(receiver.WaitUntil([&] { return receiver.attempts["acme:3"] >= 2; }))
         << "acme:3 was not retried";
     rapportd.Kill(SIGKILL);  // in the backoff before its next attempt
@@ -353,7 +339,7 @@ TEST(WebhookSinkCrashTest, AfterAKillMidRetryEveryAlertArrivesAndNoAnswered2xxIs
   failing = false;
   RapportdProcess rapportd(config, data);
   ASSERT_TRUE(rapportd.Connected());
-  IngestTo(rapportd.channel(), AlertEvents(3, 1, 10));  // acme:4
+  testing::StreamBatch(rapportd.channel(), AlertEvents(3, 1, 10));  // acme:4
   ASSERT_TRUE(receiver.WaitUntil([&] { return receiver.acked.size() >= 4; }, 200));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // time for a wrong repeat to show
   std::lock_guard<std::mutex> lock(receiver.mu_);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/grpc_ingest.h"
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
 #include "rapport/v1/experience.grpc.pb.h"
@@ -174,20 +175,7 @@ TEST_F(ScoreServiceTest, NoSurveyCanPoisonAScore) {
 // id is an agent of its own (the near miss); after, any alias answers for
 // the person, and GetTicket names the person the ticket was read as.
 TEST_F(ScoreServiceTest, AnyAliasOfAnAgentAnswersForThePerson) {
-  auto send = [&](const std::vector<v1::TicketEvent>& events) {
-    auto stub = v1::IngestService::NewStub(channel_);
-    grpc::ClientContext context;
-    auto stream = stub->StreamEvents(&context);
-    v1::EventBatch batch;
-    batch.set_sequence(1);
-    for (const auto& e : events) *batch.add_events() = e;
-    ASSERT_TRUE(stream->Write(batch));
-    v1::BatchAck ack;
-    ASSERT_TRUE(stream->Read(&ack));
-    EXPECT_EQ(ack.rejected_size(), 0) << ack.ShortDebugString();
-    stream->WritesDone();
-    EXPECT_TRUE(stream->Finish().ok());
-  };
+  auto send = [&](const std::vector<v1::TicketEvent>& events) { testing::StreamBatch(channel_, events); };
   auto by_agent = [&](const std::string& id) {
     auto stub = v1::ExperienceService::NewStub(channel_);
     v1::GetScoreRequest request;
