@@ -231,28 +231,27 @@ absl::StatusOr<const PluginRegistry::Entry*> PluginRegistry::Find(int32_t kind, 
                                           absl::StrJoin(names, ", "), ")"));
 }
 
-absl::StatusOr<std::unique_ptr<AdapterHandle>> PluginRegistry::CreateAdapter(const std::string& name,
-                                                                            const std::string& config) const {
-  auto entry = Find(RAPPORT_PLUGIN_ADAPTER, name);
+template <typename Handle>
+absl::StatusOr<std::unique_ptr<Handle>> PluginRegistry::Create(int32_t kind, const std::string& name,
+                                                               const std::string& config) const {
+  auto entry = Find(kind, name);
   if (!entry.ok()) return entry.status();
   char error[512] = "";
   rapport_plugin_instance* instance = (*entry)->api->create(config.data(), config.size(), error, sizeof(error));
   if (instance == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("adapter '", name, "' refused its configuration: ", error));
+    return absl::InvalidArgumentError(absl::StrCat(KindName(kind), " '", name, "' refused its configuration: ", error));
   }
-  return std::unique_ptr<AdapterHandle>(new AdapterHandle((*entry)->library, (*entry)->api, instance, name));
+  return std::unique_ptr<Handle>(new Handle((*entry)->library, (*entry)->api, instance, name));
+}
+
+absl::StatusOr<std::unique_ptr<AdapterHandle>> PluginRegistry::CreateAdapter(const std::string& name,
+                                                                            const std::string& config) const {
+  return Create<AdapterHandle>(RAPPORT_PLUGIN_ADAPTER, name, config);
 }
 
 absl::StatusOr<std::unique_ptr<SinkHandle>> PluginRegistry::CreateSink(const std::string& name,
                                                                       const std::string& config) const {
-  auto entry = Find(RAPPORT_PLUGIN_SINK, name);
-  if (!entry.ok()) return entry.status();
-  char error[512] = "";
-  rapport_plugin_instance* instance = (*entry)->api->create(config.data(), config.size(), error, sizeof(error));
-  if (instance == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("sink '", name, "' refused its configuration: ", error));
-  }
-  return std::unique_ptr<SinkHandle>(new SinkHandle((*entry)->library, (*entry)->api, instance, name));
+  return Create<SinkHandle>(RAPPORT_PLUGIN_SINK, name, config);
 }
 
 AdapterHandle::~AdapterHandle() { api_->destroy(instance_); }

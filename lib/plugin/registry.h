@@ -180,6 +180,10 @@ class PluginRegistry {
   // The entry and its origin for `name` of `kind`; NotFound listing the
   // names of that kind.
   absl::StatusOr<const Entry*> Find(int32_t kind, const std::string& name) const;
+  // An instance of it, in its handle (AdapterHandle or SinkHandle).
+  template <typename Handle>
+  absl::StatusOr<std::unique_ptr<Handle>> Create(int32_t kind, const std::string& name,
+                                                 const std::string& config) const;
 
   std::map<std::pair<int32_t, std::string>, Entry> plugins_;  // by kind and name
   std::vector<std::string> refused_;
