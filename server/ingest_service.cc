@@ -1,5 +1,6 @@
 #include "server/ingest_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -16,13 +17,19 @@
 namespace rapport::server {
 
 // Reads batches, hands them to the writer, and writes acks back in order.
-// Flow control: at most `max_unacked` batches are read ahead of their acks,
-// and none while the writer's queue is full (IngestQueue::Full); then the
-// reactor stops reading and gRPC's window pushes back on the client. Reading ends at the client's half-close, at a message that does not
+// Flow control: every read is admitted by the writer's queue first
+// (IngestQueue::AdmitRead), which bounds what all streams together read
+// ahead of the writer: at most IngestQueue::kMaxQueued batches and
+// limits.max_read_ahead_bytes of them, queued or admitted, server-wide;
+// streams without room wait their turn in one line. On top of that a stream
+// reads at most `max_unacked` batches ahead of its acks. While a stream
+// waits it has no read pending, so gRPC holds no more of it than the
+// transport's lookahead (server.cc) and its window pushes back on the
+// client. Reading ends at the client's half-close, at a message that does not
 // parse, or at Drain; the stream finishes once every batch read is acked, with
 // the status that ended reading. Lifetime: the reactor deletes itself when its
 // last reference goes: gRPC's (until OnDone), one per batch at the writer, one
-// for a pending WhenRoom callback, one per Drain call in progress.
+// for a pending admission, one per Drain call in progress.
 class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // `authorization`: the call's header, checked again for every batch;
@@ -32,16 +39,26 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
                       CallLimiter::StreamSlot slot)
       : service_(service), max_unacked_(max_unacked), authorization_(std::move(authorization)),
         slot_(std::move(slot)) {
-    StartRead(&incoming_);
+    std::optional<size_t> ask;
+    {
+      absl::MutexLock lock(&mu_);
+      ask = AskToReadLocked();
+    }
+    if (ask) AskToRead(*ask);
   }
 
   void OnReadDone(bool ok) override {
+    // Destroyed last, without the lock: a read that brings no batch gives its
+    // reservation back.
+    IngestQueue::ReadGrant grant;
+    const size_t bytes = incoming_.Length();
     auto batch = std::make_shared<v1::EventBatch>();
     // Parsed here, not by gRPC, to tell a bad message from the end of the stream.
     const bool parsed = ok && Parse(&incoming_, batch.get());
     const absl::Status allowed = parsed ? Authorize(*batch) : absl::OkStatus();
     {
       absl::MutexLock lock(&mu_);
+      grant = std::move(grant_);
       // Draining: this batch stays un-acked, so the client re-sends it.
       if (reads_done_) return;
       if (!ok) return EndReadsLocked(grpc::Status::OK);
@@ -54,57 +71,50 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
                                          AckedSoFarLocked(), " and nothing of this batch was taken"))));
       }
       last_sequence_ = batch->sequence();
+      largest_batch_bytes_ = std::max(largest_batch_bytes_, bytes);
       ++batches_read_;
       ++unacked_;
       ++refs_;
     }
     // Outside the lock: a stopping queue answers synchronously.
-    service_->queue_->Submit(std::move(batch),
-                             [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); });
-    bool wait_for_room = false;
+    service_->queue_->Submit(
+        std::move(batch), [this](absl::StatusOr<v1::BatchAck> ack) { OnCommitted(std::move(ack)); },
+        std::move(grant));
+    std::optional<size_t> ask;
     {
       absl::MutexLock lock(&mu_);
-      if (reads_done_ || finished_) return;
-      if (unacked_ >= max_unacked_) {
-        read_paused_ = true;
-      } else if (service_->queue_->Full()) {
-        // Every stream's read-ahead is bounded too (IngestQueue::kMaxQueued).
-        read_paused_ = true;
-        if (!waiting_for_room_) {
-          waiting_for_room_ = wait_for_room = true;
-          ++refs_;  // the queue holds a callback to this reactor
-        }
-      } else {
-        StartRead(&incoming_);
-      }
+      // Only now: a read started before this batch was submitted could
+      // submit the next one first.
+      reading_ = false;
+      ask = AskToReadLocked();
     }
-    // Outside the lock: with room already, the queue resumes synchronously.
-    if (wait_for_room) service_->queue_->WhenRoom([this] { OnRoom(); });
+    if (ask) AskToRead(*ask);
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
-      return;
+    std::optional<size_t> ask;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+        return;
+      }
+      acks_.pop_front();
+      --unacked_;
+      if (deferred_finish_) {
+        FinishLocked(*deferred_finish_);
+        return;
+      }
+      ask = AskToReadLocked();  // paused at max_unacked until this ack went
+      if (!acks_.empty()) {
+        writing_ = true;
+        StartWrite(&acks_.front());
+      } else {
+        MaybeFinishLocked();
+      }
     }
-    acks_.pop_front();
-    --unacked_;
-    if (deferred_finish_) {
-      FinishLocked(*deferred_finish_);
-      return;
-    }
-    if (read_paused_ && !waiting_for_room_ && !reads_done_ && !finished_) {
-      read_paused_ = false;
-      StartRead(&incoming_);
-    }
-    if (!acks_.empty()) {
-      writing_ = true;
-      StartWrite(&acks_.front());
-      return;
-    }
-    MaybeFinishLocked();
+    if (ask) AskToRead(*ask);
   }
 
   void OnCancel() override {
@@ -164,17 +174,36 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
     return ok;
   }
 
-  // Runs on the writer thread (or in OnReadDone) once the queue has room.
-  void OnRoom() {
+  // Whether the stream may read one more batch and has not asked yet; if
+  // so, marks it asking (holding a reference for the admission callback)
+  // and returns the bytes to reserve: the size of its largest batch so far
+  // (0 before the first: the queue's average), so only a batch larger than
+  // any before can bring more than was reserved. Call AskToRead with it
+  // without the lock.
+  std::optional<size_t> AskToReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reading_ || asking_ || reads_done_ || finished_ || unacked_ >= max_unacked_) return std::nullopt;
+    asking_ = true;
+    ++refs_;
+    return largest_batch_bytes_;
+  }
+
+  // The queue may admit the read at once, calling OnAdmitted here.
+  void AskToRead(size_t expected_bytes) {
+    service_->queue_->AdmitRead(expected_bytes, [this](IngestQueue::ReadGrant grant) { OnAdmitted(std::move(grant)); });
+  }
+
+  // Runs on the writer thread, or in AskToRead when there was room.
+  void OnAdmitted(IngestQueue::ReadGrant grant) {
     {
       absl::MutexLock lock(&mu_);
-      waiting_for_room_ = false;
-      if (read_paused_ && unacked_ < max_unacked_ && !reads_done_ && !finished_) {
-        read_paused_ = false;
+      asking_ = false;
+      if (!reads_done_ && !finished_) {
+        grant_ = std::move(grant);
+        reading_ = true;
         StartRead(&incoming_);
       }
     }
-    Unref();
+    Unref();  // a grant left unused is given back as it goes, after the lock
   }
 
   // Runs on the writer thread.
@@ -253,13 +282,17 @@ class StreamEventsReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffe
 
   absl::Mutex mu_;
   std::deque<grpc::ByteBuffer> acks_ ABSL_GUARDED_BY(mu_);
+  IngestQueue::ReadGrant grant_ ABSL_GUARDED_BY(mu_);  // the admission of the pending read
   int unacked_ ABSL_GUARDED_BY(mu_) = 0;  // read, not yet acked to the client
-  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's until OnDone, + batches at the writer, + WhenRoom, + Drain calls
+  int refs_ ABSL_GUARDED_BY(mu_) = 1;  // gRPC's until OnDone, + batches at the writer, + admission, + Drain calls
   uint64_t batches_read_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;  // of the last batch that parsed
+  size_t largest_batch_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // as received: what the next read reserves
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
-  bool waiting_for_room_ ABSL_GUARDED_BY(mu_) = false;  // a WhenRoom callback is pending
+  // A read is pending at gRPC, or its batch is not submitted yet (after a
+  // read that ends the reading, it stays set: no read follows).
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool asking_ ABSL_GUARDED_BY(mu_) = false;  // waiting for the queue to admit a read
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);  // the stream's status once every batch read is acked
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

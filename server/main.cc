@@ -2,6 +2,7 @@
 // (server/keys_command.h).
 #include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,6 +45,8 @@ ABSL_FLAG(bool, require_auth, false,
           "every call needs an API key, even on loopback before any key exists (auth.required); always so when a "
           "listen address is not loopback (docs/security.md)");
 ABSL_FLAG(int, max_unacked_batches, 64, "batches read ahead of their acks, per stream");
+ABSL_FLAG(int64_t, max_read_ahead_bytes, 16 << 20,
+          "bytes of batches read from all streams ahead of the writer; reads wait beyond it");
 ABSL_FLAG(int, max_ack_errors, 100,
           "rejections an ack lists in detail; beyond them it only counts them by code (rejected_by_code)");
 
@@ -87,6 +90,10 @@ int ApplyFlags(const std::set<std::string>& given, rapport::RapportConfig* confi
     config->limits.max_text_bytes = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_text_bytes)));
   }
   if (has("max_unacked_batches")) config->limits.max_unacked_batches = absl::GetFlag(FLAGS_max_unacked_batches);
+  if (has("max_read_ahead_bytes")) {
+    config->limits.max_read_ahead_bytes =
+        static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_read_ahead_bytes)));
+  }
   if (has("max_ack_errors")) {
     config->limits.max_ack_errors = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_max_ack_errors)));
   }

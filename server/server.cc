@@ -140,7 +140,8 @@ absl::Status RapportServer::Start(const ServerOptions& options, std::unique_ptr<
   auto ingestor = Ingestor::Create(server->store_.get(), serving_options);
   if (!ingestor.ok()) return ingestor.status();
   server->ingestor_ = std::move(*ingestor);
-  server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get());
+  server->queue_ = std::make_unique<IngestQueue>(server->ingestor_.get(), /*preparers=*/0,
+                                                 options.limits.max_read_ahead_bytes);
   server->adapters_->configs = config.adapters;
   const Authorizer* auth = server->authorizer_.get();
   server->ingest_service_ =

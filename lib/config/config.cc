@@ -68,6 +68,7 @@ absl::Status ApplyLimits(const YAML::Node& node, RapportConfig* config) {
       {"max_batch_events", &limits->max_batch_events, nullptr},
       {"max_message_bytes", &limits->max_message_bytes, nullptr},
       {"max_unacked_batches", nullptr, &limits->max_unacked_batches},
+      {"max_read_ahead_bytes", &limits->max_read_ahead_bytes, nullptr},
       {"max_ack_errors", &limits->max_ack_errors, nullptr},
       {"max_streams_per_key", nullptr, &config->call_limits.max_streams_per_key},
       {"max_streams_per_tenant", nullptr, &config->call_limits.max_streams_per_tenant},

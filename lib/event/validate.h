@@ -74,6 +74,11 @@ struct Limits {
   size_t max_batch_events = 1000;
   size_t max_message_bytes = 4 * 1024 * 1024;
   int max_unacked_batches = 64;            // per stream; reads pause beyond it
+  // Server-wide: bytes of batches read from streams ahead of the writer
+  // (queued, or reserved for reads admitted); reads wait beyond it
+  // (server/ingest_queue.h). Room for 32 batches (the writer's two groups)
+  // of 512 KiB, or four of the largest message.
+  size_t max_read_ahead_bytes = 16 << 20;
   // Rejections an ack lists in detail; beyond them it only counts them by
   // code (BatchAck.rejected_by_code), so an ack stays small whatever it answers.
   size_t max_ack_errors = 100;

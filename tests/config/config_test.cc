@@ -76,6 +76,7 @@ limits:
   max_batch_events: 105
   max_message_bytes: 106
   max_unacked_batches: 107
+  max_read_ahead_bytes: 108
   max_ack_errors: 0
   max_streams_per_key: 3
   max_streams_per_tenant: 4
@@ -98,6 +99,7 @@ tls: {cert: "", key: ""}
   EXPECT_EQ(config->limits.max_batch_events, 105u);
   EXPECT_EQ(config->limits.max_message_bytes, 106u);
   EXPECT_EQ(config->limits.max_unacked_batches, 107);
+  EXPECT_EQ(config->limits.max_read_ahead_bytes, 108u);
   EXPECT_EQ(config->limits.max_ack_errors, 0u);
   EXPECT_EQ(config->call_limits.max_streams_per_key, 3);
   EXPECT_EQ(config->call_limits.max_streams_per_tenant, 4);

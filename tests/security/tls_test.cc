@@ -2,6 +2,7 @@
 // certificates made by the `openssl` program for each test, a real
 // RapportServer on 127.0.0.1, gRPC's SSL credentials and cpp-httplib's
 // SSLClient (and a bare OpenSSL client to see which certificate is served).
+// No private key reaches the log, whatever the key files hold.
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -13,16 +14,22 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/log.h"
 #include "core/test_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "rapport/v1/admin.grpc.pb.h"
+#include "rapport/v1/ingest.grpc.pb.h"
 #include "server/server.h"
 
 namespace rapport {
@@ -51,6 +58,11 @@ class Pki {
                      ".ext"));
   }
   std::string Path(const std::string& file) const { return absl::StrCat(dir_, "/", file); }
+  // Replaces `file` whole (written aside, renamed in place) with `contents`.
+  void Replace(const std::string& file, const std::string& contents) const {
+    std::ofstream(Path(file + ".new")) << contents;
+    std::filesystem::rename(Path(file + ".new"), Path(file));
+  }
 
  private:
   std::string dir_;
@@ -112,8 +124,8 @@ class TlsTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s;
   }
 
-  // A ListPlugins over TLS (with a client certificate when `with_cert`).
-  grpc::Status GrpcCall(bool with_cert, std::string* served_cn = nullptr) {
+  // A channel over TLS (with a client certificate when `with_cert`).
+  std::shared_ptr<grpc::Channel> TlsChannel(bool with_cert) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = testing::ReadFile(pki_->Path("ca.pem"));
     if (with_cert) {
@@ -122,7 +134,12 @@ class TlsTest : public ::testing::Test {
     }
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");
-    auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::SslCredentials(ssl), args);
+    return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::SslCredentials(ssl), args);
+  }
+
+  // A ListPlugins over TLS (with a client certificate when `with_cert`).
+  grpc::Status GrpcCall(bool with_cert, std::string* served_cn = nullptr) {
+    auto channel = TlsChannel(with_cert);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::ListPluginsResponse resp;
@@ -216,6 +233,93 @@ TEST_F(TlsTest, ReplacedCertificateFilesAreServedWithoutARestart) {
     absl::SleepFor(absl::Milliseconds(500));
   }
   EXPECT_EQ(cn, "renewed");
+}
+
+// The base64 lines of a PEM file's body (16 characters or more: a short last
+// line could turn up in a log by chance).
+std::vector<std::string> PemBodyLines(const std::string& pem) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(pem, '\n', absl::SkipWhitespace())) {
+    if (line.size() >= 16 && !absl::StartsWith(line, "-----")) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// Keeps what the test writes to stderr (the in-process server's log and
+// gRPC's) until Take, even when an assertion ends the test first.
+class CapturedStderr {
+ public:
+  CapturedStderr() { ::testing::internal::CaptureStderr(); }
+  ~CapturedStderr() {
+    if (!taken_) Take();
+  }
+  std::string Take() {
+    taken_ = true;
+    return ::testing::internal::GetCapturedStderr();
+  }
+
+ private:
+  bool taken_ = false;
+};
+
+TEST_F(TlsTest, NoPrivateKeyReachesTheLogAtDebugLevel) {
+  const std::string server_key = testing::ReadFile(pki_->Path("server.key"));
+  const std::string client_key = testing::ReadFile(pki_->Path("client.key"));
+  const std::string ca_key = testing::ReadFile(pki_->Path("ca.key"));
+  ASSERT_FALSE(PemBodyLines(server_key).empty());
+  const LogLevel level = MinLogLevel();
+  SetMinLogLevel(LogLevel::kDebug);
+  CapturedStderr captured;
+  Start("ca.pem", "");  // mutual TLS on both ports
+  config_.log_level = LogLevel::kDebug;  // kept by the reloads below
+  EXPECT_TRUE(GrpcCall(true).ok());
+  EXPECT_NE(GrpcCall(false).error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(HttpsGet(true), 200);
+  EXPECT_EQ(HttpsGet(false), -1);
+  {
+    // An ingest stream that ends well: logged at debug level.
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = v1::IngestService::NewStub(TlsChannel(true))->StreamEvents(&ctx);
+    v1::EventBatch batch;
+    batch.set_sequence(1);
+    *batch.add_events() = testing::Comment("T-1", "e-1", 0, v1::ACTOR_ROLE_REQUESTER, "It still fails.");
+    EXPECT_TRUE(stream->Write(batch));
+    stream->WritesDone();
+    v1::BatchAck ack;
+    EXPECT_TRUE(stream->Read(&ack));
+    EXPECT_EQ(ack.accepted(), 1u);
+    EXPECT_TRUE(stream->Finish().ok());
+  }
+  // Key files that do not load, each reported on a reload and by the HTTP
+  // port's next handshake: a truncated key, then the client's key (not the
+  // certificate's); then the right one again.
+  pki_->Replace("server.key", absl::StrCat("-----BEGIN PRIVATE KEY-----\n", PemBodyLines(server_key).front(),
+                                           "\n-----END PRIVATE KEY-----\n"));
+  server_->Reload(config_);
+  absl::SleepFor(absl::Milliseconds(1100));  // the HTTP port looks at the files once a second
+  HttpsGet(true);
+  pki_->Replace("server.key", client_key);
+  server_->Reload(config_);
+  pki_->Replace("server.key", server_key);
+  server_->Reload(config_);
+  EXPECT_TRUE(GrpcCall(true).ok());
+  server_.reset();  // and its shutdown
+  const std::string log = captured.Take();
+  SetMinLogLevel(level);
+
+  EXPECT_NE(log.find("level=debug msg=\"ingest stream ended\""), std::string::npos)
+      << "debug records were written: " << log;
+  EXPECT_NE(log.find("the TLS files do not load"), std::string::npos) << "the bad key files were reported: " << log;
+  for (const auto& [name, pem] : {std::pair<const char*, const std::string&>{"server.key", server_key},
+                                  {"client.key", client_key},
+                                  {"ca.key", ca_key}}) {
+    const std::vector<std::string> lines = PemBodyLines(pem);
+    EXPECT_FALSE(lines.empty()) << name;
+    for (const std::string& line : lines) {
+      EXPECT_EQ(log.find(line), std::string::npos) << "a line of " << name << "'s body is in the log";
+    }
+  }
 }
 
 TEST(TlsConfigTest, AKeyThatIsNotTheCertificatesStopsStartup) {
