@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "alerts/silent_close.h"
 #include "core/grpc_ingest.h"
+#include "core/http_receiver.h"
 #include "core/test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -50,31 +51,17 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
 // Where Alertmanager sends its notifications (its webhook receiver format).
 class NotificationReceiver {
  public:
-  NotificationReceiver() {
-    server_.Post("/am", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      notifications_.push_back(json::parse(req.body, nullptr, false));
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~NotificationReceiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
+  int port() const { return http_.port(); }
   std::vector<json> notifications() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return notifications_;
+    return http_.Locked([&] { return notifications_; });
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<json> notifications_;
+  std::vector<json> notifications_;  // under http_'s lock
+  testing::HttpReceiver http_{"/am", [this](const httplib::Request& req, httplib::Response& res) {
+                                notifications_.push_back(json::parse(req.body, nullptr, false));
+                                res.status = 200;
+                              }};
 };
 
 class Alertmanager {

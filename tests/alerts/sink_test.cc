@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "alerts/silent_close.h"
 #include "core/grpc_ingest.h"
+#include "core/http_receiver.h"
 #include "core/test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
@@ -150,62 +151,52 @@ TEST_F(SinkTest, ABackfillRecordsOldAlertsButSendsOnlyRecentOnes) {
 }
 
 // A receiver on 127.0.0.1 that checks every signature itself and answers
-// each request as `answer(alert id, request number, body)` says.
+// each request as `answer(alert id, request number, body)` says. What it
+// counts is read with the receiver's lock held (WaitUntil, Locked).
 class Receiver {
  public:
   using Answer = std::function<int(const std::string& id, int request, const std::string& body)>;
-  Receiver(std::string secret, Answer answer) : secret_(std::move(secret)), answer_(std::move(answer)) {
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      const std::string ts = req.get_header_value("X-Rapport-Timestamp");
-      unsigned char mac[EVP_MAX_MD_SIZE];
-      unsigned int size = 0;
-      const std::string text = ts + "." + req.body;
-      HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-           reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &size);
-      std::string hex;
-      for (unsigned int i = 0; i < size; ++i) hex += absl::StrFormat("%02x", mac[i]);
-      if (req.get_header_value("X-Rapport-Signature") != "sha256=" + hex) ++bad_signatures;
-      if (req.get_header_value("X-Team") != "ops") ++missing_headers;
-      const std::string id = req.get_header_value("X-Rapport-Alert-Id");
-      ++requests;
-      ++attempts[id];
-      res.status = answer_(id, requests, req.body);
-      if (res.status / 100 == 2) acked.push_back(id);
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
+  Receiver(std::string secret, Answer answer) : secret_(std::move(secret)), answer_(std::move(answer)) {}
+  std::string url() const { return http_.url(); }
   // Waits (bounded) until `done` holds under the lock.
   bool WaitUntil(const std::function<bool()>& done, int tenths = 150) {
     for (int tries = 0; tries < tenths; ++tries) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (done()) return true;
-      }
+      if (http_.Locked(done)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    return done();
+    return http_.Locked(done);
+  }
+  template <typename Read>
+  auto Locked(Read read) {
+    return http_.Locked(read);
   }
 
-  std::mutex mu_;
   int requests = 0, bad_signatures = 0, missing_headers = 0;
   std::map<std::string, int> attempts;
   std::vector<std::string> acked;
 
  private:
+  void Handle(const httplib::Request& req, httplib::Response& res) {
+    const std::string ts = req.get_header_value("X-Rapport-Timestamp");
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    const std::string text = ts + "." + req.body;
+    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+         reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &size);
+    std::string hex;
+    for (unsigned int i = 0; i < size; ++i) hex += absl::StrFormat("%02x", mac[i]);
+    if (req.get_header_value("X-Rapport-Signature") != "sha256=" + hex) ++bad_signatures;
+    if (req.get_header_value("X-Team") != "ops") ++missing_headers;
+    const std::string id = req.get_header_value("X-Rapport-Alert-Id");
+    ++requests;
+    ++attempts[id];
+    res.status = answer_(id, requests, req.body);
+    if (res.status / 100 == 2) acked.push_back(id);
+  }
+
   std::string secret_;
   Answer answer_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  testing::HttpReceiver http_{"/hook", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); }};
 };
 
 TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
@@ -228,14 +219,13 @@ TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
   StartServer(hook);
   RaiseAlerts(0, 3, 0);  // agent-0, agent-1 (refused), agent-2
   receiver.WaitUntil([&] { return receiver.acked.size() >= 2; });
-  {
-    std::lock_guard<std::mutex> lock(receiver.mu_);
+  receiver.Locked([&] {
     EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:3"}));
     EXPECT_EQ(receiver.attempts["acme:1"], 3) << "500, 429, then 200";
     EXPECT_EQ(receiver.attempts["acme:2"], 1) << "a 400 is permanent";
     EXPECT_EQ(receiver.bad_signatures, 0);
     EXPECT_EQ(receiver.missing_headers, 0);
-  }
+  });
   // After a restart only what is new is sent: nothing answered 2xx again.
   server_->Shutdown(2);
   server_.reset();
@@ -243,9 +233,10 @@ TEST_F(SinkTest, TheWebhookSinkSignsRetriesOn5xxAnd429AndNeverRetriesA400) {
   RaiseAlerts(3, 1, 10);
   receiver.WaitUntil([&] { return receiver.acked.size() >= 3; }, 100);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::lock_guard<std::mutex> lock(receiver.mu_);
-  EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:3", "acme:4"}));
-  EXPECT_EQ(receiver.attempts["acme:2"], 1);
+  receiver.Locked([&] {
+    EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:3", "acme:4"}));
+    EXPECT_EQ(receiver.attempts["acme:2"], 1);
+  });
 }
 
 TEST(SinkConfigTest, ASinkThatCannotBeMadeRefusesToStart) {
@@ -342,11 +333,12 @@ TEST(WebhookSinkCrashTest, AfterAKillMidRetryEveryAlertArrivesAndNoAnswered2xxIs
   testing::StreamBatch(rapportd.channel(), AlertEvents(3, 1, 10));  // acme:4
   ASSERT_TRUE(receiver.WaitUntil([&] { return receiver.acked.size() >= 4; }, 200));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // time for a wrong repeat to show
-  std::lock_guard<std::mutex> lock(receiver.mu_);
-  EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:2", "acme:3", "acme:4"}));
-  EXPECT_EQ(receiver.attempts["acme:1"], 1);
-  EXPECT_EQ(receiver.attempts["acme:2"], 1);
-  EXPECT_EQ(receiver.bad_signatures, 0);
+  receiver.Locked([&] {
+    EXPECT_EQ(receiver.acked, (std::vector<std::string>{"acme:1", "acme:2", "acme:3", "acme:4"}));
+    EXPECT_EQ(receiver.attempts["acme:1"], 1);
+    EXPECT_EQ(receiver.attempts["acme:2"], 1);
+    EXPECT_EQ(receiver.bad_signatures, 0);
+  });
 }
 
 }  // namespace

@@ -6,15 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "builtin/builtins.h"
+#include "core/http_receiver.h"
 #include "event/event.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -25,39 +24,25 @@ namespace {
 
 using nlohmann::json;
 
+// Records every push; answers 200 unless told otherwise.
 class PushRecorder {
  public:
-  PushRecorder() {
-    server_.Post("/am/api/v2/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      pushes_.push_back(json::parse(req.body));
-      res.status = status_;
-      if (status_ != 200) res.set_content("bad alert", "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~PushRecorder() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/am/"); }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", http_.port(), "/am/"); }
   void Answer(int status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_ = status;
+    http_.Locked([&] { status_ = status; });
   }
   std::vector<json> Pushes() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return pushes_;
+    return http_.Locked([&] { return pushes_; });
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  int status_ = 200;
-  std::vector<json> pushes_;
+  int status_ = 200;          // under http_'s lock
+  std::vector<json> pushes_;  // under http_'s lock
+  testing::HttpReceiver http_{"/am/api/v2/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+                                pushes_.push_back(json::parse(req.body));
+                                res.status = status_;
+                                if (status_ != 200) res.set_content("bad alert", "text/plain");
+                              }};
 };
 
 absl::Time Rfc3339(const json& text) {
