@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -158,6 +159,45 @@ TEST_F(AlertmanagerSinkTest, ARefusalIsCountedAndNotKeptAnOutageIsRetried) {
   EXPECT_EQ(later.handled, 0u);
   EXPECT_EQ(later.retry.code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(later.retry.message().find("answered 503"), std::string::npos) << later.retry;
+}
+
+// A score rule's alert: its kind, its scope as the subject's label (a
+// department, which has no label of its own, as scope), the score and its
+// threshold as the evidence.
+TEST_F(AlertmanagerSinkTest, AScoreAlertNamesItsScope) {
+  auto sink = Make();
+  ASSERT_NE(sink, nullptr);
+  std::vector<v1::Alert> entries;
+  for (auto [cursor, kind, id] : {std::tuple{1, v1::SCOPE_KIND_TEAM, "Network"},
+                                  std::tuple{2, v1::SCOPE_KIND_DEPARTMENT, "Finance"},
+                                  std::tuple{3, v1::SCOPE_KIND_TENANT, ""}}) {
+    v1::Alert a;
+    a.set_tenant("acme");
+    a.set_cursor(cursor);
+    a.set_alert_id(cursor);
+    a.set_rule("score-low");
+    a.set_kind("SCORE_BELOW");
+    a.set_state(v1::ALERT_STATE_FIRING);
+    a.set_severity(v1::SEVERITY_MEDIUM);
+    a.mutable_subjects()->set_tenant("acme");
+    a.mutable_subjects()->mutable_scope()->set_kind(kind);
+    a.mutable_subjects()->mutable_scope()->set_id(id);
+    a.set_score(-31.25);
+    a.set_threshold(-20);
+    entries.push_back(a);
+  }
+  ASSERT_TRUE(sink->Deliver(entries).retry.ok());
+  ASSERT_EQ(am_.Pushes().size(), 1u);
+  const json push = am_.Pushes()[0];
+  ASSERT_EQ(push.size(), 3u);
+  const json base = {{"alertname", "score-low"}, {"tenant", "acme"}, {"kind", "SCORE_BELOW"}, {"severity", "medium"}};
+  json team = base, department = base;
+  team["team"] = "Network";
+  department["scope"] = "department/Finance";
+  EXPECT_EQ(push[0]["labels"], team);
+  EXPECT_EQ(push[1]["labels"], department);
+  EXPECT_EQ(push[2]["labels"], base) << "the tenant is a label already";
+  EXPECT_EQ(push[0]["annotations"]["evidence"], "score -31.2, threshold -20.0");
 }
 
 }  // namespace
