@@ -5,7 +5,6 @@
 #define RAPPORT_SINKS_HTTP_TARGET_H_
 
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +12,7 @@
 
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "sinks/sink_config.h"
 
 namespace rapport::sinks {
 
@@ -30,12 +30,6 @@ struct HttpTarget {
   httplib::Result Post(httplib::Client& client, const std::string& path, const std::string& body,
                        const httplib::Headers& more = {}) const;
 };
-
-// Parses the configuration text, refusing a key outside `allowed` (named in
-// the message, with the list) and a value of the wrong type. Null with
-// *error set when refused.
-std::unique_ptr<nlohmann::json> ParseSinkConfig(std::string_view text, const char* kind,
-                                                std::initializer_list<const char*> allowed, std::string* error);
 
 // Reads url (required: http:// or https://), headers, ca_file and
 // timeout_us. False with *error set when a value is wrong.

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "nlohmann/json.hpp"
 #include "rapport/sink_sdk.h"
+#include "sinks/sink_config.h"
 
 namespace rapport::sinks {
 namespace {
@@ -20,23 +20,14 @@ namespace {
 class JsonlSink final : public sdk::Sink {
  public:
   static std::unique_ptr<JsonlSink> Create(std::string_view text, std::string* error) {
-    const nlohmann::json config = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!config.is_object()) {
-      *error = "a jsonl sink's configuration must be a JSON object";
-      return nullptr;
-    }
-    for (const auto& [key, value] : config.items()) {
-      if (key != "name" && key != "kind" && key != "path") {
-        *error = "unknown setting '" + key + "' (a jsonl sink takes name, kind, path)";
-        return nullptr;
-      }
-    }
-    if (!config.contains("path") || !config["path"].is_string() || config["path"].get<std::string>().empty()) {
+    auto config = ParseSinkConfig(text, "jsonl", {"name", "kind", "path"}, error);
+    if (!config) return nullptr;
+    if (!config->contains("path") || !(*config)["path"].is_string() || (*config)["path"].get<std::string>().empty()) {
       *error = "a jsonl sink needs a path";
       return nullptr;
     }
     auto sink = std::unique_ptr<JsonlSink>(new JsonlSink);
-    sink->path_ = config["path"].get<std::string>();
+    sink->path_ = (*config)["path"].get<std::string>();
     return sink;
   }
 
