@@ -33,12 +33,16 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "common/adapter_util.h"
 #include "rapport/sink_sdk.h"
 #include "sinks/http_target.h"
 
 namespace rapport::sinks {
 namespace {
 
+using adapters::ParseTime;
+using adapters::Text;
+using adapters::TextAt;
 using nlohmann::json;
 
 constexpr int64_t kSecondUs = 1'000'000;
@@ -59,11 +63,6 @@ std::string Rfc3339(int64_t us) {
   return text;
 }
 
-std::string Text(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // "SEVERITY_HIGH" -> "high"; "SCOPE_KIND_TEAM" -> "team".
 std::string EnumWord(const std::string& name, std::string_view prefix) {
   std::string word = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
@@ -75,21 +74,8 @@ std::string EnumWord(const std::string& name, std::string_view prefix) {
 struct AmAlert {
   json labels = json::object();
   json annotations = json::object();
-  std::string first_seen;  // RFC 3339 event time, as the entry has it
-  int64_t first_seen_us = 0;
+  int64_t first_seen_us = 0;  // event time; 0 when the entry has none
 };
-
-int64_t ParseRfc3339Us(const std::string& text) {
-  std::tm utc{};
-  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &utc);
-  if (rest == nullptr) return 0;
-  int64_t us = static_cast<int64_t>(timegm(&utc)) * kSecondUs;
-  if (*rest == '.') {
-    int64_t scale = kSecondUs / 10;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10) us += (*rest - '0') * scale;
-  }
-  return us;
-}
 
 AmAlert FromEntry(const json& entry, uint64_t alert_id) {
   AmAlert a;
@@ -103,8 +89,8 @@ AmAlert FromEntry(const json& entry, uint64_t alert_id) {
     if (const std::string v = Text(subjects, field); !v.empty()) a.labels[label] = v;
   }
   if (subjects.contains("scope")) {
-    const std::string kind = EnumWord(Text(subjects["scope"], "kind"), "SCOPE_KIND_");
-    const std::string id = Text(subjects["scope"], "id");
+    const std::string kind = EnumWord(TextAt(subjects, {"scope", "kind"}), "SCOPE_KIND_");
+    const std::string id = TextAt(subjects, {"scope", "id"});
     if (kind == "team" || kind == "agent" || kind == "service" || kind == "ticket") {
       if (!id.empty()) a.labels[kind] = id;
     } else if (!kind.empty() && kind != "tenant") {
@@ -124,9 +110,10 @@ AmAlert FromEntry(const json& entry, uint64_t alert_id) {
   }
   if (!evidence.empty()) a.annotations["evidence"] = evidence;
   a.annotations["rapport_alert"] = Text(entry, "tenant") + ":" + std::to_string(alert_id);
-  a.first_seen = Text(entry, "first_seen");
-  a.first_seen_us = ParseRfc3339Us(a.first_seen);
-  if (!a.first_seen.empty()) a.annotations["first_seen"] = a.first_seen;
+  if (const std::string first = Text(entry, "first_seen"); !first.empty()) {
+    a.annotations["first_seen"] = first;
+    a.first_seen_us = ParseTime(first).value_or(0);
+  }
   if (const std::string last = Text(entry, "last_seen"); !last.empty()) a.annotations["last_seen"] = last;
   return a;
 }
@@ -170,7 +157,7 @@ class AlertmanagerSink final : public sdk::Sink {
       if (was != firing.end() && was->second.labels != a.labels && !e.replayed) {
         push.push_back(Wire(was->second, now, now));  // the old label set ends here
       }
-      if (e.state == sdk::kFiring) {
+      if (e.state == sdk::kAlertFiring) {
         if (!e.replayed) push.push_back(Wire(a, now, now + 4 * resend_us_));
         firing[e.alert_id] = std::move(a);
       } else {

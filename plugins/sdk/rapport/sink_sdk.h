@@ -24,8 +24,9 @@
 
 namespace rapport::sdk {
 
-// AlertState numbers of rapport/v1/alerts.proto.
-enum AlertState : int32_t { kFiring = 1, kResolved = 2 };
+// AlertState numbers of rapport/v1/alerts.proto (named apart from the
+// adapter SDK's ticket statuses, so one plugin may include both SDKs).
+enum AlertState : int32_t { kAlertFiring = 1, kAlertResolved = 2 };
 
 // One alert stream entry, valid during Deliver() only (rapport_alert_entry).
 struct AlertEntry {
