@@ -524,11 +524,12 @@ class LogAppender {
     return absl::OkStatus();
   }
 
-  // The tenant's newest event time, when an alert resolves.
-  absl::StatusOr<int64_t> Watermark(const std::string& tenant) const {
+  // The tenant's newest event time, when an alert resolves (read once).
+  absl::StatusOr<int64_t> Watermark(const std::string& tenant) {
+    if (auto it = watermarks_.find(tenant); it != watermarks_.end()) return it->second;
     auto state = records::ReadTenantState(*store_, tenant);
     if (!state.ok()) return state.status();
-    return state->has_value() ? (*state)->watermark_us() : 0;
+    return watermarks_[tenant] = state->has_value() ? (*state)->watermark_us() : 0;
   }
 
   // The open record at `key` (null: none) and its quiet-index entry.
@@ -558,7 +559,8 @@ class LogAppender {
  private:
   Store* store_;
   Store::Batch batch_;
-  std::map<std::string, uint64_t> next_;  // next cursor by tenant, once read
+  std::map<std::string, uint64_t> next_;        // next cursor by tenant, once read
+  std::map<std::string, int64_t> watermarks_;   // by tenant, once read
 };
 
 // The subject part of an open alert's key.

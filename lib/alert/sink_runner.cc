@@ -149,7 +149,7 @@ bool SinkRunner::DeliverPending() {
     std::vector<v1::Alert> send;
     std::vector<uint64_t> skipped;  // backfill: recorded, never sent
     for (v1::Alert& a : entries) {
-      if (ToMicros(a.cause_at()) >= newest - max_age_us_) {
+      if (Sendable(a, newest)) {
         send.push_back(std::move(a));
       } else {
         skipped.push_back(a.cursor());
@@ -184,6 +184,10 @@ bool SinkRunner::DeliverPending() {
   }
 }
 
+bool SinkRunner::Sendable(const v1::Alert& entry, int64_t newest) const {
+  return ToMicros(entry.cause_at()) >= newest - max_age_us_;
+}
+
 void SinkRunner::Replay() {
   auto delivered = ReadDelivered(*store_, tenant_, name_);
   auto tenant = records::ReadTenantState(*store_, tenant_);
@@ -191,7 +195,7 @@ void SinkRunner::Replay() {
   const int64_t newest = tenant->has_value() ? (*tenant)->watermark_us() : 0;
   std::vector<v1::Alert> open;
   absl::Status s = ScanOpenAlerts(*store_, tenant_, [&](v1::Alert& latest) {
-    if (latest.cursor() <= *delivered && ToMicros(latest.cause_at()) >= newest - max_age_us_) {
+    if (latest.cursor() <= *delivered && Sendable(latest, newest)) {
       open.push_back(std::move(latest));
     }
     return true;

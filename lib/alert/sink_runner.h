@@ -79,15 +79,17 @@ class SinkRunner final : public AlertListener {
   bool DeliverPending();
   // Commits the delivery cursor; false (logged) when the store refuses.
   bool SaveCursor(uint64_t cursor);
+  // Hands the sink, once at start, the latest entry of each alert still open
+  // that it handled before (replayed), so it can rebuild what it re-sends.
+  void Replay();
+  // Whether an entry is recent enough to send: its cause within max_age of
+  // `newest`, the tenant's newest event (older ones are a backfill).
+  bool Sendable(const v1::Alert& entry, int64_t newest) const;
 
   Store* store_;
   AlertHub* hub_;
   const std::string tenant_, name_;
   const int64_t max_age_us_;
-  // Hands the sink, once at start, the latest entry of each alert still open
-  // that it handled before (replayed), so it can rebuild what it re-sends.
-  void Replay();
-
   std::unique_ptr<SinkHandle> sink_;
   std::thread thread_;
   mutable std::mutex mu_;
