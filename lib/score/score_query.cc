@@ -234,9 +234,12 @@ double MonthDecay(const Range& r, int64_t month, const ScoreOptions& o) {
   return factor / kMonthScale;
 }
 
-// Reads one scope's sums for a range of days: whole months from their
-// roll-ups, the days at the range's edges from their own records, so a range
-// costs O(months + edge days) reads. One iterator for every range of a query.
+// Reads one scope's sums for the ranges of a query: whole months from their
+// roll-ups, the days at the ranges' edges from their own records. The ranges
+// overlap (a trend's recent days are the current window's last ones), so the
+// edge days of all of them are read in one forward pass, each record decoded
+// once for every range it falls in: a query costs O(months + edge days)
+// reads, and a day is read once however many ranges want it.
 class ScopeReader {
  public:
   ScopeReader(const Store& store, const std::string& tenant, const std::string& tag, const ScoreOptions& o)
@@ -247,38 +250,71 @@ class ScopeReader {
         months_(keys::AggregateMonthsPrefix(tenant, tag)),
         o_(o) {}
 
-  absl::Status Read(const Range& r, Accum* out) {
+  // Plans one range: its whole months are read now, its edge days by Finish.
+  absl::Status Add(const Range& r, Accum* out) {
     if (r.first_day > r.last_day) return absl::OkStatus();
     const bool open_start = r.first_day <= std::numeric_limits<int64_t>::min() / 4;
-    if (!o_.read_month_rollups) return Days(open_start, r.first_day, r.last_day, r, out);
+    if (!o_.read_month_rollups) {
+      AddDays(r.first_day, r.last_day, r, out);
+      return absl::OkStatus();
+    }
     const int64_t last_month = MonthOfDay(r.last_day);
     const int64_t whole_last = r.last_day == MonthFirstDay(last_month + 1) - 1 ? last_month : last_month - 1;
     int64_t whole_first = 0;
     if (!open_start) {
       const int64_t first_month = MonthOfDay(r.first_day);
       whole_first = r.first_day == MonthFirstDay(first_month) ? first_month : first_month + 1;
-      if (whole_first > whole_last) return Days(false, r.first_day, r.last_day, r, out);
-      if (r.first_day < MonthFirstDay(whole_first)) {
-        if (absl::Status s = Days(false, r.first_day, MonthFirstDay(whole_first) - 1, r, out); !s.ok()) return s;
+      if (whole_first > whole_last) {
+        AddDays(r.first_day, r.last_day, r, out);
+        return absl::OkStatus();
       }
+      if (r.first_day < MonthFirstDay(whole_first)) AddDays(r.first_day, MonthFirstDay(whole_first) - 1, r, out);
     }
     if (absl::Status s = Months(open_start, whole_first, whole_last, r, out); !s.ok()) return s;
-    if (MonthFirstDay(whole_last + 1) > r.last_day) return absl::OkStatus();
-    return Days(false, MonthFirstDay(whole_last + 1), r.last_day, r, out);
+    if (MonthFirstDay(whole_last + 1) <= r.last_day) AddDays(MonthFirstDay(whole_last + 1), r.last_day, r, out);
+    return absl::OkStatus();
+  }
+
+  // Reads the planned days: one scan per run of overlapping or adjacent spans.
+  absl::Status Finish() {
+    std::sort(spans_.begin(), spans_.end(), [](const Span& a, const Span& b) { return a.first < b.first; });
+    for (size_t begin = 0; begin < spans_.size();) {
+      int64_t last = spans_[begin].last;
+      size_t end = begin + 1;
+      for (; end < spans_.size() && spans_[end].first <= last + 1; ++end) last = std::max(last, spans_[end].last);
+      if (absl::Status s = ScanDays(begin, end, last); !s.ok()) return s;
+      begin = end;
+    }
+    spans_.clear();
+    return absl::OkStatus();
   }
 
  private:
-  // Days [first, last], or every day up to `last` with `open_start`.
-  absl::Status Days(bool open_start, int64_t first, int64_t last, const Range& r, Accum* out) {
+  // Days [first, last] of one range; `first` at or below the open-start
+  // bound reads from the scope's first day.
+  struct Span {
+    int64_t first, last;
+    const Range* range;
+    Accum* out;
+  };
+
+  void AddDays(int64_t first, int64_t last, const Range& r, Accum* out) { spans_.push_back({first, last, &r, out}); }
+
+  // Days of the spans [begin, end), which together cover up to `last` without a gap.
+  absl::Status ScanDays(size_t begin, size_t end, int64_t last) {
     absl::Status bad;
-    const std::string start = open_start ? days_ : keys::Aggregate(tenant_, tag_, first);
+    const bool open_start = spans_[begin].first <= std::numeric_limits<int64_t>::min() / 4;
+    const std::string start = open_start ? days_ : keys::Aggregate(tenant_, tag_, spans_[begin].first);
     absl::Status s = cursor_.ScanFrom(days_, start, [&](absl::string_view key, absl::string_view value) {
       if (!keys::IsAggregateDayOf(key, days_)) return false;  // the scope's months, after its days
       const int64_t day = keys::AggregateDay(key);
       if (day > last) return false;
       SumVector v{};
       if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
-      out->Add(v, Decay(r, day, o_));
+      for (size_t i = begin; i < end; ++i) {
+        const Span& span = spans_[i];
+        if (day >= span.first && day <= span.last) span.out->Add(v, Decay(*span.range, day, o_));
+      }
       return true;
     });
     return s.ok() ? bad : s;
@@ -305,9 +341,7 @@ class ScopeReader {
     });
     if (!s.ok()) return s;
     if (!bad.ok()) return bad;
-    for (int64_t month : stale) {
-      if (s = Days(false, MonthFirstDay(month), MonthFirstDay(month + 1) - 1, r, out); !s.ok()) return s;
-    }
+    for (int64_t month : stale) AddDays(MonthFirstDay(month), MonthFirstDay(month + 1) - 1, r, out);
     return absl::OkStatus();
   }
 
@@ -316,6 +350,7 @@ class ScopeReader {
   const std::string& tag_;
   const std::string days_, months_;  // the scope's day and month key prefixes
   const ScoreOptions& o_;
+  std::vector<Span> spans_;
 };
 
 bool SameRange(const Range& a, const Range& b) {
@@ -325,14 +360,17 @@ bool SameRange(const Range& a, const Range& b) {
 absl::Status ReadScope(const Store& store, const std::string& tenant, const std::string& tag, const Plan& plan,
                        const ScoreOptions& o, Sums* sums) {
   ScopeReader reader(store, tenant, tag, o);
-  if (absl::Status s = reader.Read(plan.current, &sums->current); !s.ok()) return s;
-  if (!plan.has_trend) return absl::OkStatus();
-  if (SameRange(plan.recent, plan.current)) {
-    sums->recent = sums->current;
-  } else if (absl::Status s = reader.Read(plan.recent, &sums->recent); !s.ok()) {
-    return s;
+  if (absl::Status s = reader.Add(plan.current, &sums->current); !s.ok()) return s;
+  const bool recent_is_current = plan.has_trend && SameRange(plan.recent, plan.current);
+  if (plan.has_trend) {
+    if (!recent_is_current) {
+      if (absl::Status s = reader.Add(plan.recent, &sums->recent); !s.ok()) return s;
+    }
+    if (absl::Status s = reader.Add(plan.before, &sums->before); !s.ok()) return s;
   }
-  return reader.Read(plan.before, &sums->before);
+  if (absl::Status s = reader.Finish(); !s.ok()) return s;
+  if (recent_is_current) sums->recent = sums->current;
+  return absl::OkStatus();
 }
 
 // The tags of a tenant's scopes of one kind with aggregates: one seek per
