@@ -41,24 +41,38 @@ int64_t MonthFirstDay(int64_t month) {
   return absl::CivilDay(1970 + years, static_cast<int>(rest) + 1, 1) - absl::CivilDay(1970, 1, 1);
 }
 
-SumVector MonthContribution(const SumVector& day_sums, int64_t day, int64_t half_life_us) {
-  // Decayed to the start of the next month: a factor in (0, 1], so the scaled
-  // value never exceeds the day's.
-  const int64_t age_us = DayStartMicros(MonthFirstDay(MonthOfDay(day) + 1)) - DayStartMicros(day);
-  const double factor =
-      kMonthScale * (half_life_us > 0 ? std::exp2(-static_cast<double>(age_us) / static_cast<double>(half_life_us)) : 1);
-  SumVector month = day_sums;
-  for (int slot = 0; slot < kSumSlots; ++slot) {
-    if (Decays(slot)) month[slot] = std::llround(static_cast<double>(day_sums[slot]) * factor);
-  }
-  month[kMonthHalfLife] = static_cast<int64_t>(static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>(day_sums[kTickets]));
-  return month;
+int64_t WeekOfDay(int64_t day) {
+  // 1970-01-01 was a Thursday: its week began three days before.
+  const int64_t shifted = day + 3;
+  return shifted >= 0 ? shifted / 7 : -((6 - shifted) / 7);
 }
 
-bool TakeMonthStamp(SumVector* month, int64_t half_life_us) {
-  const uint64_t expected = static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>((*month)[kTickets]);
-  const bool same = static_cast<uint64_t>((*month)[kMonthHalfLife]) == expected;
-  (*month)[kMonthHalfLife] = 0;
+int64_t WeekFirstDay(int64_t week) { return week * 7 - 3; }
+
+int64_t PeriodOfDay(Period period, int64_t day) { return period == Period::kMonth ? MonthOfDay(day) : WeekOfDay(day); }
+
+int64_t PeriodFirstDay(Period period, int64_t number) {
+  return period == Period::kMonth ? MonthFirstDay(number) : WeekFirstDay(number);
+}
+
+SumVector RollupContribution(Period period, const SumVector& day_sums, int64_t day, int64_t half_life_us) {
+  // Decayed to the start of the next period: a factor in (0, 1], so the
+  // scaled value never exceeds the day's.
+  const int64_t age_us = DayStartMicros(PeriodFirstDay(period, PeriodOfDay(period, day) + 1)) - DayStartMicros(day);
+  const double factor =
+      kRollupScale * (half_life_us > 0 ? std::exp2(-static_cast<double>(age_us) / static_cast<double>(half_life_us)) : 1);
+  SumVector rollup = day_sums;
+  for (int slot = 0; slot < kSumSlots; ++slot) {
+    if (Decays(slot)) rollup[slot] = std::llround(static_cast<double>(day_sums[slot]) * factor);
+  }
+  rollup[kRollupHalfLife] = static_cast<int64_t>(static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>(day_sums[kTickets]));
+  return rollup;
+}
+
+bool TakeRollupStamp(SumVector* rollup, int64_t half_life_us) {
+  const uint64_t expected = static_cast<uint64_t>(half_life_us) * static_cast<uint64_t>((*rollup)[kTickets]);
+  const bool same = static_cast<uint64_t>((*rollup)[kRollupHalfLife]) == expected;
+  (*rollup)[kRollupHalfLife] = 0;
   return same;
 }
 

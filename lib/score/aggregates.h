@@ -8,19 +8,21 @@
 // department and service, and its final assignee and team. Weighted values
 // are stored in millionths, so sums are exact and order-independent.
 //
-// Month roll-ups. Every delta to a scope-day is merged into the scope's month
-// record in the same batch, so a window reads its whole months from one record
-// each and only the days at its edges (score_query.h). Counts (tickets,
-// surveys, findings) are the days' sums as they are. The weighted slots decay
-// at read time by 0.5^(age / half-life) per day, a factor that differs from day
-// to day inside a month, so a month holds each contribution already decayed to
-// the first instant of the next month, in fixed point (kMonthScale units of a
-// millionth): a query then decays the whole month by one factor. Each
+// Roll-ups. Every delta to a scope-day is merged into the scope's month and
+// week records in the same batch, so a window reads its whole months from one
+// record each, the whole weeks at its edges from one record each, and only
+// the remaining days (score_query.h): a 30-day trend range is about four weeks
+// and a few days, whatever the number of tickets. Counts (tickets, surveys,
+// findings) are the days' sums as they are. The weighted slots decay at read
+// time by 0.5^(age / half-life) per day, a factor that differs from day to
+// day inside a period, so a roll-up holds each contribution already decayed
+// to the first instant of the next period, in fixed point (kRollupScale units
+// of a millionth): a query then decays the whole period by one factor. Each
 // contribution is rounded on its own, so taking it back out (a rescore, a
-// refold) cancels it exactly and the month stays a function of the tickets it
-// holds, whatever the order of updates. The weighting depends on the
-// half-life, so every ticket also adds it to the kMonthHalfLife slot: a month
-// whose slot is not half-life × tickets was weighed with another
+// refold) cancels it exactly and the roll-up stays a function of the tickets
+// it holds, whatever the order of updates. The weighting depends on the
+// half-life, so every ticket also adds it to the kRollupHalfLife slot: a
+// roll-up whose slot is not half-life × tickets was weighed with another
 // configuration and is read from its days instead.
 #ifndef RAPPORT_SCORE_AGGREGATES_H_
 #define RAPPORT_SCORE_AGGREGATES_H_
@@ -56,27 +58,36 @@ enum Slot : int {
 // The slot of findings of `kind` (>= 1).
 constexpr int FindingSlot(int kind) { return kFirstFindingKind + kind - 1; }
 inline constexpr double kMicro = 1e6;
-// A month record's slot that sums the half-life (µs) each ticket was weighed
+// A roll-up's slot that sums the half-life (µs) each ticket was weighed
 // with; above every finding kind's slot.
-inline constexpr int kMonthHalfLife = 63;
-static_assert(FindingSlot(v1::FindingKind_MAX) < kMonthHalfLife);
-// Fixed-point scale of a month's weighted slots: 2^10 keeps a ticket's rounding
+inline constexpr int kRollupHalfLife = 63;
+static_assert(FindingSlot(v1::FindingKind_MAX) < kRollupHalfLife);
+// Fixed-point scale of a roll-up's weighted slots: 2^10 keeps a ticket's rounding
 // ~1e-9 of its value and leaves room for 9 million tickets per scope-month.
-inline constexpr double kMonthScale = 1024;
+inline constexpr double kRollupScale = 1024;
 
 int64_t DayOf(int64_t micros);
 int64_t DayStartMicros(int64_t day);
 // Months count from January 1970 (0); days from 1970-01-01 (0).
 int64_t MonthOfDay(int64_t day);
 int64_t MonthFirstDay(int64_t month);
+// Weeks run Monday to Sunday and count from the one of 1970-01-01 (0).
+int64_t WeekOfDay(int64_t day);
+int64_t WeekFirstDay(int64_t week);
+
+// A roll-up period; its value is the letter of its keys (keys::AggregateRollup).
+enum class Period : char { kMonth = 'm', kWeek = 'w' };
+inline constexpr Period kPeriods[] = {Period::kMonth, Period::kWeek};
+int64_t PeriodOfDay(Period period, int64_t day);
+int64_t PeriodFirstDay(Period period, int64_t number);
 
 // Whether a slot decays with age (the weighted sums) or is a count.
 inline bool Decays(int slot) { return slot >= kWeight && slot < kSurveys; }
-// What a ticket's sums on `day` add to the month record of that day.
-SumVector MonthContribution(const SumVector& day_sums, int64_t day, int64_t half_life_us);
-// True when every ticket of the month record was weighed with `half_life_us`;
+// What a ticket's sums on `day` add to the roll-up of that day's period.
+SumVector RollupContribution(Period period, const SumVector& day_sums, int64_t day, int64_t half_life_us);
+// True when every ticket of the roll-up was weighed with `half_life_us`;
 // clears the stamp slot, so the record reads like a day's.
-bool TakeMonthStamp(SumVector* month, int64_t half_life_us);
+bool TakeRollupStamp(SumVector* rollup, int64_t half_life_us);
 
 // A scope as stored in TicketScoreRecord.scopes: kind byte + id.
 std::string ScopeTag(v1::ScopeKind kind, absl::string_view id);

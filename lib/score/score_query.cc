@@ -223,23 +223,26 @@ absl::Status FillTicket(const internal::TicketState& s, const ScoreOptions& o, v
   return absl::OkStatus();
 }
 
-// 0.5^(age / half-life) of a month record, whose contributions are already
-// decayed to the first instant of the next month, and its fixed-point scale.
-double MonthDecay(const Range& r, int64_t month, const ScoreOptions& o) {
+// 0.5^(age / half-life) of a roll-up, whose contributions are already
+// decayed to the first instant of the next period, and its fixed-point scale.
+double RollupDecay(const Range& r, Period period, int64_t number, const ScoreOptions& o) {
   double factor = 1;
   if (o.half_life_us > 0) {
-    const double age = static_cast<double>(r.end_us - DayStartMicros(MonthFirstDay(month + 1)));
+    const double age = static_cast<double>(r.end_us - DayStartMicros(PeriodFirstDay(period, number + 1)));
     factor = std::exp2(-age / static_cast<double>(o.half_life_us));
   }
-  return factor / kMonthScale;
+  return factor / kRollupScale;
 }
 
 // Reads one scope's sums for the ranges of a query: whole months from their
-// roll-ups, the days at the ranges' edges from their own records. The ranges
-// overlap (a trend's recent days are the current window's last ones), so the
-// edge days of all of them are read in one forward pass, each record decoded
-// once for every range it falls in: a query costs O(months + edge days)
-// reads, and a day is read once however many ranges want it.
+// roll-ups, then at each range's edges whole weeks from theirs and only the
+// remaining days from day records, so a range costs O(months + 8 weeks +
+// 12 days) reads whatever the number of tickets. The ranges overlap (a
+// trend's recent days are the current window's last ones), so their weeks
+// and days are planned first and read in forward passes, a record decoded
+// once for every range it falls in, and a short gap between two planned runs
+// is stepped over rather than sought past (a seek costs about as much as
+// reading six records).
 class ScopeReader {
  public:
   ScopeReader(const Store& store, const std::string& tenant, const std::string& tag, const ScoreOptions& o)
@@ -247,15 +250,16 @@ class ScopeReader {
         tenant_(tenant),
         tag_(tag),
         days_(keys::AggregateScopePrefix(tenant, tag)),
-        months_(keys::AggregateMonthsPrefix(tenant, tag)),
+        months_(keys::AggregateRollupsPrefix(tenant, tag, static_cast<char>(Period::kMonth))),
+        weeks_(keys::AggregateRollupsPrefix(tenant, tag, static_cast<char>(Period::kWeek))),
         o_(o) {}
 
-  // Plans one range: its whole months are read now, its edge days by Finish.
+  // Plans one range: its whole months are read now, its edges by Finish.
   absl::Status Add(const Range& r, Accum* out) {
     if (r.first_day > r.last_day) return absl::OkStatus();
     const bool open_start = r.first_day <= std::numeric_limits<int64_t>::min() / 4;
-    if (!o_.read_month_rollups) {
-      AddDays(r.first_day, r.last_day, r, out);
+    if (!o_.read_rollups) {  // every day from its own record
+      days_planned_.push_back({r.first_day, r.last_day, &r, out});
       return absl::OkStatus();
     }
     const int64_t last_month = MonthOfDay(r.last_day);
@@ -265,75 +269,108 @@ class ScopeReader {
       const int64_t first_month = MonthOfDay(r.first_day);
       whole_first = r.first_day == MonthFirstDay(first_month) ? first_month : first_month + 1;
       if (whole_first > whole_last) {
-        AddDays(r.first_day, r.last_day, r, out);
+        AddEdge(r.first_day, r.last_day, r, out);
         return absl::OkStatus();
       }
-      if (r.first_day < MonthFirstDay(whole_first)) AddDays(r.first_day, MonthFirstDay(whole_first) - 1, r, out);
+      if (r.first_day < MonthFirstDay(whole_first)) AddEdge(r.first_day, MonthFirstDay(whole_first) - 1, r, out);
     }
     if (absl::Status s = Months(open_start, whole_first, whole_last, r, out); !s.ok()) return s;
-    if (MonthFirstDay(whole_last + 1) <= r.last_day) AddDays(MonthFirstDay(whole_last + 1), r.last_day, r, out);
+    if (MonthFirstDay(whole_last + 1) <= r.last_day) AddEdge(MonthFirstDay(whole_last + 1), r.last_day, r, out);
     return absl::OkStatus();
   }
 
-  // Reads the planned days: one scan per run of overlapping or adjacent spans.
+  // Reads the planned weeks, then the planned days (a stale week's among them).
   absl::Status Finish() {
-    std::sort(spans_.begin(), spans_.end(), [](const Span& a, const Span& b) { return a.first < b.first; });
-    for (size_t begin = 0; begin < spans_.size();) {
-      int64_t last = spans_[begin].last;
-      size_t end = begin + 1;
-      for (; end < spans_.size() && spans_[end].first <= last + 1; ++end) last = std::max(last, spans_[end].last);
-      if (absl::Status s = ScanDays(begin, end, last); !s.ok()) return s;
-      begin = end;
-    }
-    spans_.clear();
-    return absl::OkStatus();
+    if (absl::Status s = ReadPlanned(/*weeks=*/true); !s.ok()) return s;
+    return ReadPlanned(/*weeks=*/false);
   }
 
  private:
-  // Days [first, last] of one range; `first` at or below the open-start
-  // bound reads from the scope's first day.
+  // Weeks or days [first, last] of one range; a first day at or below the
+  // open-start bound reads from the scope's first day.
   struct Span {
     int64_t first, last;
     const Range* range;
     Accum* out;
+    bool Contains(int64_t n) const { return n >= first && n <= last; }
   };
+  static constexpr int64_t kStepRatherThanSeek = 6;
 
-  void AddDays(int64_t first, int64_t last, const Range& r, Accum* out) { spans_.push_back({first, last, &r, out}); }
+  // Days [first, last] of a range's edge: its whole weeks from their roll-ups.
+  void AddEdge(int64_t first, int64_t last, const Range& r, Accum* out) {
+    const int64_t first_week = WeekOfDay(first) + (first == WeekFirstDay(WeekOfDay(first)) ? 0 : 1);
+    const int64_t last_week = WeekOfDay(last) - (last == WeekFirstDay(WeekOfDay(last) + 1) - 1 ? 0 : 1);
+    if (first_week > last_week) {
+      days_planned_.push_back({first, last, &r, out});
+      return;
+    }
+    if (first < WeekFirstDay(first_week)) days_planned_.push_back({first, WeekFirstDay(first_week) - 1, &r, out});
+    weeks_planned_.push_back({first_week, last_week, &r, out});
+    if (WeekFirstDay(last_week + 1) <= last) days_planned_.push_back({WeekFirstDay(last_week + 1), last, &r, out});
+  }
 
-  // Days of the spans [begin, end), which together cover up to `last` without a gap.
-  absl::Status ScanDays(size_t begin, size_t end, int64_t last) {
-    absl::Status bad;
-    const bool open_start = spans_[begin].first <= std::numeric_limits<int64_t>::min() / 4;
-    const std::string start = open_start ? days_ : keys::Aggregate(tenant_, tag_, spans_[begin].first);
-    absl::Status s = cursor_.ScanFrom(days_, start, [&](absl::string_view key, absl::string_view value) {
-      if (!keys::IsAggregateDayOf(key, days_)) return false;  // the scope's months, after its days
-      const int64_t day = keys::AggregateDay(key);
-      if (day > last) return false;
-      SumVector v{};
-      if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
-      for (size_t i = begin; i < end; ++i) {
-        const Span& span = spans_[i];
-        if (day >= span.first && day <= span.last) span.out->Add(v, Decay(*span.range, day, o_));
+  // Reads the planned weeks or days: one forward scan per run of spans that
+  // overlap or lie within kStepRatherThanSeek of each other.
+  absl::Status ReadPlanned(bool weeks) {
+    std::vector<Span> spans = std::exchange(weeks ? weeks_planned_ : days_planned_, {});
+    const std::string& prefix = weeks ? weeks_ : days_;
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.first < b.first; });
+    for (size_t begin = 0; begin < spans.size();) {
+      int64_t last = spans[begin].last;
+      size_t end = begin + 1;
+      for (; end < spans.size() && spans[end].first <= last + 1 + kStepRatherThanSeek; ++end) {
+        last = std::max(last, spans[end].last);
       }
-      return true;
-    });
-    return s.ok() ? bad : s;
+      const int64_t first = spans[begin].first;
+      const std::string start = first <= std::numeric_limits<int64_t>::min() / 4 ? prefix
+                                : weeks ? keys::AggregateRollup(tenant_, tag_, static_cast<char>(Period::kWeek), first)
+                                        : keys::Aggregate(tenant_, tag_, first);
+      absl::Status bad;
+      absl::Status s = cursor_.ScanFrom(prefix, start, [&](absl::string_view key, absl::string_view value) {
+        if (key.size() != prefix.size() + 8) return false;  // past the scope's days: its roll-ups
+        const int64_t n = weeks ? keys::AggregateRollupOfKey(key) : keys::AggregateDay(key);
+        if (n > last) return false;
+        if (std::none_of(spans.begin() + begin, spans.begin() + end, [&](const Span& sp) { return sp.Contains(n); })) {
+          return true;  // in a gap stepped over
+        }
+        SumVector v{};
+        if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
+        const bool fresh = !weeks || TakeRollupStamp(&v, o_.half_life_us);
+        for (size_t i = begin; i < end; ++i) {
+          const Span& span = spans[i];
+          if (!span.Contains(n)) continue;
+          if (!weeks) {
+            span.out->Add(v, Decay(*span.range, n, o_));
+          } else if (fresh) {
+            span.out->Add(v, RollupDecay(*span.range, Period::kWeek, n, o_));
+          } else {  // weighed with another half-life: read from its days
+            days_planned_.push_back({WeekFirstDay(n), WeekFirstDay(n + 1) - 1, span.range, span.out});
+          }
+        }
+        return true;
+      });
+      if (!s.ok()) return s;
+      if (!bad.ok()) return bad;
+      begin = end;
+    }
+    return absl::OkStatus();
   }
 
   // Whole months [first, last], or every month up to `last` with `open_start`.
-  // A month weighed with another half-life is read from its days.
+  // A month weighed with another half-life is read from its weeks and days.
   absl::Status Months(bool open_start, int64_t first, int64_t last, const Range& r, Accum* out) {
     absl::Status bad;
     std::vector<int64_t> stale;
-    const std::string start = open_start ? months_ : keys::AggregateMonth(tenant_, tag_, first);
+    const std::string start =
+        open_start ? months_ : keys::AggregateRollup(tenant_, tag_, static_cast<char>(Period::kMonth), first);
     absl::Status s = cursor_.ScanFrom(months_, start, [&](absl::string_view key, absl::string_view value) {
       if (key.size() != months_.size() + 8) return true;
-      const int64_t month = keys::AggregateMonthOfKey(key);
+      const int64_t month = keys::AggregateRollupOfKey(key);
       if (month > last) return false;
       SumVector v{};
       if (bad = records::AddAggregate(key, value, tenant_, &v); !bad.ok()) return false;
-      if (TakeMonthStamp(&v, o_.half_life_us)) {
-        out->Add(v, MonthDecay(r, month, o_));
+      if (TakeRollupStamp(&v, o_.half_life_us)) {
+        out->Add(v, RollupDecay(r, Period::kMonth, month, o_));
       } else {
         stale.push_back(month);
       }
@@ -341,16 +378,16 @@ class ScopeReader {
     });
     if (!s.ok()) return s;
     if (!bad.ok()) return bad;
-    for (int64_t month : stale) AddDays(MonthFirstDay(month), MonthFirstDay(month + 1) - 1, r, out);
+    for (int64_t month : stale) AddEdge(MonthFirstDay(month), MonthFirstDay(month + 1) - 1, r, out);
     return absl::OkStatus();
   }
 
   Store::Cursor cursor_;
   const std::string& tenant_;
   const std::string& tag_;
-  const std::string days_, months_;  // the scope's day and month key prefixes
+  const std::string days_, months_, weeks_;  // the scope's day, month and week key prefixes
   const ScoreOptions& o_;
-  std::vector<Span> spans_;
+  std::vector<Span> weeks_planned_, days_planned_;
 };
 
 bool SameRange(const Range& a, const Range& b) {

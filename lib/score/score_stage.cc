@@ -1,7 +1,9 @@
 #include "score/score_stage.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,24 +57,30 @@ class Deltas {
   std::vector<std::string> order_;  // first-use order, so writes do not depend on hashing
 };
 
-// One side of a ticket's move: its record's sums for the day and the month.
+// One side of a ticket's move: its record's sums for the day and for each
+// roll-up period.
 struct Contribution {
   Contribution(const internal::TicketScoreRecord& record, int64_t half_life_us) {
     if (!record.scored()) return;
     (void)AddEncodedSums(record.sums(), &day);  // written by MakeRecord
-    month = MonthContribution(day, record.day(), half_life_us);
-    month_number = MonthOfDay(record.day());
+    for (size_t p = 0; p < std::size(kPeriods); ++p) {
+      rollups[p] = RollupContribution(kPeriods[p], day, record.day(), half_life_us);
+      numbers[p] = PeriodOfDay(kPeriods[p], record.day());
+    }
   }
   void AddTo(const std::string& tenant, const std::string& scope, int64_t day_number, int sign, Deltas* deltas) const {
     deltas->Add(keys::Aggregate(tenant, scope, day_number), day, sign);
-    deltas->Add(keys::AggregateMonth(tenant, scope, month_number), month, sign);
+    for (size_t p = 0; p < std::size(kPeriods); ++p) {
+      deltas->Add(keys::AggregateRollup(tenant, scope, static_cast<char>(kPeriods[p]), numbers[p]), rollups[p], sign);
+    }
   }
-  SumVector day{}, month{};
-  int64_t month_number = 0;
+  SumVector day{};
+  std::array<SumVector, std::size(kPeriods)> rollups{};
+  std::array<int64_t, std::size(kPeriods)> numbers{};
 };
 
 // Moves the ticket's contribution from `old_record` to `new_record`, in its
-// days and months.
+// days and their roll-ups.
 void WriteDelta(const std::string& tenant, const std::string& ticket_id, const internal::TicketScoreRecord& old_record,
                 const internal::TicketScoreRecord& new_record, int64_t half_life_us, Deltas* deltas,
                 Store::Batch* writes) {

@@ -52,9 +52,9 @@ struct ScoreOptions {
   // Survey bands on 0..10 (NPS / Happiness arithmetic).
   double survey_top_band = 9.0;
   double survey_bottom_band = 6.0;
-  // Read a window's whole months from their roll-ups (aggregates.h). False
+  // Read a window's whole months and weeks from their roll-ups (aggregates.h). False
   // reads every day: the reference the roll-ups are tested against.
-  bool read_month_rollups = true;
+  bool read_rollups = true;
 };
 
 struct TicketScore {

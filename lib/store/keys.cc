@@ -123,17 +123,19 @@ std::string Aggregate(absl::string_view tenant, absl::string_view scope_tag, int
   return key;
 }
 
-std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag) {
-  return absl::StrCat(AggregateScopePrefix(tenant, scope_tag), "m");
+std::string AggregateRollupsPrefix(absl::string_view tenant, absl::string_view scope_tag, char period) {
+  std::string prefix = AggregateScopePrefix(tenant, scope_tag);
+  prefix.push_back(period);
+  return prefix;
 }
 
-std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month) {
-  std::string key = AggregateMonthsPrefix(tenant, scope_tag);
-  AppendBiased(&key, month);
+std::string AggregateRollup(absl::string_view tenant, absl::string_view scope_tag, char period, int64_t number) {
+  std::string key = AggregateRollupsPrefix(tenant, scope_tag, period);
+  AppendBiased(&key, number);
   return key;
 }
 
-int64_t AggregateMonthOfKey(absl::string_view key) { return BiasedAt(key.substr(key.size() - 8)); }
+int64_t AggregateRollupOfKey(absl::string_view key) { return BiasedAt(key.substr(key.size() - 8)); }
 
 bool IsAggregateDayOf(absl::string_view key, absl::string_view scope_prefix) {
   return key.size() == scope_prefix.size() + 8;

@@ -17,6 +17,7 @@
 //   findings    tenant ∅ ticket ∅ finding_id                             v1.Finding
 //   aggregates  tenant ∅ kind scope_id ∅ be64(day)                       sums (store/sums.h), merged
 //               tenant ∅ kind scope_id ∅ 'm' be64(month)                 the month's roll-up, merged
+//               tenant ∅ kind scope_id ∅ 'w' be64(week)                  the week's roll-up, merged
 //   meta        "schema_version"                                         decimal kSchemaVersion
 //               "derived_version"                                        decimal kDerivedDataVersion
 //               "next_arrival"                                           be64(next arrival number)
@@ -112,16 +113,16 @@ bool IsAggregateDayOf(absl::string_view key, absl::string_view scope_prefix);
 int64_t AggregateDay(absl::string_view key);
 // Parses an aggregate key of a tenant whose name is `tenant_size` bytes long.
 bool ParseAggregate(absl::string_view key, size_t tenant_size, std::string* scope_tag, int64_t* day);
-// A scope's month roll-up of the same sums, beside its days: `month` counts
-// months from January 1970, and the key is the scope prefix, 'm', then
-// be64(month + 2^40). A biased day starts with a zero byte, so a scope's days
-// all sort before its months, and neither IsAggregateDayOf nor ParseAggregate
-// takes a month key for a day.
-std::string AggregateMonth(absl::string_view tenant, absl::string_view scope_tag, int64_t month);
-// The first month key of a scope: where a scan of its months starts.
-std::string AggregateMonthsPrefix(absl::string_view tenant, absl::string_view scope_tag);
-// The month of an AggregateMonth key.
-int64_t AggregateMonthOfKey(absl::string_view key);
+// A scope's roll-up of the same sums over a whole period, beside its days:
+// the scope prefix, the period's letter ('m': months from January 1970; 'w':
+// weeks from Monday 1969-12-29), then be64(number + 2^40). A biased day starts
+// with a zero byte, so a scope's days all sort before its roll-ups, and
+// neither IsAggregateDayOf nor ParseAggregate takes a roll-up key for a day.
+std::string AggregateRollup(absl::string_view tenant, absl::string_view scope_tag, char period, int64_t number);
+// The first key of a scope's roll-ups of one period: where a scan of them starts.
+std::string AggregateRollupsPrefix(absl::string_view tenant, absl::string_view scope_tag, char period);
+// The period number of an AggregateRollup key.
+int64_t AggregateRollupOfKey(absl::string_view key);
 
 // The tickets of one scope by creation day (Family::kIndex).
 std::string ScopeIndexPrefix(absl::string_view tenant, absl::string_view scope_tag);

@@ -1,7 +1,8 @@
-// Month roll-ups (score/aggregates.h): a window read from whole months and
-// edge days gives what reading every day gives, and the month records are
-// exactly what the tickets they hold imply, after late events, refolds and
-// reassignments moved tickets between days, months and scopes.
+// Month and week roll-ups (score/aggregates.h): a window read from whole
+// months, whole edge weeks and the remaining days gives what reading every day
+// gives, and the roll-up records are exactly what the tickets they hold imply,
+// after late events, refolds and reassignments moved tickets between days,
+// periods and scopes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -72,7 +73,7 @@ class RollupTest : public testing::ScoreFixture {
   }
 
   score::ScoreOptions DaysOnly(score::ScoreOptions options) {
-    options.read_month_rollups = false;
+    options.read_rollups = false;
     return options;
   }
 
@@ -136,42 +137,47 @@ class RollupTest : public testing::ScoreFixture {
   }
 };
 
-TEST_F(RollupTest, MonthRecordsAreExactlyWhatTheirTicketsImply) {
+TEST_F(RollupTest, RollupRecordsAreExactlyWhatTheirTicketsImply) {
   Fill();
   const int64_t half_life = scores_.options().half_life_us;
-  std::map<std::string, SumVector> expected;
-  ASSERT_TRUE(store_->Scan(Family::kTickets, keys::TenantPrefix(kTenant), [&](absl::string_view, absl::string_view v) {
-                       internal::TicketState state;
-                       EXPECT_TRUE(state.ParseFromArray(v.data(), static_cast<int>(v.size())));
-                       const internal::TicketScoreRecord& rec = state.score().counted();
-                       if (!rec.scored()) return true;
-                       SumVector day{};
-                       EXPECT_TRUE(AddEncodedSums(rec.sums(), &day).ok());
-                       const SumVector month = score::MonthContribution(day, rec.day(), half_life);
-                       for (const std::string& scope : rec.scopes()) {
-                         SumVector& sums = expected[keys::AggregateMonth(kTenant, scope, score::MonthOfDay(rec.day()))];
-                         for (int slot = 0; slot < kSumSlots; ++slot) sums[slot] += month[slot];
-                       }
-                       return true;
-                     }).ok());
-  ASSERT_GT(expected.size(), 100u);
-  std::map<std::string, SumVector> stored;
-  for (const auto& [key, value] : Dump(*store_, Family::kAggregates)) {
-    // A month key: the scope's prefix, 'm', eight bytes of month.
-    if (key.size() < 10 || key[key.size() - 10] != '\0' || key[key.size() - 9] != 'm') continue;
-    SumVector sums{};
-    ASSERT_TRUE(AddEncodedSums(value, &sums).ok());
-    if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v != 0; })) stored[key] = sums;
-  }
-  EXPECT_EQ(stored.size(), expected.size());
-  for (const auto& [key, sums] : expected) {
-    auto it = stored.find(key);
-    ASSERT_NE(it, stored.end()) << "no month record for " << absl::CHexEscape(key);
-    EXPECT_EQ(it->second, sums) << absl::CHexEscape(key);
+  for (score::Period period : score::kPeriods) {
+    const char letter = static_cast<char>(period);
+    SCOPED_TRACE(std::string(1, letter));
+    std::map<std::string, SumVector> expected;
+    ASSERT_TRUE(store_->Scan(Family::kTickets, keys::TenantPrefix(kTenant), [&](absl::string_view, absl::string_view v) {
+                         internal::TicketState state;
+                         EXPECT_TRUE(state.ParseFromArray(v.data(), static_cast<int>(v.size())));
+                         const internal::TicketScoreRecord& rec = state.score().counted();
+                         if (!rec.scored()) return true;
+                         SumVector day{};
+                         EXPECT_TRUE(AddEncodedSums(rec.sums(), &day).ok());
+                         const SumVector rollup = score::RollupContribution(period, day, rec.day(), half_life);
+                         for (const std::string& scope : rec.scopes()) {
+                           SumVector& sums =
+                               expected[keys::AggregateRollup(kTenant, scope, letter, score::PeriodOfDay(period, rec.day()))];
+                           for (int slot = 0; slot < kSumSlots; ++slot) sums[slot] += rollup[slot];
+                         }
+                         return true;
+                       }).ok());
+    ASSERT_GT(expected.size(), 100u);
+    std::map<std::string, SumVector> stored;
+    for (const auto& [key, value] : Dump(*store_, Family::kAggregates)) {
+      // A roll-up key: the scope's prefix, the period's letter, eight bytes of number.
+      if (key.size() < 10 || key[key.size() - 10] != '\0' || key[key.size() - 9] != letter) continue;
+      SumVector sums{};
+      ASSERT_TRUE(AddEncodedSums(value, &sums).ok());
+      if (std::any_of(sums.begin(), sums.end(), [](int64_t v) { return v != 0; })) stored[key] = sums;
+    }
+    EXPECT_EQ(stored.size(), expected.size());
+    for (const auto& [key, sums] : expected) {
+      auto it = stored.find(key);
+      ASSERT_NE(it, stored.end()) << "no roll-up record for " << absl::CHexEscape(key);
+      EXPECT_EQ(it->second, sums) << absl::CHexEscape(key);
+    }
   }
 }
 
-TEST_F(RollupTest, RandomWindowsReadTheSameFromMonthsAsFromDays) {
+TEST_F(RollupTest, RandomWindowsReadTheSameFromRollupsAsFromDays) {
   Fill();
   const score::ScoreOptions& options = scores_.options();
   EXPECT_GT(CompareEveryScope(nullptr, options), 0) << "all time";
@@ -189,6 +195,11 @@ TEST_F(RollupTest, RandomWindowsReadTheSameFromMonthsAsFromDays) {
       Window(MinuteOf(CivilDay(2026, 8, 1)), MinuteOf(CivilDay(2026, 10, 1))),         // starting before the data
       Window(MinuteOf(CivilDay(2031, 1, 1)), MinuteOf(CivilDay(2031, 2, 1))),          // after the data: empty
       Window(MinuteOf(CivilDay(2027, 6, 1)), MinuteOf(CivilDay(2027, 6, 1)) + 1),      // one minute
+      Window(MinuteOf(CivilDay(2027, 3, 8)), MinuteOf(CivilDay(2027, 3, 15))),         // one whole week (Monday)
+      Window(MinuteOf(CivilDay(2027, 3, 9)), MinuteOf(CivilDay(2027, 3, 15))),         // a week less its Monday
+      Window(MinuteOf(CivilDay(2027, 3, 8)), MinuteOf(CivilDay(2027, 3, 14))),         // less its Sunday
+      Window(MinuteOf(CivilDay(2027, 4, 26)), MinuteOf(CivilDay(2027, 5, 10))),        // weeks across a month's end
+      Window(MinuteOf(CivilDay(2027, 12, 27)), MinuteOf(CivilDay(2028, 2, 7))),        // edge weeks both sides of a month
   };
   std::mt19937 rng(7);
   for (int i = 0; i < 120; ++i) {
@@ -201,15 +212,17 @@ TEST_F(RollupTest, RandomWindowsReadTheSameFromMonthsAsFromDays) {
   EXPECT_GT(scored, 500);
 }
 
-// A configuration with another half-life than the months were weighed with:
-// the months are read from their days, and the answer is still right.
-TEST_F(RollupTest, MonthsWeighedWithAnotherHalfLifeAreReadFromTheirDays) {
+// A configuration with another half-life than the roll-ups were weighed with:
+// they are read from their days, and the answer is still right.
+TEST_F(RollupTest, RollupsWeighedWithAnotherHalfLifeAreReadFromTheirDays) {
   Fill();
   score::ScoreOptions other = scores_.options();
   other.half_life_us /= 3;
   EXPECT_GT(CompareEveryScope(nullptr, other), 0);
   const v1::Window year = Window(MinuteOf(absl::CivilDay(2027, 1, 10)), MinuteOf(absl::CivilDay(2028, 1, 20)));
   EXPECT_GT(CompareEveryScope(&year, other), 0);
+  const v1::Window weeks = Window(MinuteOf(absl::CivilDay(2027, 4, 26)), MinuteOf(absl::CivilDay(2027, 5, 24)));
+  EXPECT_GT(CompareEveryScope(&weeks, other), 0);
 }
 
 TEST(MonthOfDay, CountsCalendarMonthsFrom1970) {
@@ -224,6 +237,21 @@ TEST(MonthOfDay, CountsCalendarMonthsFrom1970) {
     EXPECT_EQ(score::MonthOfDay(first - 1), month - 1);
   }
   EXPECT_EQ(score::MonthFirstDay(score::MonthOfDay(day(CivilDay(2028, 3, 1)))) - 1, day(CivilDay(2028, 2, 29)));
+}
+
+TEST(WeekOfDay, CountsWeeksFromMonday) {
+  using absl::CivilDay;
+  auto day = [](CivilDay d) { return d - CivilDay(1970, 1, 1); };
+  EXPECT_EQ(score::WeekOfDay(0), 0) << "1970-01-01, a Thursday";
+  EXPECT_EQ(score::WeekFirstDay(0), day(CivilDay(1969, 12, 29)));
+  EXPECT_EQ(score::WeekOfDay(day(CivilDay(1969, 12, 28))), -1) << "the Sunday before";
+  EXPECT_EQ(score::WeekOfDay(day(CivilDay(1970, 1, 5))), 1) << "the next Monday";
+  for (int64_t d = -800; d < 800; ++d) {
+    const int64_t week = score::WeekOfDay(d);
+    ASSERT_LE(score::WeekFirstDay(week), d);
+    ASSERT_GT(score::WeekFirstDay(week + 1), d);
+    ASSERT_EQ(absl::GetWeekday(CivilDay(1970, 1, 1) + score::WeekFirstDay(week)), absl::Weekday::monday);
+  }
 }
 
 }  // namespace

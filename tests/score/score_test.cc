@@ -110,14 +110,16 @@ TEST(SumsTest, MergeAddsAndRefusesGarbage) {
   EXPECT_FALSE(AddEncodedSums(std::string("\x01\x50", 2) + std::string(8, '\0'), &back).ok()) << "slot 80";
 }
 
-// In a day the query reads (the ticket's, after the last whole month) and in
-// a month record it reads (an earlier month).
+// In a day the query reads (the ticket's, after the last whole month), in a
+// month record it reads (an earlier month) and in a week record it reads (one
+// of the trend's whole weeks).
 TEST_F(ScoreTest, MalformedAggregateIsReportedNotMisread) {
   Send(Handled("A", 0, "kim", "Apps", 10, 60));
   const std::string tag = score::ScopeTag(v1::SCOPE_KIND_TEAM, "Apps");
   const int64_t day = score::DayOf(At(0));
   for (const std::string& key : {keys::Aggregate("acme", tag, day),
-                                 keys::AggregateMonth("acme", tag, score::MonthOfDay(day) - 3)}) {
+                                 keys::AggregateRollup("acme", tag, 'm', score::MonthOfDay(day) - 3),
+                                 keys::AggregateRollup("acme", tag, 'w', score::WeekOfDay(day) - 2)}) {
     SCOPED_TRACE(absl::CHexEscape(key));
     Store::Batch batch(*store_);
     batch.Merge(Family::kAggregates, key, "garbage");
@@ -225,11 +227,11 @@ TEST_F(ScoreTest, APoisonedStoredSurveyCannotReachAnAggregate) {
   for (const auto& [key, value] : Dump(*store_, Family::kAggregates)) {
     SumVector sums{};
     ASSERT_TRUE(AddEncodedSums(value, &sums).ok());
-    // A month roll-up (tenant ∅ scope ∅ 'm' month) holds its weighted sums in
-    // fixed point and the half-life stamp (score/aggregates.h).
-    if (key.size() > 10 && key[key.size() - 10] == '\0' && key[key.size() - 9] == 'm') {
-      EXPECT_TRUE(score::TakeMonthStamp(&sums, scores_.options().half_life_us));
-      for (int64_t& slot : sums) slot = static_cast<int64_t>(static_cast<double>(slot) / score::kMonthScale);
+    // A roll-up (tenant ∅ scope ∅ 'm' month, or 'w' week) holds its weighted
+    // sums in fixed point and the half-life stamp (score/aggregates.h).
+    if (key.size() > 10 && key[key.size() - 10] == '\0' && (key[key.size() - 9] == 'm' || key[key.size() - 9] == 'w')) {
+      EXPECT_TRUE(score::TakeRollupStamp(&sums, scores_.options().half_life_us));
+      for (int64_t& slot : sums) slot = static_cast<int64_t>(static_cast<double>(slot) / score::kRollupScale);
     }
     for (int64_t slot : sums) EXPECT_LE(std::abs(slot), int64_t{10'000'000'000}) << "two tickets at most";
   }
