@@ -142,6 +142,23 @@ TEST(KeysTest, ParsersReadWhatTheBuildersWrite) {
     EXPECT_TRUE(keys::IsAggregateDayOf(key, keys::AggregateScopePrefix("tenant", "\x03" "apps")));
   }
   EXPECT_LT(keys::Aggregate("t", "\x03" "a", -1), keys::Aggregate("t", "\x03" "a", 0)) << "days before 1970 sort first";
+  // A scope's roll-ups sort after all its days (months, then weeks), inside
+  // its prefix, and none reads as a day.
+  const std::string apps = keys::AggregateScopePrefix("t", "\x03" "apps");
+  const std::string month = keys::AggregateRollup("t", "\x03" "apps", 'm', -3);
+  const std::string week = keys::AggregateRollup("t", "\x03" "apps", 'w', -3);
+  for (const std::string& rollup : {month, week}) {
+    EXPECT_TRUE(StartsWith(rollup, apps));
+    EXPECT_GT(rollup, keys::Aggregate("t", "\x03" "apps", int64_t{1} << 38));
+    EXPECT_FALSE(keys::IsAggregateDayOf(rollup, apps));
+    std::string tag;
+    int64_t day = 0;
+    EXPECT_FALSE(keys::ParseAggregate(rollup, 1, &tag, &day));
+    EXPECT_EQ(keys::AggregateRollupOfKey(rollup), -3);
+  }
+  EXPECT_LT(month, week);
+  EXPECT_TRUE(StartsWith(week, keys::AggregateRollupsPrefix("t", "\x03" "apps", 'w')));
+  EXPECT_FALSE(StartsWith(keys::AggregateRollup("t", "\x03" "apps2", 'w', 1), apps)) << "a longer id is another scope";
   const std::string scope = keys::ScopeIndexPrefix("t", "\x03" "a");
   EXPECT_EQ(keys::ScopeIndexTicket(keys::ScopeIndex("t", "\x03" "a", 4, "T-2"), scope), "T-2");
 
