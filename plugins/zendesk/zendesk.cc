@@ -99,7 +99,10 @@ class ZendeskAdapter final : public sdk::Adapter {
     if (json->is_object() && (Member(*json, "users").is_array() || Member(*json, "user").is_object())) {
       return Users(*json, out, error);
     }
-    if (json->is_object() && Text(*json, "type").rfind("zen:event-type:ticket.", 0) == 0) return Webhook(*json, out, error);
+    if (json->is_object() && (Text(*json, "type").rfind("zen:event-type:ticket.", 0) == 0 ||
+                              Text(*json, "type").rfind("zen:event-type:messaging_ticket.", 0) == 0)) {
+      return Webhook(*json, out, error);
+    }
     if (json->is_object() && (Member(*json, "ticket").is_object() || Member(*json, "tickets").is_array())) {
       return Fail(error, "a ticket record states only the ticket's current state: send its audits "
                          "(GET /api/v2/tickets/{id}/audits?include=users,tickets), the incremental ticket events "
@@ -126,7 +129,9 @@ class ZendeskAdapter final : public sdk::Adapter {
   }
 
   rapport_status Webhook(const Json& body, sdk::Output& out, std::string* error) const {
-    const std::string type = Text(body, "type").substr(22);  // after "zen:event-type:ticket."
+    const std::string full_type = Text(body, "type");
+    const bool messaging = full_type.rfind("zen:event-type:messaging_ticket.", 0) == 0;
+    const std::string type = full_type.substr(full_type.find('.') + 1);  // after "…ticket."
     const Json& detail = Member(body, "detail");
     const Json& event = Member(body, "event");
     const std::string ticket = Text(detail, "id");
@@ -147,7 +152,33 @@ class ZendeskAdapter final : public sdk::Adapter {
     roles.AddStaff(Text(detail, "assignee_id"));
     roles.AddSystem("-1");
     SetRole(&e, roles.Of({e.actor_id}, UnknownUser(e.actor_id)));
-    if (type == "created") {
+    if (messaging && type == "message_added") {
+      // A messaging conversation (web widget, mobile SDK, social channels):
+      // its actor says whether the customer, an agent or a bot wrote.
+      const Json& actor = Member(event, "actor");
+      const Json& message = Member(event, "message");
+      if (!message.is_object()) return Fail(error, "missing field 'event.message'");
+      const std::string kind = Lower(Text(actor, "type"));
+      e.kind = sdk::kCommentAdded;
+      e.has_comment = true;
+      e.comment_text = Text(message, "body").empty() ? " " : Text(message, "body");
+      e.comment_public = true;
+      e.actor_id = Text(actor, "id");
+      e.attributes.clear();
+      if (kind == "system" || kind == "bot" || kind == "business_bot") {
+        e.actor_role = sdk::kSystem;
+      } else if (kind == "agent" || kind == "business") {
+        e.actor_role = sdk::kAgent;
+      } else if ((kind == "end_user" || kind == "customer" || kind == "user") &&
+                 (requester.empty() || requester == e.actor_id)) {
+        e.actor_role = sdk::kRequester;  // the conversation's one end user
+      } else {
+        SetRole(&e, {sdk::kOther, "messaging actor type '" + kind + "' does not say who wrote"});
+      }
+    } else if (messaging) {
+      *error = "zendesk: event type messaging_ticket." + type + ": nothing to record";
+      return RAPPORT_OK;
+    } else if (type == "created") {
       e.kind = sdk::kCreated;
       e.status = StatusOf(Text(detail, "status")).value_or(sdk::kNew);
       e.priority = PriorityOf(Text(detail, "priority"));

@@ -417,6 +417,30 @@ TEST_F(RealPayloadsTest, ZendeskIncrementalTicketEvents) {
   EXPECT_EQ(by_id["zendesk:91049120168:91049120208"].status(), v1::TICKET_STATUS_RESOLVED);
 }
 
+// A messaging conversation's messages (zen:event-type:messaging_ticket.*,
+// shaped after Zendesk's webhook reference): the actor's type says who wrote.
+TEST_F(RealPayloadsTest, ZendeskMessagingMessages) {
+  nlohmann::json message = {
+      {"account_id", 21825834}, {"detail", {{"id", "141"}}},
+      {"event", {{"actor", {{"id", "zd:answerBot"}, {"name", "Answer Bot"}, {"type", "system"}}},
+                 {"conversation_id", "67ab5f53a96f98663935c3f2"},
+                 {"message", {{"body", "Hi there. How can I help you today?"}, {"id", "67ab5f55155becd183e284cb"}}}}},
+      {"id", "01JQMQH83YNAKWSWJ8B1QH2NSC"}, {"subject", "zen:ticket:141"}, {"time", "2025-02-11T14:32:05.254571515Z"},
+      {"type", "zen:event-type:messaging_ticket.message_added"}, {"zendesk_event_version", "2022-11-06"}};
+  Translation bot = Translate("zendesk", message.dump());
+  ASSERT_EQ(bot.events.size(), 1u);
+  EXPECT_EQ(bot.events[0].actor().role(), v1::ACTOR_ROLE_SYSTEM);
+  EXPECT_EQ(bot.events[0].ticket_id(), "141");
+  EXPECT_EQ(Iso(bot.events[0].occurred_at()), "2025-02-11T14:32:05.254571Z");
+  message["id"] = "01JQMQJ0000000000000000001";
+  message["event"]["actor"] = {{"id", "6a27d07ec70c5f1aa576a17b"}, {"name", "Web User"}, {"type", "end_user"}};
+  message["event"]["message"] = {{"body", "thanks that helps"}, {"id", "67ab5f55155becd183e284cc"}};
+  Translation customer = Translate("zendesk", message.dump());
+  ASSERT_EQ(customer.events.size(), 1u);
+  EXPECT_EQ(customer.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(customer.events[0].comment().text(), "thanks that helps");
+}
+
 TEST_F(RealPayloadsTest, ZendeskSatisfactionRatingsAndTicketRecords) {
   Translation t = Translate("zendesk", Fixture("zendesk/satisfaction_ratings.json"));
   ASSERT_EQ(t.events.size(), 1u) << "the offered rating has no answer";
