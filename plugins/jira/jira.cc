@@ -302,6 +302,35 @@ std::string WikiToText(const std::string& wiki) {
   return out;
 }
 
+// A priority by its name: every default scheme (PriorityByCommonName), else
+// a level the name states ("P1 - Critical", "Sev 2", "S3"; 1 is the most
+// urgent), else a known word in it ("Very High").
+int32_t PriorityOfName(const std::string& name) {
+  if (int32_t p = PriorityByCommonName(name)) return p;
+  const std::string n = Lower(name);
+  for (const char* prefix : {"p", "sev", "s", "priority "}) {
+    for (size_t at = n.find(prefix); at != std::string::npos; at = n.find(prefix, at + 1)) {
+      if (at > 0 && std::isalnum(static_cast<unsigned char>(n[at - 1]))) continue;
+      size_t digit = at + std::strlen(prefix);
+      while (digit < n.size() && n[digit] == ' ') ++digit;
+      if (digit >= n.size() || n[digit] < '1' || n[digit] > '5') continue;
+      if (digit + 1 < n.size() && std::isalnum(static_cast<unsigned char>(n[digit + 1]))) continue;
+      static const int32_t kLevels[] = {sdk::kCritical, sdk::kHigh, sdk::kMedium, sdk::kLow, sdk::kLow};
+      return kLevels[n[digit] - '1'];
+    }
+  }
+  std::string word;
+  for (size_t i = 0; i <= n.size(); ++i) {
+    if (i < n.size() && std::isalpha(static_cast<unsigned char>(n[i]))) {
+      word += n[i];
+      continue;
+    }
+    if (int32_t p = word.empty() ? 0 : PriorityByCommonName(word)) return p;
+    word.clear();
+  }
+  return 0;
+}
+
 // Every identifier a Jira user object gives: accountId (Cloud), name and
 // key (Server/Data Center), email.
 std::vector<std::string> UserIds(const Json& user) {
@@ -416,7 +445,7 @@ class JiraAdapter final : public sdk::Adapter {
       if (!created && !at) return Fail(error, "missing field 'issue.fields.created'");
       sdk::Event e = Created(key, fields, roles, user, created ? *created : *at);
       e.status = StatusOf(Member(fields, "status")).value_or(sdk::kNew);
-      e.priority = PriorityByCommonName(TextAt(fields, {"priority", "name"}));
+      e.priority = PriorityOfName(TextAt(fields, {"priority", "name"}));
       e.assignee_agent_id = UserId(Member(fields, "assignee"));
       out.Emit(e);
       return RAPPORT_OK;
@@ -623,7 +652,7 @@ class JiraAdapter final : public sdk::Adapter {
         ++*emitted;
       } else if (field == "priority") {
         sdk::Event e = base(n, sdk::kPriorityChanged);
-        e.priority = PriorityByCommonName(Text(item, "toString"));
+        e.priority = PriorityOfName(Text(item, "toString"));
         out.Emit(e);
         ++*emitted;
       }
@@ -653,6 +682,10 @@ class JiraAdapter final : public sdk::Adapter {
   rapport_status Rest(const Json& body, sdk::Output& out, std::string* error) {
     if (!body.is_object()) return Fail(error, "expected a JSON object (a webhook or a REST API response) or a user list");
     if (Member(body, "fields").is_object() && !Text(body, "key").empty()) return RestIssue(body, 0, out, error);
+    // An automation rule's web request with the issue data ({"issue": {...}}), no webhook event.
+    if (Member(Member(body, "issue"), "fields").is_object() && !TextAt(body, {"issue", "key"}).empty()) {
+      return RestIssue(body["issue"], 0, out, error);
+    }
     if (Member(body, "issues").is_array()) {
       uint64_t read = 0, index = 0;
       std::string first;
@@ -730,7 +763,7 @@ class JiraAdapter final : public sdk::Adapter {
       e.status = has_changelog || current == sdk::kNew ? current.value_or(sdk::kNew) : sdk::kNew;
     }
     auto priority = first_from("priority", "fromString");
-    e.priority = PriorityByCommonName(priority ? *priority : TextAt(fields, {"priority", "name"}));
+    e.priority = PriorityOfName(priority ? *priority : TextAt(fields, {"priority", "name"}));
     // Without a history, the current assignee stands for the first.
     auto assignee = first_from("assignee", "from");
     e.assignee_agent_id = assignee ? *assignee : UserId(Member(fields, "assignee"));

@@ -544,11 +544,13 @@ class ZendeskAdapter final : public sdk::Adapter {
           } else {
             continue;
           }
-        } else if (type == "Comment") {
+        } else if (type == "Comment" || type == "VoiceComment") {
           e.kind = sdk::kCommentAdded;
           e.has_comment = true;
           e.comment_text = !Text(ev, "plain_body").empty() ? Text(ev, "plain_body") : Text(ev, "body");
           if (e.comment_text.empty()) e.comment_text = HtmlToText(Text(ev, "html_body"));
+          if (e.comment_text.empty()) e.comment_text = TextAt(ev, {"data", "transcription_text"});
+          if (e.comment_text.empty()) e.comment_text = " ";  // a comment whose text the payload omits
           e.comment_public = !ev.contains("public") || !ev["public"].is_boolean() || ev["public"].get<bool>();
         } else if (type == "SatisfactionRating") {
           if (!SurveyScore(Text(ev, "score"), &e)) continue;

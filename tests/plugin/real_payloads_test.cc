@@ -119,7 +119,8 @@ TEST_F(RealPayloadsTest, JiraDefaultPrioritySchemesMapWithoutConfiguration) {
       {"Blocker", v1::PRIORITY_CRITICAL}, {"Highest", v1::PRIORITY_CRITICAL}, {"Critical", v1::PRIORITY_HIGH},
       {"High", v1::PRIORITY_HIGH},        {"Major", v1::PRIORITY_HIGH},       {"Medium", v1::PRIORITY_MEDIUM},
       {"Minor", v1::PRIORITY_LOW},        {"Low", v1::PRIORITY_LOW},          {"Lowest", v1::PRIORITY_LOW},
-      {"Trivial", v1::PRIORITY_LOW}};
+      {"Trivial", v1::PRIORITY_LOW},      {"P1 - Critical", v1::PRIORITY_CRITICAL}, {"Sev 3", v1::PRIORITY_MEDIUM},
+      {"Very High", v1::PRIORITY_HIGH},   {"P4", v1::PRIORITY_LOW}};
   for (const auto& [name, priority] : expected) {
     nlohmann::json j = nlohmann::json::parse(body);
     j["issue"]["fields"]["priority"]["name"] = name;
@@ -329,6 +330,57 @@ TEST_F(RealPayloadsTest, JiraRestIssueWithChangelog) {
   EXPECT_EQ(bare_by_id["jira:SUP-42:created"].status(), v1::TICKET_STATUS_NEW);
 }
 
+// The service desk API's request and comment pages, and the platform's
+// comment and changelog pages (shapes of Atlassian's REST references): each
+// page names its issue only in its URLs.
+TEST_F(RealPayloadsTest, JiraRestPages) {
+  auto jira = Adapter("jira");
+  const std::string request = R"({
+    "issueId": "107001", "issueKey": "HELPDESK-1", "requestTypeId": "25", "serviceDeskId": "10",
+    "createdDate": {"iso8601": "2015-10-08T14:05:00+0700", "jira": "2015-10-08T14:05:00.000+0700",
+                    "friendly": "Monday 14:05 PM", "epochMillis": 1444287900000},
+    "reporter": {"accountId": "qm:a713c8ea-1075-4e30-9d96-891a7d181739:5ad6d3581db05e2a66fa80b",
+                 "emailAddress": "fred@example.com", "displayName": "Fred F. User"},
+    "currentStatus": {"status": "Waiting for Customer", "statusCategory": "INDETERMINATE",
+                      "statusDate": {"iso8601": "2015-10-09T09:30:00+0700", "epochMillis": 1444357800000}}})";
+  auto r = jira->Translate("acme", request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  *r = SetIdentitiesApart(std::move(*r));
+  ASSERT_EQ(r->events.size(), 2u);
+  EXPECT_EQ(r->events[0].event_id(), "jira:HELPDESK-1:created");
+  EXPECT_EQ(Iso(r->events[0].occurred_at()), "2015-10-08T07:05:00Z");
+  EXPECT_EQ(r->events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(r->events[1].status(), v1::TICKET_STATUS_PENDING_REQUESTER);
+  EXPECT_EQ(Iso(r->events[1].occurred_at()), "2015-10-09T02:30:00Z") << "the status's own date";
+  const std::string comments = R"({"size": 2, "start": 0, "limit": 50, "isLastPage": true, "values": [
+    {"id": "1000", "body": "Hello there", "public": true,
+     "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Sam Agent"},
+     "created": {"iso8601": "2015-10-08T15:00:00+0700", "epochMillis": 1444291200000},
+     "_links": {"self": "https://your-domain.atlassian.net/rest/servicedeskapi/request/107001/comment/1000"}},
+    {"id": "1001", "body": "Checking with the vendor", "public": false,
+     "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Sam Agent"},
+     "created": {"iso8601": "2015-10-08T15:10:00+0700", "epochMillis": 1444291800000},
+     "_links": {"self": "https://your-domain.atlassian.net/rest/servicedeskapi/request/107001/comment/1001"}}]})";
+  auto c = jira->Translate("acme", comments);
+  ASSERT_TRUE(c.ok()) << c.status();
+  *c = SetIdentitiesApart(std::move(*c));
+  ASSERT_EQ(c->events.size(), 2u);
+  EXPECT_EQ(c->events[0].event_id(), "jira:HELPDESK-1:comment:1000") << "request 107001 is HELPDESK-1";
+  EXPECT_TRUE(c->events[0].comment().public_());
+  EXPECT_FALSE(c->events[1].comment().public_()) << "public false: internal";
+  EXPECT_EQ(Iso(c->events[1].occurred_at()), "2015-10-08T08:10:00Z");
+  const std::string changelog = R"({"self": "https://your-domain.atlassian.net/rest/api/3/issue/TT-1/changelog?maxResults=2&startAt=4",
+    "maxResults": 2, "startAt": 4, "total": 5, "isLast": true, "values": [
+    {"id": "10001", "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Mia Krystof"},
+     "created": "2015-10-09T06:27:50.429+0000",
+     "items": [{"field": "status", "fieldtype": "jira", "from": "1", "fromString": "Open", "to": "3", "toString": "In Progress"}]}]})";
+  Translation h = Translate("jira", changelog);
+  ASSERT_EQ(h.events.size(), 1u);
+  EXPECT_EQ(h.events[0].event_id(), "jira:TT-1:changelog:10001:0");
+  EXPECT_EQ(h.events[0].status(), v1::TICKET_STATUS_IN_PROGRESS);
+  EXPECT_EQ(Iso(h.events[0].occurred_at()), "2015-10-09T06:27:50.429000Z");
+}
+
 // A REST issue as jira-to-matrix recorded it (API v2, no changelog): the
 // creation and the comments, wiki escapes read as their characters.
 TEST_F(RealPayloadsTest, JiraPublicRestIssue) {
@@ -340,6 +392,11 @@ TEST_F(RealPayloadsTest, JiraPublicRestIssue) {
   const v1::TicketEvent& c = by_id["jira:BBCOM-1398:comment:10749"];
   EXPECT_EQ(c.comment().text(), "Proyecto privado - no se puede asignar") << "'\\-' is an escaped dash";
   EXPECT_EQ(Iso(c.occurred_at()), "2018-12-19T09:29:44.131000Z");
+  // An automation rule's web request carrying the issue data reads the same.
+  nlohmann::json automation = {{"issue", nlohmann::json::parse(Fixture("jira/public/j2m_rest_issue.json"))}};
+  auto automated = ById(Translate("jira", automation.dump()));
+  EXPECT_EQ(automated.count("jira:BBCOM-1398:created"), 1u);
+  EXPECT_EQ(automated.count("jira:BBCOM-1398:comment:10749"), 1u);
   absl::Status s = Error("jira", R"({"id": "1", "name": "nothing Jira sends"})");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("webhookEvent"), std::string::npos) << s;
