@@ -91,6 +91,9 @@ void FlattenAdf(const Json& node, std::string* out) {
     } else if ((type == "tableCell" || type == "tableHeader") && !out->empty() && out->back() != '\n' &&
                out->back() != ' ') {
       *out += ' ';
+    } else if (type == "listItem") {  // as wiki list items read: "- item"
+      if (!out->empty() && out->back() != '\n') *out += '\n';
+      *out += "- ";
     }
     if (node.contains("content")) FlattenAdf(node["content"], out);
     if ((type == "paragraph" || type == "heading" || type == "listItem" || type == "tableRow" || type == "rule" ||

@@ -96,17 +96,17 @@ class ZendeskAdapter final : public sdk::Adapter {
       if (emitted == 0) *error = "zendesk: the ticket metrics carry nothing to record (no ticket_id and updated_at)";
       return RAPPORT_OK;
     }
+    if (json->is_object() && (Member(*json, "ticket").is_object() || Member(*json, "tickets").is_array())) {
+      return Fail(error, "a ticket record states only the ticket's current state: send its audits "
+                         "(GET /api/v2/tickets/{id}/audits?include=users,tickets), the incremental ticket events "
+                         "export (?include=comment_events) or ticket event webhooks");
+    }
     if (json->is_object() && (Member(*json, "users").is_array() || Member(*json, "user").is_object())) {
       return Users(*json, out, error);
     }
     if (json->is_object() && (Text(*json, "type").rfind("zen:event-type:ticket.", 0) == 0 ||
                               Text(*json, "type").rfind("zen:event-type:messaging_ticket.", 0) == 0)) {
       return Webhook(*json, out, error);
-    }
-    if (json->is_object() && (Member(*json, "ticket").is_object() || Member(*json, "tickets").is_array())) {
-      return Fail(error, "a ticket record states only the ticket's current state: send its audits "
-                         "(GET /api/v2/tickets/{id}/audits?include=users,tickets), the incremental ticket events "
-                         "export (?include=comment_events) or ticket event webhooks");
     }
     *error = "field 'type': expected a zen:event-type:ticket.* webhook, ticket audits ({\"audits\": [...]}), the "
              "incremental ticket events export ({\"ticket_events\": [...]}), satisfaction ratings, ticket metrics "
@@ -460,6 +460,7 @@ class ZendeskAdapter final : public sdk::Adapter {
     if (!body["audits"].is_array()) return Fail(error, "field 'audits' must be a list");
     uint64_t emitted = 0, index = 0, rejected = 0;
     std::string first;
+    std::map<std::string, std::pair<Roles, std::string>> people;  // ticket -> roles, requester
     for (const Json& audit : body["audits"]) {
       const uint64_t record = index++;
       const std::string ticket_id = Text(audit, "ticket_id");
@@ -474,8 +475,13 @@ class ZendeskAdapter final : public sdk::Adapter {
         out.Reject(record, "MISSING_FIELD", problem);
         continue;
       }
-      const Roles roles = AuditRoles(body, ticket_id);
-      const std::string requester = RequesterOf(body, ticket_id);
+      // Once per ticket: both read every audit of the payload.
+      auto known = people.find(ticket_id);
+      if (known == people.end()) {
+        known = people.emplace(ticket_id, std::make_pair(AuditRoles(body, ticket_id), RequesterOf(body, ticket_id))).first;
+      }
+      const Roles& roles = known->second.first;
+      const std::string& requester = known->second.second;
       const std::string author = Text(audit, "author_id");
       // What the creation set besides the status, and the rating's comment.
       std::map<std::string, std::string> created;

@@ -273,6 +273,17 @@ TEST_F(RealPayloadsTest, JiraWikiMarkupAsAPersonReadsIt) {
   ASSERT_EQ(marks.events.size(), 1u);
   EXPECT_EQ(marks.events[0].comment().text(),
             "Old new text, a - dash, red, cited,\nnext line\nCol Val\na b\n- one\n- two\n\n@5b10");
+  // Atlassian Document Format reads the same way.
+  j["comment"]["body"] = nlohmann::json::parse(R"({"type": "doc", "version": 1, "content": [
+    {"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": "5b10", "text": "@Sam"}},
+      {"type": "text", "text": " please check:"}, {"type": "hardBreak"}, {"type": "text", "text": "the router", "marks": [{"type": "strong"}]}]},
+    {"type": "bulletList", "content": [
+      {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "one"}]}]},
+      {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "two"}]}]}]},
+    {"type": "paragraph", "content": [{"type": "inlineCard", "attrs": {"url": "https://example.com/kb/1"}}]}]})");
+  Translation adf = Translate("jira", j.dump());
+  ASSERT_EQ(adf.events.size(), 1u);
+  EXPECT_EQ(adf.events[0].comment().text(), "@Sam please check:\nthe router\n- one\n- two\nhttps://example.com/kb/1");
 }
 
 // A REST read of a service desk issue with its changelog (API v3, ADF):
