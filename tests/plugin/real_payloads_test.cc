@@ -119,7 +119,8 @@ TEST_F(RealPayloadsTest, JiraDefaultPrioritySchemesMapWithoutConfiguration) {
       {"Blocker", v1::PRIORITY_CRITICAL}, {"Highest", v1::PRIORITY_CRITICAL}, {"Critical", v1::PRIORITY_HIGH},
       {"High", v1::PRIORITY_HIGH},        {"Major", v1::PRIORITY_HIGH},       {"Medium", v1::PRIORITY_MEDIUM},
       {"Minor", v1::PRIORITY_LOW},        {"Low", v1::PRIORITY_LOW},          {"Lowest", v1::PRIORITY_LOW},
-      {"Trivial", v1::PRIORITY_LOW}};
+      {"Trivial", v1::PRIORITY_LOW},      {"P1 - Critical", v1::PRIORITY_CRITICAL}, {"Sev 3", v1::PRIORITY_MEDIUM},
+      {"Very High", v1::PRIORITY_HIGH},   {"P4", v1::PRIORITY_LOW}};
   for (const auto& [name, priority] : expected) {
     nlohmann::json j = nlohmann::json::parse(body);
     j["issue"]["fields"]["priority"]["name"] = name;
@@ -173,6 +174,245 @@ TEST_F(RealPayloadsTest, JiraCommentEditedAndDeleted) {
   EXPECT_EQ(deleted.events[0].event_id(), "jira:INDEV-28:comment:10757:deleted");
 }
 
+// Real webhooks from Jira Cloud and Server as open-source integrations
+// recorded them (tests/fixtures/jira/README.md): statuses by name or
+// category, the resolution, times from the webhook, ids from the changelog.
+TEST_F(RealPayloadsTest, JiraPublicWebhooksStatusPriorityAssignee) {
+  struct Case {
+    std::string file, id, at;
+    v1::TicketStatus status;
+    std::string resolution;
+  };
+  const std::vector<Case> transitions = {
+      {"mm_server_issue_resolved.json", "jira:TES-4:changelog:10414:0", "2019-08-12T23:23:02.025000Z",
+       v1::TICKET_STATUS_RESOLVED, "Done"},
+      {"mm_server_issue_closed.json", "jira:TES-4:changelog:10511:0", "2019-08-14T03:07:58.358000Z",
+       v1::TICKET_STATUS_CLOSED, "Done"},
+      // "Reopened" is in the To Do category.
+      {"mm_server_issue_reopened.json", "jira:TES-4:changelog:10507:1", "2019-08-14T03:01:43.657000Z",
+       v1::TICKET_STATUS_NEW, ""},
+      // A resolution set alone: the issue's status (Done) says where it stands.
+      {"mm_cloud_resolution_only.json", "jira:TES-41:changelog:10228:0", "2019-02-16T03:15:40.507000Z",
+       v1::TICKET_STATUS_RESOLVED, "Done"}};
+  for (const Case& c : transitions) {
+    Translation t = Translate("jira", Fixture("jira/public/" + c.file));
+    ASSERT_EQ(t.events.size(), 1u) << c.file;
+    const v1::TicketEvent& e = t.events[0];
+    EXPECT_EQ(e.kind(), v1::EVENT_KIND_STATUS_CHANGED) << c.file;
+    EXPECT_EQ(e.event_id(), c.id) << c.file;
+    EXPECT_EQ(Iso(e.occurred_at()), c.at) << c.file;
+    EXPECT_EQ(e.status(), c.status) << c.file;
+    EXPECT_EQ(e.resolution().code(), c.resolution) << c.file;
+  }
+  Translation priority = Translate("jira", Fixture("jira/public/mm_cloud_priority_raised.json"));
+  ASSERT_EQ(priority.events.size(), 1u);
+  EXPECT_EQ(priority.events[0].priority(), v1::PRIORITY_HIGH);
+  Translation assigned = Translate("jira", Fixture("jira/public/mm_cloud_assigned.json"));
+  ASSERT_EQ(assigned.events.size(), 1u);
+  EXPECT_EQ(assigned.events[0].assignee().agent_id(), "admin") << "the changelog's 'to'";
+  Translation created = Translate("jira", Fixture("jira/public/mm_cloud_issue_created.json"));
+  ASSERT_EQ(created.events.size(), 1u);
+  EXPECT_EQ(created.events[0].requester().id(), "5c5f880629be9642ba529340") << "the accountId";
+  EXPECT_EQ(created.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(created.events[0].priority(), v1::PRIORITY_HIGH);
+  EXPECT_EQ(created.events[0].status(), v1::TICKET_STATUS_NEW);
+  EXPECT_EQ(Iso(created.events[0].occurred_at()), "2019-02-16T03:01:52.971000Z") << "fields.created, -0800";
+  EXPECT_TRUE(SamePerson("5c5f880629be9642ba529340", "admin")) << "accountId and name of one user";
+  // A webhook about no issue says so instead of failing.
+  Translation link = Translate("jira", Fixture("jira/public/j2m_issuelink_created.json"));
+  EXPECT_TRUE(link.events.empty());
+  EXPECT_EQ(link.note, "jira: event type issuelink_created: nothing to record");
+}
+
+// Comments in real webhooks: an older Server update names no subtype, so
+// an edit is told by its update time; a commenter neither reporter nor
+// assignee in a software project is OTHER, with the reason.
+TEST_F(RealPayloadsTest, JiraPublicCommentWebhooks) {
+  Translation edited = Translate("jira", Fixture("jira/public/mm_server_old_comment_edited.json"));
+  ASSERT_EQ(edited.events.size(), 1u);
+  EXPECT_EQ(edited.events[0].kind(), v1::EVENT_KIND_FIELDS_UPDATED);
+  EXPECT_EQ(Attribute(edited.events[0], "rapport.edit_of"), "jira:PRJX-14:comment:10084");
+  EXPECT_EQ(Iso(edited.events[0].occurred_at()), "2019-06-04T00:53:33.665000Z") << "comment.updated";
+  EXPECT_EQ(edited.events[0].actor().role(), v1::ACTOR_ROLE_AGENT) << "levbrouk is the assignee";
+  Translation commented = Translate("jira", Fixture("jira/public/mm_server_old_commented.json"));
+  ASSERT_EQ(commented.events.size(), 1u);
+  EXPECT_EQ(commented.events[0].kind(), v1::EVENT_KIND_COMMENT_ADDED) << "created == updated: a new comment";
+  EXPECT_EQ(commented.events[0].event_id(), "jira:PRJX-14:comment:10082");
+  Translation other = Translate("jira", Fixture("jira/public/mm_server_commented_by_other.json"));
+  ASSERT_EQ(other.events.size(), 1u);
+  EXPECT_EQ(other.events[0].actor().id(), "TestUser");
+  EXPECT_EQ(other.events[0].actor().role(), v1::ACTOR_ROLE_OTHER);
+  EXPECT_FALSE(Attribute(other.events[0], "rapport.role_reason").empty());
+  Translation cloud = Translate("jira", Fixture("jira/public/mm_cloud_comment_created.json"));
+  ASSERT_EQ(cloud.events.size(), 1u);
+  EXPECT_EQ(cloud.events[0].ticket_id(), "TES-41");
+  EXPECT_EQ(Iso(cloud.events[0].occurred_at()), "2019-02-16T03:11:18.321000Z");
+  EXPECT_TRUE(cloud.events[0].comment().public_());
+  Translation server_edit = Translate("jira", Fixture("jira/public/mm_server_comment_updated.json"));
+  ASSERT_EQ(server_edit.events.size(), 1u);
+  EXPECT_EQ(Attribute(server_edit.events[0], "rapport.edit_of"), "jira:10013:comment:10084")
+      << "no issue object: the issue id from comment.self";
+}
+
+// Wiki markup as Zulip recorded it from Jira: monospace, code and
+// noformat blocks, links with and without a title, a quotation.
+TEST_F(RealPayloadsTest, JiraWikiMarkupAsAPersonReadsIt) {
+  Translation t = Translate("jira", Fixture("jira/public/zulip_commented_markup_v1.json"));
+  ASSERT_EQ(t.events.size(), 1u);
+  EXPECT_EQ(t.events[0].kind(), v1::EVENT_KIND_COMMENT_ADDED);
+  EXPECT_EQ(t.events[0].comment().text(),
+            "This is a comment that likes to exercise a lot of different conventions that jira uses.\n\n"
+            "```\nthis code is not highlighted, but monospaced\n```\n\n"
+            "```\ndef python():\n    print \"likes to be formatted\"\n```\n\n"
+            "http://www.google.com is a bare link, and Google is given a title.\n\nThanks!\n\n"
+            "> Someone said somewhere");
+  nlohmann::json j = nlohmann::json::parse(Fixture("jira/public/zulip_commented_markup_v1.json"));
+  j["comment"]["body"] = "-Old- +new+ text, a \\- dash, {color:red}red{color}, ??cited??,\\\\next line\n"
+                         "||Col||Val||\n|a|[b|http://x]|\n* one\n# two\n!shot.png|thumbnail!\n----\n[~accountid:5b10]";
+  Translation marks = Translate("jira", j.dump());
+  ASSERT_EQ(marks.events.size(), 1u);
+  EXPECT_EQ(marks.events[0].comment().text(),
+            "Old new text, a - dash, red, cited,\nnext line\nCol Val\na b\n- one\n- two\n\n@5b10");
+  // Atlassian Document Format reads the same way.
+  j["comment"]["body"] = nlohmann::json::parse(R"({"type": "doc", "version": 1, "content": [
+    {"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": "5b10", "text": "@Sam"}},
+      {"type": "text", "text": " please check:"}, {"type": "hardBreak"}, {"type": "text", "text": "the router", "marks": [{"type": "strong"}]}]},
+    {"type": "bulletList", "content": [
+      {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "one"}]}]},
+      {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "two"}]}]}]},
+    {"type": "paragraph", "content": [{"type": "inlineCard", "attrs": {"url": "https://example.com/kb/1"}}]}]})");
+  Translation adf = Translate("jira", j.dump());
+  ASSERT_EQ(adf.events.size(), 1u);
+  EXPECT_EQ(adf.events[0].comment().text(), "@Sam please check:\nthe router\n- one\n- two\nhttps://example.com/kb/1");
+}
+
+// A REST read of a service desk issue with its changelog (API v3, ADF):
+// each change at its own time by its author, the creation with the values
+// the first changes changed from, comments by role with their visibility,
+// and the same ids a webhook carrying the same change gives.
+TEST_F(RealPayloadsTest, JiraRestIssueWithChangelog) {
+  Translation t = Translate("jira", Fixture("jira/rest_jsm_issue_changelog.json"));
+  EXPECT_TRUE(t.rejected.empty());
+  auto by_id = ById(t);
+  const v1::TicketEvent& created = by_id["jira:SUP-42:created"];
+  EXPECT_EQ(Iso(created.occurred_at()), "2026-03-02T08:15:04.120000Z");
+  EXPECT_EQ(created.requester().id(), "qm:7f1c2b7e-1111-4c2a-9f7e-0a1b2c3d4e5f:5e8f6a");
+  EXPECT_EQ(created.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(created.priority(), v1::PRIORITY_MEDIUM) << "the first priority change was from Medium";
+  EXPECT_EQ(created.status(), v1::TICKET_STATUS_IN_PROGRESS) << "Waiting for support";
+  EXPECT_EQ(created.assignee().agent_id(), "") << "assigned later";
+  const v1::TicketEvent& assigned = by_id["jira:SUP-42:changelog:20117:0"];
+  EXPECT_EQ(assigned.assignee().agent_id(), "5b10a2844c20165700ede21g");
+  EXPECT_EQ(Iso(assigned.occurred_at()), "2026-03-02T08:58:30Z") << "the history's created";
+  EXPECT_EQ(assigned.actor().role(), v1::ACTOR_ROLE_AGENT);
+  EXPECT_EQ(by_id["jira:SUP-42:changelog:20118:0"].priority(), v1::PRIORITY_HIGH);
+  EXPECT_EQ(by_id["jira:SUP-42:changelog:20118:1"].status(), v1::TICKET_STATUS_PENDING_REQUESTER);
+  const v1::TicketEvent& resolved = by_id["jira:SUP-42:changelog:20131:1"];
+  EXPECT_EQ(resolved.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(resolved.resolution().code(), "Done");
+  EXPECT_EQ(Iso(resolved.occurred_at()), "2026-03-03T15:40:10.870000Z");
+  const v1::TicketEvent& reply = by_id["jira:SUP-42:comment:10400"];
+  EXPECT_EQ(reply.actor().role(), v1::ACTOR_ROLE_AGENT);
+  EXPECT_EQ(reply.comment().text(), "Hi @Pat Customer, could you restart the router?\nThanks \U0001F642");
+  EXPECT_FALSE(by_id["jira:SUP-42:comment:10401"].comment().public_()) << "jsdPublic false: internal";
+  const v1::TicketEvent& thanks = by_id["jira:SUP-42:comment:10402"];
+  EXPECT_EQ(thanks.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(Iso(thanks.occurred_at()), "2026-03-03T15:30:00Z");
+
+  // The same resolution delivered by a webhook is the same event.
+  nlohmann::json hook = nlohmann::json::parse(Fixture("jira/rest_jsm_issue_changelog.json"));
+  nlohmann::json webhook = {{"webhookEvent", "jira:issue_updated"}, {"timestamp", 1772552410870LL},
+                            {"issue", {{"id", hook["id"]}, {"key", hook["key"]}, {"fields", hook["fields"]}}},
+                            {"user", hook["changelog"]["histories"][2]["author"]},
+                            {"changelog", {{"id", "20131"}, {"items", hook["changelog"]["histories"][2]["items"]}}}};
+  webhook["issue"]["fields"].erase("comment");
+  Translation delivered = Translate("jira", webhook.dump(), "", {{"x-atlassian-webhook-identifier", "7a1f-3"}});
+  ASSERT_EQ(delivered.events.size(), 1u);
+  EXPECT_EQ(delivered.events[0].event_id(), resolved.event_id());
+
+  // Without the changelog, the issue's own dates say when it got where it is.
+  nlohmann::json bare = nlohmann::json::parse(Fixture("jira/rest_jsm_issue_changelog.json"));
+  bare.erase("changelog");
+  auto bare_by_id = ById(Translate("jira", bare.dump()));
+  const v1::TicketEvent& now = bare_by_id["jira:SUP-42:status:2026-03-03T16:40:10.870+0100"];
+  EXPECT_EQ(now.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(Iso(now.occurred_at()), "2026-03-03T15:40:10.870000Z") << "resolutiondate";
+  EXPECT_EQ(now.actor().role(), v1::ACTOR_ROLE_OTHER);
+  EXPECT_EQ(bare_by_id["jira:SUP-42:created"].status(), v1::TICKET_STATUS_NEW);
+}
+
+// The service desk API's request and comment pages, and the platform's
+// comment and changelog pages (shapes of Atlassian's REST references): each
+// page names its issue only in its URLs.
+TEST_F(RealPayloadsTest, JiraRestPages) {
+  auto jira = Adapter("jira");
+  const std::string request = R"({
+    "issueId": "107001", "issueKey": "HELPDESK-1", "requestTypeId": "25", "serviceDeskId": "10",
+    "createdDate": {"iso8601": "2015-10-08T14:05:00+0700", "jira": "2015-10-08T14:05:00.000+0700",
+                    "friendly": "Monday 14:05 PM", "epochMillis": 1444287900000},
+    "reporter": {"accountId": "qm:a713c8ea-1075-4e30-9d96-891a7d181739:5ad6d3581db05e2a66fa80b",
+                 "emailAddress": "fred@example.com", "displayName": "Fred F. User"},
+    "currentStatus": {"status": "Waiting for Customer", "statusCategory": "INDETERMINATE",
+                      "statusDate": {"iso8601": "2015-10-09T09:30:00+0700", "epochMillis": 1444357800000}}})";
+  auto r = jira->Translate("acme", request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  *r = SetIdentitiesApart(std::move(*r));
+  ASSERT_EQ(r->events.size(), 2u);
+  EXPECT_EQ(r->events[0].event_id(), "jira:HELPDESK-1:created");
+  EXPECT_EQ(Iso(r->events[0].occurred_at()), "2015-10-08T07:05:00Z");
+  EXPECT_EQ(r->events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(r->events[1].status(), v1::TICKET_STATUS_PENDING_REQUESTER);
+  EXPECT_EQ(Iso(r->events[1].occurred_at()), "2015-10-09T02:30:00Z") << "the status's own date";
+  const std::string comments = R"({"size": 2, "start": 0, "limit": 50, "isLastPage": true, "values": [
+    {"id": "1000", "body": "Hello there", "public": true,
+     "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Sam Agent"},
+     "created": {"iso8601": "2015-10-08T15:00:00+0700", "epochMillis": 1444291200000},
+     "_links": {"self": "https://your-domain.atlassian.net/rest/servicedeskapi/request/107001/comment/1000"}},
+    {"id": "1001", "body": "Checking with the vendor", "public": false,
+     "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Sam Agent"},
+     "created": {"iso8601": "2015-10-08T15:10:00+0700", "epochMillis": 1444291800000},
+     "_links": {"self": "https://your-domain.atlassian.net/rest/servicedeskapi/request/107001/comment/1001"}}]})";
+  auto c = jira->Translate("acme", comments);
+  ASSERT_TRUE(c.ok()) << c.status();
+  *c = SetIdentitiesApart(std::move(*c));
+  ASSERT_EQ(c->events.size(), 2u);
+  EXPECT_EQ(c->events[0].event_id(), "jira:HELPDESK-1:comment:1000") << "request 107001 is HELPDESK-1";
+  EXPECT_TRUE(c->events[0].comment().public_());
+  EXPECT_FALSE(c->events[1].comment().public_()) << "public false: internal";
+  EXPECT_EQ(Iso(c->events[1].occurred_at()), "2015-10-08T08:10:00Z");
+  const std::string changelog = R"({"self": "https://your-domain.atlassian.net/rest/api/3/issue/TT-1/changelog?maxResults=2&startAt=4",
+    "maxResults": 2, "startAt": 4, "total": 5, "isLast": true, "values": [
+    {"id": "10001", "author": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Mia Krystof"},
+     "created": "2015-10-09T06:27:50.429+0000",
+     "items": [{"field": "status", "fieldtype": "jira", "from": "1", "fromString": "Open", "to": "3", "toString": "In Progress"}]}]})";
+  Translation h = Translate("jira", changelog);
+  ASSERT_EQ(h.events.size(), 1u);
+  EXPECT_EQ(h.events[0].event_id(), "jira:TT-1:changelog:10001:0");
+  EXPECT_EQ(h.events[0].status(), v1::TICKET_STATUS_IN_PROGRESS);
+  EXPECT_EQ(Iso(h.events[0].occurred_at()), "2015-10-09T06:27:50.429000Z");
+}
+
+// A REST issue as jira-to-matrix recorded it (API v2, no changelog): the
+// creation and the comments, wiki escapes read as their characters.
+TEST_F(RealPayloadsTest, JiraPublicRestIssue) {
+  auto by_id = ById(Translate("jira", Fixture("jira/public/j2m_rest_issue.json")));
+  const v1::TicketEvent& created = by_id["jira:BBCOM-1398:created"];
+  EXPECT_EQ(Iso(created.occurred_at()), "2018-12-05T11:32:11.571000Z");
+  EXPECT_EQ(created.requester().id(), "5b912f5c8a96e82b9549361c");
+  EXPECT_EQ(created.priority(), v1::PRIORITY_CRITICAL) << "Highest";
+  const v1::TicketEvent& c = by_id["jira:BBCOM-1398:comment:10749"];
+  EXPECT_EQ(c.comment().text(), "Proyecto privado - no se puede asignar") << "'\\-' is an escaped dash";
+  EXPECT_EQ(Iso(c.occurred_at()), "2018-12-19T09:29:44.131000Z");
+  // An automation rule's web request carrying the issue data reads the same.
+  nlohmann::json automation = {{"issue", nlohmann::json::parse(Fixture("jira/public/j2m_rest_issue.json"))}};
+  auto automated = ById(Translate("jira", automation.dump()));
+  EXPECT_EQ(automated.count("jira:BBCOM-1398:created"), 1u);
+  EXPECT_EQ(automated.count("jira:BBCOM-1398:comment:10749"), 1u);
+  absl::Status s = Error("jira", R"({"id": "1", "name": "nothing Jira sends"})");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("webhookEvent"), std::string::npos) << s;
+}
+
 // Zendesk's own audit example: without the ticket or users nothing says who
 // 35436 is (OTHER, with what to fetch); with them, the requester's thanks
 // are the requester's, the agent's reply the agent's, a CC's message OTHER.
@@ -192,6 +432,95 @@ TEST_F(RealPayloadsTest, ZendeskAuditsRolesFromTicketAndUsers) {
   EXPECT_EQ(cc.actor().role(), v1::ACTOR_ROLE_OTHER);
   EXPECT_NE(Attribute(cc, "rapport.role_reason").find("end-user who is not the ticket's requester"), std::string::npos);
   EXPECT_EQ(by_id["zendesk:2127301150:1564250"].status(), v1::TICKET_STATUS_RESOLVED);
+}
+
+// Real audits as the API returned them (a bare list, no users sideloaded):
+// the requester is the one the creation names, not the API user who
+// submitted it; the agent who took the ticket is staff; the requester's
+// bad rating is a survey with its comment.
+TEST_F(RealPayloadsTest, ZendeskPublicAuditsRolesAndRating) {
+  Translation t = Translate("zendesk", Fixture("zendesk/public/ihealth_audits.json"));
+  EXPECT_TRUE(t.rejected.empty());
+  auto by_id = ById(t);
+  const v1::TicketEvent& created = by_id["zendesk:226977173743:226977173823"];
+  EXPECT_EQ(created.kind(), v1::EVENT_KIND_TICKET_CREATED);
+  EXPECT_EQ(created.requester().id(), "6171488843") << "the Create requester_id, not the audit author";
+  EXPECT_EQ(created.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(created.category(), "incident");
+  EXPECT_EQ(t.events[0].event_id(), created.event_id()) << "the creation before the first comment";
+  const v1::TicketEvent& question = by_id["zendesk:226977173743:226977173763"];
+  EXPECT_EQ(question.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(Iso(question.occurred_at()), "2017-07-25T00:23:46Z");
+  const v1::TicketEvent& reply = by_id["zendesk:227206944843:227206944903"];
+  EXPECT_EQ(reply.actor().role(), v1::ACTOR_ROLE_AGENT) << "the assignee the same audit names";
+  EXPECT_EQ(by_id["zendesk:227206944843:227206945403"].priority(), v1::PRIORITY_MEDIUM) << "normal";
+  const v1::TicketEvent& solved = by_id["zendesk:227206944843:227206945443"];
+  EXPECT_EQ(solved.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(Iso(solved.occurred_at()), "2017-07-25T16:12:18Z");
+  EXPECT_EQ(by_id.count("zendesk:227594170163:227594170263"), 0u) << "a rating offered is no answer";
+  const v1::TicketEvent& rating = by_id["zendesk:227731977783:227731977803"];
+  EXPECT_EQ(rating.kind(), v1::EVENT_KIND_SURVEY_RECEIVED);
+  EXPECT_EQ(rating.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(rating.survey().score(), 0) << "bad";
+  EXPECT_EQ(rating.survey().scale_max(), 1);
+  EXPECT_NE(rating.survey().text().find("I received no tech support"), std::string::npos);
+}
+
+// The incremental ticket events export: each record is the audit it is
+// (same ids as the audits API), its child events name the field they set;
+// a comment without include=comment_events is known only as a comment.
+TEST_F(RealPayloadsTest, ZendeskIncrementalTicketEvents) {
+  auto by_id = ById(Translate("zendesk", Fixture("zendesk/ticket_events_export.json")));
+  const v1::TicketEvent& created = by_id["zendesk:91048994468:91048994528"];
+  EXPECT_EQ(created.kind(), v1::EVENT_KIND_TICKET_CREATED);
+  EXPECT_EQ(created.requester().id(), "9873843");
+  EXPECT_EQ(created.priority(), v1::PRIORITY_CRITICAL) << "urgent";
+  EXPECT_EQ(by_id["zendesk:91048994468:91048994488"].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  const v1::TicketEvent& note = by_id["zendesk:91049020168:91049020188"];
+  EXPECT_EQ(note.kind(), v1::EVENT_KIND_COMMENT_ADDED);
+  EXPECT_FALSE(note.comment().public_());
+  EXPECT_EQ(note.actor().role(), v1::ACTOR_ROLE_AGENT) << "the assignee";
+  EXPECT_EQ(Iso(note.occurred_at()), "2017-08-09T17:50:00Z") << "the record's timestamp";
+  EXPECT_EQ(by_id["zendesk:91049020168:91049020228"].status(), v1::TICKET_STATUS_IN_PROGRESS);
+  EXPECT_EQ(by_id["zendesk:91049120168:91049120208"].status(), v1::TICKET_STATUS_RESOLVED);
+}
+
+// A messaging conversation's messages (zen:event-type:messaging_ticket.*,
+// shaped after Zendesk's webhook reference): the actor's type says who wrote.
+TEST_F(RealPayloadsTest, ZendeskMessagingMessages) {
+  nlohmann::json message = {
+      {"account_id", 21825834}, {"detail", {{"id", "141"}}},
+      {"event", {{"actor", {{"id", "zd:answerBot"}, {"name", "Answer Bot"}, {"type", "system"}}},
+                 {"conversation_id", "67ab5f53a96f98663935c3f2"},
+                 {"message", {{"body", "Hi there. How can I help you today?"}, {"id", "67ab5f55155becd183e284cb"}}}}},
+      {"id", "01JQMQH83YNAKWSWJ8B1QH2NSC"}, {"subject", "zen:ticket:141"}, {"time", "2025-02-11T14:32:05.254571515Z"},
+      {"type", "zen:event-type:messaging_ticket.message_added"}, {"zendesk_event_version", "2022-11-06"}};
+  Translation bot = Translate("zendesk", message.dump());
+  ASSERT_EQ(bot.events.size(), 1u);
+  EXPECT_EQ(bot.events[0].actor().role(), v1::ACTOR_ROLE_SYSTEM);
+  EXPECT_EQ(bot.events[0].ticket_id(), "141");
+  EXPECT_EQ(Iso(bot.events[0].occurred_at()), "2025-02-11T14:32:05.254571Z");
+  message["id"] = "01JQMQJ0000000000000000001";
+  message["event"]["actor"] = {{"id", "6a27d07ec70c5f1aa576a17b"}, {"name", "Web User"}, {"type", "end_user"}};
+  message["event"]["message"] = {{"body", "thanks that helps"}, {"id", "67ab5f55155becd183e284cc"}};
+  Translation customer = Translate("zendesk", message.dump());
+  ASSERT_EQ(customer.events.size(), 1u);
+  EXPECT_EQ(customer.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(customer.events[0].comment().text(), "thanks that helps");
+}
+
+TEST_F(RealPayloadsTest, ZendeskSatisfactionRatingsAndTicketRecords) {
+  Translation t = Translate("zendesk", Fixture("zendesk/satisfaction_ratings.json"));
+  ASSERT_EQ(t.events.size(), 1u) << "the offered rating has no answer";
+  EXPECT_EQ(t.events[0].event_id(), "zendesk:satisfaction:35436:good");
+  EXPECT_EQ(t.events[0].ticket_id(), "208");
+  EXPECT_EQ(t.events[0].survey().score(), 1);
+  EXPECT_EQ(t.events[0].survey().text(), "Awesome support!");
+  EXPECT_EQ(t.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(Iso(t.events[0].occurred_at()), "2011-07-21T09:12:03Z");
+  absl::Status s = Error("zendesk", R"({"ticket": {"id": 35436, "status": "open", "requester_id": 20978392}})");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("audits"), std::string::npos) << s;
 }
 
 TEST_F(RealPayloadsTest, ZendeskCustomStatusAndNothingToRecord) {
@@ -292,6 +621,8 @@ TEST_F(RealPayloadsTest, IdsComeFromTheSourceNotTheBytes) {
   const std::vector<std::pair<std::string, std::string>> payloads = {
       {"jira", "jira/issue_updated_status.json"},          {"jira", "jira/dc_comment_agent_wiki.json"},
       {"zendesk", "zendesk/audits_with_users.json"},       {"zendesk", "zendesk/status_changed.json"},
+      {"jira", "jira/rest_jsm_issue_changelog.json"},       {"zendesk", "zendesk/public/ihealth_audits.json"},
+      {"zendesk", "zendesk/ticket_events_export.json"},
       {"servicenow", "servicenow/display_all.json"},       {"freshservice", "freshservice/api_ticket_with_conversations.json"},
       {"freshservice", "freshservice/reply_added.json"}};
   for (const auto& [adapter, file] : payloads) {
