@@ -113,9 +113,21 @@ class FreshserviceAdapter final : public sdk::Adapter {
     if (body.contains("data") && body["data"].is_object() &&
         (body["data"].contains("ticket") || body["data"].contains("conversation"))) {
       const Json& data = body["data"];
+      const bool has_ticket = data.contains("ticket") && data["ticket"].is_object();
+      const bool has_conversation = data.contains("conversation") && data["conversation"].is_object();
       Json items = Json::array();
-      if (data.contains("ticket") && data["ticket"].is_object()) items.push_back(data["ticket"]);
-      if (data.contains("conversation") && data["conversation"].is_object()) items.push_back(data["conversation"]);
+      if (has_ticket) {
+        // The event's requester and conversation belong to its ticket: read
+        // together, the conversation's author is known.
+        Json ticket = data["ticket"];
+        if (data.contains("requester") && data["requester"].is_object() && !ticket.contains("requester")) {
+          ticket["requester"] = data["requester"];
+        }
+        if (has_conversation) ticket["conversations"] = Json::array({data["conversation"]});
+        items.push_back(std::move(ticket));
+      } else if (has_conversation) {
+        items.push_back(data["conversation"]);
+      }
       return List(items, out, error);
     }
     for (const char* list : {"tickets", "conversations", "results", "satisfaction_ratings"}) {
