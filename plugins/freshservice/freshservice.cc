@@ -1,14 +1,18 @@
 // freshservice: Freshservice (and Freshdesk) ticket JSON -> canonical events.
-// Three shapes are read:
+// These shapes are read:
 //
 //  - the webhook a Workflow Automator "Trigger webhook" node sends from the
 //    template in docs/adapters.md ({"event": "ticket_updated", ...});
 //  - the API ticket, GET /api/v2/tickets/:id?include=conversations
 //    ({"ticket": {...}} or the bare ticket), a snapshot: its creation at
 //    created_at, its current status, priority and assignment (responder,
-//    group) at updated_at — a resolution or closure at stats.resolved_at /
-//    closed_at when given — and each conversation at its created_at (an
-//    edited one also as an edit at its updated_at);
+//    group) at the times stats states for them, else updated_at — a
+//    resolution or closure at stats.resolved_at / closed_at when given — and
+//    each conversation at its created_at (an edited one also as an edit);
+//  - lists as the APIs return them: {"tickets": [...]}, Freshdesk's bare
+//    arrays of tickets or of a ticket's conversations, {"conversations"},
+//    {"results"} and satisfaction ratings; and a Freshworks app's product
+//    event ({"data": {"ticket", "requester", "conversation"}});
 //  - a Freshdesk-style automation webhook ({"freshdesk_webhook": {...}},
 //    "triggered_event" like "{status:{from:2,to:4}}"), whose status and
 //    priority are labels; it must carry a time ("ticket_updated_at").

@@ -5,13 +5,17 @@
 // configured, other task tables), sys_journal_field rows (comments = visible
 // to the caller, work_notes = internal), sys_audit rows (state, hold_reason,
 // assignment and priority history) and sys_user rows (who is who). Journal
-// and audit rows name their record by sys_id, so the record must be in the
-// same payload.
+// and audit rows name their record by sys_id: the record must be in the
+// same payload or an earlier one (the adapter keeps what those rows need of
+// every record it read).
 //
 // Times: with sysparm_display_value=false (the default) or all, date-times
 // are UTC "YYYY-MM-DD HH:MM:SS" (with all, the "value" member); with
 // display_value=true they are in the API user's time zone, which the payload
-// does not state, so such a payload is refused rather than misread.
+// does not state, so such a payload is refused rather than misread. With
+// all, a record also carries its journal as display text, in that zone:
+// read when the payload has no journal rows for it, each time converted
+// with the offset the record's own date-times show (see DisplayedJournal).
 //
 // A record is a snapshot. It yields the creation at opened_at (id
 // "<number>:created"); a resolution at resolved_at by resolved_by and a
