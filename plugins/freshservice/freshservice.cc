@@ -32,6 +32,7 @@
 // Built both into rapportd and as a loadable module (freshservice.so).
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 
 #include "common/adapter_util.h"
@@ -49,13 +50,16 @@ std::string First(const Json& t, std::initializer_list<const char*> keys) {
 
 // The number of a ticket id as the API gives it: placeholders and the UI
 // show a display id ("#INC-42", "SR-42", "#42") where the API says 42.
+// Only the ticket prefixes: problems (PRB-), changes (CHN-) and releases
+// number themselves apart, so their 42 is not ticket 42.
 std::string TicketNumber(std::string id) {
   if (!id.empty() && id[0] == '#') id.erase(0, 1);
-  const size_t dash = id.find('-');
-  if (dash != std::string::npos && dash > 0 && dash + 1 < id.size() &&
-      std::all_of(id.begin(), id.begin() + dash, [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }) &&
-      std::all_of(id.begin() + dash + 1, id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    return id.substr(dash + 1);
+  for (const char* prefix : {"INC-", "SR-"}) {
+    const size_t n = std::strlen(prefix);
+    if (id.size() > n && Lower(id.substr(0, n)) == Lower(prefix) &&
+        std::all_of(id.begin() + n, id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      return id.substr(n);
+    }
   }
   return id;
 }
