@@ -1,14 +1,18 @@
 // freshservice: Freshservice (and Freshdesk) ticket JSON -> canonical events.
-// Three shapes are read:
+// These shapes are read:
 //
 //  - the webhook a Workflow Automator "Trigger webhook" node sends from the
 //    template in docs/adapters.md ({"event": "ticket_updated", ...});
 //  - the API ticket, GET /api/v2/tickets/:id?include=conversations
 //    ({"ticket": {...}} or the bare ticket), a snapshot: its creation at
 //    created_at, its current status, priority and assignment (responder,
-//    group) at updated_at — a resolution or closure at stats.resolved_at /
-//    closed_at when given — and each conversation at its created_at (an
-//    edited one also as an edit at its updated_at);
+//    group) at the times stats states for them, else updated_at — a
+//    resolution or closure at stats.resolved_at / closed_at when given — and
+//    each conversation at its created_at (an edited one also as an edit);
+//  - lists as the APIs return them: {"tickets": [...]}, Freshdesk's bare
+//    arrays of tickets or of a ticket's conversations, {"conversations"},
+//    {"results"} and satisfaction ratings; and a Freshworks app's product
+//    event ({"data": {"ticket", "requester", "conversation"}});
 //  - a Freshdesk-style automation webhook ({"freshdesk_webhook": {...}},
 //    "triggered_event" like "{status:{from:2,to:4}}"), whose status and
 //    priority are labels; it must carry a time ("ticket_updated_at").
@@ -26,6 +30,9 @@
 // OTHER (a CC), with the reason.
 //
 // Built both into rapportd and as a loadable module (freshservice.so).
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <map>
 
 #include "common/adapter_util.h"
@@ -39,6 +46,53 @@ std::string First(const Json& t, std::initializer_list<const char*> keys) {
     if (std::string v = Text(t, k); !v.empty()) return v;
   }
   return "";
+}
+
+// The number of a ticket id as the API gives it: placeholders and the UI
+// show a display id ("#INC-42", "SR-42", "#42") where the API says 42.
+// Only the ticket prefixes: problems (PRB-), changes (CHN-) and releases
+// number themselves apart, so their 42 is not ticket 42.
+std::string TicketNumber(std::string id) {
+  if (!id.empty() && id[0] == '#') id.erase(0, 1);
+  for (const char* prefix : {"INC-", "SR-"}) {
+    const size_t n = std::strlen(prefix);
+    if (id.size() > n && Lower(id.substr(0, n)) == Lower(prefix) &&
+        std::all_of(id.begin() + n, id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      return id.substr(n);
+    }
+  }
+  return id;
+}
+
+// The address in a sender field: "Alex Doe <alex@example.com>" or the bare address.
+std::string Address(const std::string& from) {
+  const size_t open = from.rfind('<');
+  const size_t close = from.rfind('>');
+  if (open != std::string::npos && close != std::string::npos && close > open + 1) return from.substr(open + 1, close - open - 1);
+  return from;
+}
+
+// The text a person reads in a conversation: the HTML body (quoted earlier
+// mail set apart as "> " lines), else the plain text the API derives from
+// it, which runs the quotation into the reply.
+std::string ConversationText(const Json& c) {
+  std::string text = HtmlToText(Text(c, "body"));
+  if (text.empty()) text = Text(c, "body_text");
+  return text;
+}
+
+// Whether `j` is a ticket of the API (GET /api/v2/tickets/:id, a list entry,
+// a product event's ticket) rather than a conversation or a user.
+bool LooksLikeTicket(const Json& j) {
+  return j.is_object() && j.contains("id") && (j.contains("requester_id") || j.contains("status")) &&
+         !j.contains("ticket_id");
+}
+bool LooksLikeRating(const Json& j) {
+  return j.is_object() && j.contains("ticket_id") && j.contains("ratings") && j["ratings"].is_object();
+}
+bool LooksLikeConversation(const Json& j) {
+  return j.is_object() && j.contains("id") && j.contains("ticket_id") &&
+         (j.contains("body") || j.contains("body_text") || j.contains("incoming") || j.contains("private"));
 }
 
 class FreshserviceAdapter final : public sdk::Adapter {
@@ -57,21 +111,58 @@ class FreshserviceAdapter final : public sdk::Adapter {
     auto json = ParseJson(payload.body, error);
     if (!json) return RAPPORT_ERR_PERMANENT;
     const Json& body = *json;
+    // A list as the API returns it: Freshdesk's bare arrays of tickets or
+    // of a ticket's conversations, Freshservice's {"tickets": [...]}.
+    if (body.is_array()) return List(body, out, error);
     if (!body.is_object()) return Fail(error, "the body must be a JSON object (see the template in docs/adapters.md)");
     if (body.contains("freshdesk_webhook")) return FreshdeskWebhook(body["freshdesk_webhook"], out, error);
-    for (const char* list : {"requesters", "agents", "requester", "agent"}) {
-      if (body.contains(list) && (body[list].is_array() || body[list].is_object())) return Users(body[list], out, error);
+    // A Freshworks app's product event (onTicketCreate, onTicketUpdate,
+    // onConversationCreate): the ticket or conversation under "data".
+    if (body.contains("data") && body["data"].is_object() &&
+        (body["data"].contains("ticket") || body["data"].contains("conversation"))) {
+      const Json& data = body["data"];
+      const bool has_ticket = data.contains("ticket") && data["ticket"].is_object();
+      const bool has_conversation = data.contains("conversation") && data["conversation"].is_object();
+      Json items = Json::array();
+      if (has_ticket) {
+        // The event's requester and conversation belong to its ticket: read
+        // together, the conversation's author is known.
+        Json ticket = data["ticket"];
+        if (data.contains("requester") && data["requester"].is_object() && !ticket.contains("requester")) {
+          ticket["requester"] = data["requester"];
+        }
+        if (has_conversation) ticket["conversations"] = Json::array({data["conversation"]});
+        items.push_back(std::move(ticket));
+      } else if (has_conversation) {
+        items.push_back(data["conversation"]);
+      }
+      return List(items, out, error);
+    }
+    for (const char* list : {"tickets", "conversations", "results", "satisfaction_ratings"}) {
+      if (body.contains(list) && body[list].is_array() && !LooksLikeTicket(body)) return List(body[list], out, error);
+    }
+    const bool ticket_shape = LooksLikeTicket(body) ||
+                              (body.contains("ticket") && LooksLikeTicket(body["ticket"]) && !body.contains("event"));
+    if (!ticket_shape) {
+      for (const char* list : {"requesters", "agents", "requester", "agent"}) {
+        if (body.contains(list) && (body[list].is_array() || body[list].is_object())) return Users(body[list], out, error);
+      }
     }
     const std::string event = Text(body, "event");
     if (event.empty()) {
       const Json& t = body.contains("ticket") && body["ticket"].is_object() ? body["ticket"] : body;
-      if (t.contains("id") && (t.contains("requester_id") || t.contains("status"))) return ApiTicket(t, out, error);
+      if (t.contains("id") && (t.contains("requester_id") || t.contains("status"))) {
+        std::string problem = ApiTicket(t, out);
+        if (!problem.empty()) return Fail(error, problem);
+        return RAPPORT_OK;
+      }
       return Fail(error, "missing field 'event' (the template's), and the body is not an API ticket "
-                         "({\"ticket\": {\"id\", \"status\", \"requester_id\", ...}})");
+                         "({\"ticket\": {\"id\", \"status\", \"requester_id\", ...}}), a list of tickets or "
+                         "conversations, or a Freshdesk webhook ({\"freshdesk_webhook\": {...}})");
     }
     if (!body.contains("ticket") || !body["ticket"].is_object()) return Fail(error, "missing field 'ticket'");
     const Json& t = body["ticket"];
-    const std::string ticket = Text(t, "id");
+    const std::string ticket = TicketNumber(Text(t, "id"));
     if (ticket.empty()) return Fail(error, "missing field 'ticket.id'");
     std::string when_text = Text(body, "occurred_at");
     if (when_text.empty()) when_text = event == "ticket_created" ? Text(t, "created_at") : Text(t, "updated_at");
@@ -151,12 +242,16 @@ class FreshserviceAdapter final : public sdk::Adapter {
       const Json& c = body["conversation"];
       e.kind = sdk::kCommentAdded;
       e.has_comment = true;
-      e.comment_text = !Text(c, "body_text").empty() ? Text(c, "body_text") : HtmlToText(Text(c, "body"));
+      e.comment_text = ConversationText(c);
       const bool is_private = Lower(Text(c, "private")) == "true" || event == "note_added";
       e.comment_public = !is_private;
       if (!Text(c, "user_id").empty()) e.actor_id = Text(c, "user_id");
       e.actor_role = sdk::kSystem;
-      SetRole(&e, ConversationRole(c, requester, Text(t, "requester_email"), Text(t, "responder_id")));
+      if (requester.empty() && Text(t, "requester_email").empty() && Lower(Text(c, "incoming")) == "true") {
+        SetRole(&e, {sdk::kRequester, ""});  // the template's reply without ids: its ticket's requester wrote in
+      } else {
+        SetRole(&e, ConversationRole(c, {requester, Text(t, "requester_email")}, Text(t, "responder_id")));
+      }
       out.Emit(e);
       return RAPPORT_OK;
     }
@@ -195,21 +290,28 @@ class FreshserviceAdapter final : public sdk::Adapter {
     return PriorityByCommonName(n);
   }
 
-  // Who wrote a conversation: the requester by id or email; staff for a
+  // Who wrote a conversation: the requester by id or e-mail; staff for a
   // private note, an outgoing reply or the responder; else OTHER.
-  static Roles::Verdict ConversationRole(const Json& c, const std::string& requester, const std::string& requester_email,
+  static Roles::Verdict ConversationRole(const Json& c, const std::vector<std::string>& requester,
                                          const std::string& responder) {
     Roles roles;
-    roles.AddRequester(requester);
-    roles.AddRequester(requester_email);
+    bool requester_known = false;
+    for (const std::string& id : requester) {
+      roles.AddRequester(id);
+      requester_known = requester_known || !id.empty();
+    }
     roles.AddStaff(responder);
     const std::string user = Text(c, "user_id");
-    Roles::Verdict v = roles.Of({user, Text(c, "from_email")}, "");
+    Roles::Verdict v = roles.Of({user, Address(Text(c, "from_email"))}, "");
     if (v.role == sdk::kRequester || v.role == sdk::kAgent) return v;
     const std::string incoming = Lower(Text(c, "incoming"));
     if (Lower(Text(c, "private")) == "true" || incoming == "false") return {sdk::kAgent, ""};
     if (incoming == "true") {
-      if (requester.empty() && requester_email.empty()) return {sdk::kRequester, ""};  // the template's reply without ids
+      if (!requester_known) {
+        return {sdk::kOther, "an incoming message from " + (user.empty() ? std::string("someone") : "user " + user) +
+                                 ", and the payload does not name the ticket's requester (send the ticket with "
+                                 "include=conversations)"};
+      }
       return {sdk::kOther, "an incoming message from " + (user.empty() ? std::string("someone") : "user " + user) +
                                " who is not the ticket's requester (a CC)"};
     }
@@ -243,28 +345,136 @@ class FreshserviceAdapter final : public sdk::Adapter {
     return RAPPORT_OK;
   }
 
-  rapport_status ApiTicket(const Json& t, sdk::Output& out, std::string* error) const {
-    const std::string ticket = Text(t, "id");
-    if (ticket.empty()) return Fail(error, "missing field 'ticket.id'");
+  // A list of API tickets or conversations (bare, under "tickets" or
+  // "conversations", or a product event's): each entry on its own, a bad one
+  // rejected alone.
+  rapport_status List(const Json& items, sdk::Output& out, std::string* error) const {
+    uint64_t read = 0, rejected = 0;
+    std::string first_problem;
+    for (uint64_t i = 0; i < items.size(); ++i) {
+      const Json& item = items[i];
+      std::string problem;
+      if (LooksLikeRating(item)) {
+        problem = Rating(item, out);
+      } else if (LooksLikeConversation(item)) {
+        problem = Conversation(item, TicketNumber(Text(item, "ticket_id")), {}, out);
+      } else if (LooksLikeTicket(item)) {
+        problem = ApiTicket(item, out);
+      } else {
+        problem = "entry " + std::to_string(i) + " is neither a ticket ({\"id\", \"status\", \"requester_id\", ...}) "
+                  "nor a conversation ({\"id\", \"ticket_id\", \"body\", ...})";
+      }
+      if (problem.empty()) {
+        ++read;
+        continue;
+      }
+      if (rejected++ == 0) first_problem = problem;
+      out.Reject(i, problem.rfind("missing", 0) == 0 ? "MISSING_FIELD" : "INVALID_VALUE", problem);
+    }
+    if (read == 0 && rejected > 0) return Fail(error, first_problem);
+    if (items.empty()) *error = "freshservice: an empty list: nothing to record";
+    return RAPPORT_OK;
+  }
+
+  // A satisfaction rating (GET /api/v2/tickets/:id/satisfaction_ratings):
+  // the default question's answer on Freshdesk's scale -103 (extremely
+  // unhappy) … 100 (neutral) … 103 (extremely happy), read as 1 … 7.
+  std::string Rating(const Json& r, sdk::Output& out) const {
+    const std::string ticket = TicketNumber(Text(r, "ticket_id"));
+    auto at = ParseTime(Text(r, "created_at"));
+    if (!at) return "missing field 'created_at' of satisfaction rating " + Text(r, "id");
+    static const std::map<std::string, double> kScale = {{"-103", 1}, {"-102", 2}, {"-101", 3}, {"100", 4},
+                                                         {"101", 5},  {"102", 6},  {"103", 7}};
+    auto it = kScale.find(Text(r["ratings"], "default_question"));
+    if (it == kScale.end()) {
+      return "field 'ratings.default_question' of satisfaction rating " + Text(r, "id") + ": '" +
+             Text(r["ratings"], "default_question") + "' is not one of -103..-101, 100..103";
+    }
+    sdk::Event e;
+    e.ticket_id = ticket;
+    e.event_id = "freshservice:" + ticket + ":rating:" + Text(r, "id");
+    e.occurred_at_us = *at;
+    e.source = "freshservice";
+    e.kind = sdk::kSurveyReceived;
+    e.actor_id = Text(r, "user_id");
+    // Only the ticket's contact answers its survey.
+    e.actor_role = sdk::kRequester;
+    e.has_survey = true;
+    e.survey_score = it->second;
+    e.survey_scale_min = 1;
+    e.survey_scale_max = 7;
+    e.survey_text = Text(r, "feedback");
+    out.Emit(e);
+    return "";
+  }
+
+  // Who is who on one ticket, as far as the payload says.
+  struct People {
+    std::vector<std::string> requester;  // id and e-mail addresses
+    std::string responder;
+  };
+
+  // One conversation of ticket `ticket`: a comment at its created_at (an
+  // edited one also as an edit at its updated_at).
+  std::string Conversation(const Json& conv, const std::string& ticket, const People& people, sdk::Output& out) const {
+    const std::string id = Text(conv, "id");
+    auto at = ParseTime(Text(conv, "created_at"));
+    if (ticket.empty()) return "missing field 'ticket_id' of conversation " + id;
+    if (id.empty() || !at) return "conversation " + id + " of ticket " + ticket + ": missing field 'id' or 'created_at'";
+    sdk::Event e;
+    e.ticket_id = ticket;
+    e.event_id = "freshservice:" + ticket + ":conversation:" + id;
+    e.occurred_at_us = *at;
+    e.source = "freshservice";
+    e.kind = sdk::kCommentAdded;
+    e.actor_id = Text(conv, "user_id");
+    SetRole(&e, ConversationRole(conv, people.requester, people.responder));
+    e.has_comment = true;
+    e.comment_text = ConversationText(conv);
+    if (e.comment_text.empty()) e.comment_text = " ";
+    e.comment_public = Lower(Text(conv, "private")) != "true";
+    const std::string original = e.event_id;
+    // Freshdesk states the last edit (last_edited_at, null when none);
+    // without it, a later updated_at is one.
+    const std::string edited_text = conv.contains("last_edited_at") ? Text(conv, "last_edited_at") : Text(conv, "updated_at");
+    auto edited = ParseTime(edited_text);
+    if (!out.Emit(e)) return "";
+    if (edited && *edited > *at) {
+      // The text is the edited one; the original is not in the payload.
+      sdk::Event edit = e;
+      edit.kind = sdk::kFieldsUpdated;
+      edit.event_id = original + ":edit:" + edited_text;
+      edit.occurred_at_us = *edited;
+      edit.attributes.emplace_back(kEditOfAttribute, original);
+      out.Emit(edit);
+    }
+    return "";
+  }
+
+  // GET /api/v2/tickets/:id?include=conversations,requester,stats: a
+  // snapshot of the ticket. "" when read, else what is wrong.
+  std::string ApiTicket(const Json& t, sdk::Output& out) const {
+    const std::string ticket = TicketNumber(Text(t, "id"));
+    if (ticket.empty()) return "missing field 'ticket.id'";
     auto created = ParseTime(Text(t, "created_at"));
     auto updated = ParseTime(Text(t, "updated_at"));
-    if (!created || !updated) return Fail(error, "missing field 'ticket.created_at' or 'ticket.updated_at' (ISO 8601 times)");
+    if (!created || !updated) return "missing field 'ticket.created_at' or 'ticket.updated_at' (ISO 8601 times) of ticket " + ticket;
     auto status = StatusCode(Text(t, "status"));
     if (!status) {
-      return Fail(error, "field 'ticket.status': unknown status '" + Text(t, "status") +
-                             "' (custom statuses need a status_map entry)");
+      return "field 'ticket.status' of ticket " + ticket + ": unknown status '" + Text(t, "status") +
+             "' (custom statuses need a status_map entry)";
     }
     const std::string requester = Text(t, "requester_id");
     const std::string responder = Text(t, "responder_id");
     const std::string updated_text = Text(t, "updated_at");
-    // The requester by id and email (the requester object with
+    // The requester by id and e-mail (the requester object with
     // include=requester, or the ticket's own requester_email).
     const Json& requester_object = t.contains("requester") && t["requester"].is_object() ? t["requester"] : Json();
-    if (!EmitIdentity(out, "freshservice", *updated,
-                      {requester, Text(t, "requester_email"), Text(requester_object, "email"),
-                       Text(requester_object, "primary_email")})) {
-      return RAPPORT_OK;
-    }
+    People people;
+    people.requester = {requester, Text(t, "requester_email"), Text(requester_object, "email"),
+                        Text(requester_object, "primary_email")};
+    people.responder = responder;
+    if (!EmitIdentity(out, "freshservice", *updated, people.requester)) return "";
     auto event = [&](const std::string& id, int64_t at, int32_t kind) {
       sdk::Event e;
       e.ticket_id = ticket;
@@ -277,6 +487,7 @@ class FreshserviceAdapter final : public sdk::Adapter {
       return e;
     };
     const int32_t priority = PriorityOf(Text(t, "priority"));
+    const std::string group = Text(t, "group_id");
     sdk::Event c = event("created", *created, sdk::kCreated);
     c.status = sdk::kNew;
     c.priority = priority;
@@ -286,12 +497,18 @@ class FreshserviceAdapter final : public sdk::Adapter {
     c.requester_department = Text(t, "department_id");
     c.category = Text(t, "category");
     c.assignee_agent_id = responder;
-    c.assignee_team = Text(t, "group_id");
-    if (!out.Emit(c)) return RAPPORT_OK;
-    if (!responder.empty() || !Text(t, "group_id").empty()) {
-      sdk::Event a = event(updated_text + ":assignment", *updated, sdk::kAssignmentChanged);
+    c.assignee_team = group;
+    if (!out.Emit(c)) return "";
+    // Times the ticket states for its changes (include=stats), else its last update.
+    const Json stats = t.contains("stats") && t["stats"].is_object() ? t["stats"] : Json::object();
+    auto stated = [&](const char* key) -> std::string {
+      return !Text(stats, key).empty() ? Text(stats, key) : Text(t, key);
+    };
+    if (!responder.empty() || !group.empty()) {
+      const std::string at_text = ParseTime(stated("assigned_at")) ? stated("assigned_at") : updated_text;
+      sdk::Event a = event(at_text + ":assignment", *ParseTime(at_text), sdk::kAssignmentChanged);
       a.assignee_agent_id = responder;
-      a.assignee_team = Text(t, "group_id");
+      a.assignee_team = group;
       out.Emit(a);
     }
     if (priority != 0) {
@@ -300,21 +517,25 @@ class FreshserviceAdapter final : public sdk::Adapter {
       out.Emit(p);
     }
     // A resolution or closure at the time the ticket states for it.
-    const Json stats = t.contains("stats") && t["stats"].is_object() ? t["stats"] : Json::object();
-    auto stated = [&](const char* key) -> std::optional<int64_t> {
-      auto v = ParseTime(Text(stats, key));
-      return v ? v : ParseTime(Text(t, key));
-    };
-    auto resolved_at = stated("resolved_at");
+    const std::string resolved_text = stated("resolved_at");
+    auto resolved_at = ParseTime(resolved_text);
     if (*status == sdk::kResolved || (*status == sdk::kClosed && resolved_at)) {
-      sdk::Event r = event("resolved:" + (resolved_at ? Text(stats, "resolved_at") + Text(t, "resolved_at") : updated_text),
-                           resolved_at ? *resolved_at : *updated, sdk::kStatusChanged);
+      sdk::Event r = event("resolved:" + (resolved_at ? resolved_text : updated_text), resolved_at ? *resolved_at : *updated,
+                           sdk::kStatusChanged);
       r.status = sdk::kResolved;
       out.Emit(r);
     }
     if (*status != sdk::kResolved) {
-      auto closed_at = *status == sdk::kClosed ? stated("closed_at") : std::nullopt;
-      sdk::Event s = event(updated_text + ":status", closed_at ? *closed_at : *updated, sdk::kStatusChanged);
+      // Closed at closed_at; waiting since pending_since; any other status
+      // since status_updated_at (Freshdesk's stats).
+      std::string at_text = *status == sdk::kClosed ? stated("closed_at")
+                            : *status == sdk::kPendingRequester || *status == sdk::kPendingThirdParty
+                                ? stated("pending_since")
+                                : "";
+      if (!ParseTime(at_text)) at_text = stated("status_updated_at");
+      const bool stated_time = ParseTime(at_text).has_value();
+      sdk::Event s = stated_time ? event("status:" + Lower(Text(t, "status")) + ":" + at_text, *ParseTime(at_text), sdk::kStatusChanged)
+                                 : event(updated_text + ":status", *updated, sdk::kStatusChanged);
       s.status = *status;
       out.Emit(s);
     }
@@ -322,44 +543,25 @@ class FreshserviceAdapter final : public sdk::Adapter {
       uint64_t index = 0;
       for (const Json& conv : t["conversations"]) {
         const uint64_t record = index++;
-        const std::string id = Text(conv, "id");
-        auto at = ParseTime(Text(conv, "created_at"));
-        if (id.empty() || !at) {
-          out.Reject(record, "MISSING_FIELD", "conversation " + std::to_string(record) + " of ticket " + ticket +
-                                                  ": missing field 'id' or 'created_at'");
-          continue;
-        }
-        sdk::Event e = event("conversation:" + id, *at, sdk::kCommentAdded);
-        e.actor_id = Text(conv, "user_id");
-        SetRole(&e, ConversationRole(conv, requester, "", responder));
-        e.has_comment = true;
-        e.comment_text = !Text(conv, "body_text").empty() ? Text(conv, "body_text") : HtmlToText(Text(conv, "body"));
-        if (e.comment_text.empty()) e.comment_text = " ";
-        e.comment_public = Lower(Text(conv, "private")) != "true";
-        const std::string original = e.event_id;
-        auto edited = ParseTime(Text(conv, "updated_at"));
-        if (edited && *edited > *at) {
-          // The text is the edited one; the original is not in the payload.
-          sdk::Event edit = e;
-          edit.kind = sdk::kFieldsUpdated;
-          edit.event_id = original + ":edit:" + Text(conv, "updated_at");
-          edit.occurred_at_us = *edited;
-          edit.attributes.emplace_back(kEditOfAttribute, original);
-          out.Emit(e);
-          out.Emit(edit);
-          continue;
-        }
-        out.Emit(e);
+        std::string problem = Conversation(conv, ticket, people, out);
+        if (!problem.empty()) out.Reject(record, "MISSING_FIELD", problem);
       }
     }
-    return RAPPORT_OK;
+    return "";
   }
 
   // A Freshdesk-style automation webhook: labels, the first matching change.
   rapport_status FreshdeskWebhook(const Json& w, sdk::Output& out, std::string* error) const {
     if (!w.is_object()) return Fail(error, "field 'freshdesk_webhook' must be an object");
-    const std::string ticket = Text(w, "ticket_id");
+    const std::string ticket = TicketNumber(Text(w, "ticket_id"));
     if (ticket.empty()) return Fail(error, "missing field 'freshdesk_webhook.ticket_id'");
+    const std::string trigger = Text(w, "triggered_event");
+    if (trigger.find("ticket_action:created") == std::string::npos && trigger.find("{status:") != 0 &&
+        trigger.find("{priority:") != 0) {
+      *error = "freshservice: event type " + (trigger.empty() ? std::string("(none)") : trigger) +
+               ": nothing to record (a note webhook carries no text)";
+      return RAPPORT_OK;
+    }
     std::string when = Text(w, "ticket_updated_at");
     if (when.empty()) when = Text(w, "updated_at");
     auto at = ParseTime(when);
@@ -368,7 +570,6 @@ class FreshserviceAdapter final : public sdk::Adapter {
                          "itself; add \"ticket_updated_at\": \"{{ticket.updated_at}}\" to its content, or send the API "
                          "ticket (GET /api/v2/tickets/:id?include=conversations)");
     }
-    const std::string trigger = Text(w, "triggered_event");
     sdk::Event e;
     e.ticket_id = ticket;
     e.event_id = "freshservice:" + ticket + ":" + when + ":" + trigger;
@@ -379,7 +580,8 @@ class FreshserviceAdapter final : public sdk::Adapter {
     const int32_t priority = PriorityOf(Text(w, "ticket_priority"));
     if (trigger.find("ticket_action:created") != std::string::npos) {
       e.kind = sdk::kCreated;
-      e.status = sdk::kNew;
+      // A rule may set a status on creation (Pending); Open is new.
+      e.status = !status || *status == sdk::kInProgress ? sdk::kNew : *status;
       e.priority = priority;
       e.requester_id = Text(w, "requester_email");
       e.actor_id = e.requester_id;
@@ -392,13 +594,9 @@ class FreshserviceAdapter final : public sdk::Adapter {
       }
       e.kind = sdk::kStatusChanged;
       e.status = *status;
-    } else if (trigger.find("{priority:") == 0) {
+    } else {  // {priority:...}
       e.kind = sdk::kPriorityChanged;
       e.priority = priority;
-    } else {
-      *error = "freshservice: event type " + (trigger.empty() ? std::string("(none)") : trigger) +
-               ": nothing to record (a note webhook carries no text)";
-      return RAPPORT_OK;
     }
     out.Emit(e);
     return RAPPORT_OK;

@@ -5,13 +5,17 @@
 // configured, other task tables), sys_journal_field rows (comments = visible
 // to the caller, work_notes = internal), sys_audit rows (state, hold_reason,
 // assignment and priority history) and sys_user rows (who is who). Journal
-// and audit rows name their record by sys_id, so the record must be in the
-// same payload.
+// and audit rows name their record by sys_id: the record must be in the
+// same payload or an earlier one (the adapter keeps what those rows need of
+// every record it read).
 //
 // Times: with sysparm_display_value=false (the default) or all, date-times
 // are UTC "YYYY-MM-DD HH:MM:SS" (with all, the "value" member); with
 // display_value=true they are in the API user's time zone, which the payload
-// does not state, so such a payload is refused rather than misread.
+// does not state, so such a payload is refused rather than misread. With
+// all, a record also carries its journal as display text, in that zone:
+// read when the payload has no journal rows for it, each time converted
+// with the offset the record's own date-times show (see DisplayedJournal).
 //
 // A record is a snapshot. It yields the creation at opened_at (id
 // "<number>:created"); a resolution at resolved_at by resolved_by and a
@@ -70,10 +74,59 @@ bool DisplayOnly(const Json& r) {
     auto it = r.find(key);
     if (it != r.end() && it->is_object() && it->contains("display_value") && !it->contains("value")) return true;
   }
-  auto state = r.find("state");
-  if (state == r.end() || !state->is_string()) return false;
-  const std::string v = state->get<std::string>();
-  return !v.empty() && !std::isdigit(static_cast<unsigned char>(v[0]));
+  // Choice fields hold codes ("2", "-5"); their display values are labels
+  // ("In Progress", "3 - Moderate").
+  for (const char* key : {"state", "incident_state", "priority", "urgency", "impact"}) {
+    auto it = r.find(key);
+    if (it == r.end() || !it->is_string()) continue;
+    const std::string v = it->get<std::string>();
+    if (!v.empty() && v.find_first_not_of("-0123456789") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// One entry of a journal field's display value ("2016-12-13 12:30:14 -
+// Joe Employee (Additional comments)\nHi David, ..."): the display time as
+// written, the author's name, the field's label and the text.
+struct DisplayedEntry {
+  std::string time, author, label, text;
+};
+
+// The entries of a journal display value, newest first as ServiceNow writes
+// them; a header is "<YYYY-MM-DD HH:MM:SS> - <name> (<label>)" on a line of
+// its own. Text before the first header, or in a date format other than
+// that one, gives no entry.
+std::vector<DisplayedEntry> DisplayedEntries(const std::string& display) {
+  std::vector<DisplayedEntry> entries;
+  size_t pos = 0;
+  while (pos <= display.size()) {
+    size_t end = display.find('\n', pos);
+    if (end == std::string::npos) end = display.size();
+    std::string line = display.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t open = line.rfind(" (");
+    const bool header = line.size() > 24 && line.compare(19, 3, " - ") == 0 && line.back() == ')' &&
+                        open != std::string::npos && open > 22 && ParseTime(line.substr(0, 19)).has_value();
+    if (header) {
+      entries.push_back({line.substr(0, 19), line.substr(22, open - 22), line.substr(open + 2, line.size() - open - 3), ""});
+    } else if (!entries.empty()) {
+      entries.back().text += line + "\n";
+    }
+    pos = end + 1;
+  }
+  for (DisplayedEntry& e : entries) {
+    while (!e.text.empty() && (e.text.back() == '\n' || e.text.back() == ' ')) e.text.pop_back();
+  }
+  return entries;
+}
+
+// The display value of a journal field of `r` ("" when the payload has none).
+std::string JournalDisplay(const Json& r, const char* key) {
+  if (!r.is_object()) return "";
+  auto it = r.find(key);
+  if (it == r.end() || !it->is_object()) return "";
+  auto d = it->find("display_value");
+  return d != it->end() && d->is_string() ? d->get<std::string>() : "";
 }
 
 // The table of a task record: sys_class_name, else its number's prefix.
@@ -105,7 +158,9 @@ class ServiceNowAdapter final : public sdk::Adapter {
                   {"awaiting problem", sdk::kPendingThirdParty}, {"awaiting vendor", sdk::kPendingThirdParty},
                   {"resolved", sdk::kResolved}, {"closed", sdk::kClosed}, {"canceled", sdk::kCanceled}};
     a->holds_ = {{"1", sdk::kPendingRequester}, {"awaiting caller", sdk::kPendingRequester},
-                 {"3", sdk::kPendingThirdParty}, {"4", sdk::kPendingThirdParty}, {"5", sdk::kPendingThirdParty}};
+                 {"3", sdk::kPendingThirdParty}, {"4", sdk::kPendingThirdParty}, {"5", sdk::kPendingThirdParty},
+                 {"awaiting problem", sdk::kPendingThirdParty}, {"awaiting vendor", sdk::kPendingThirdParty},
+                 {"awaiting change", sdk::kPendingThirdParty}};
     if (!ParseStatusMap(config, "status_map", &a->states_, error) ||
         !ParseStatusMap(config, "hold_reason_map", &a->holds_, error) || !a->ParseTables(config, error)) {
       return nullptr;
@@ -118,6 +173,14 @@ class ServiceNowAdapter final : public sdk::Adapter {
     if (!json) return RAPPORT_ERR_PERMANENT;
     std::vector<const Json*> rows;
     const Json* root = &*json;
+    // The Table API's answer to a failed request, sent on by mistake.
+    if (root->is_object() && root->contains("error") && !root->contains("result") && !root->contains("number")) {
+      const Json& e = (*root)["error"];
+      const std::string message = e.is_object() ? Text(e, "message") : Text(*root, "error");
+      const std::string detail = e.is_object() ? Text(e, "detail") : "";
+      return Fail(error, "the body is a ServiceNow error response, not records: " + message +
+                             (detail.empty() ? "" : " (" + detail + ")"));
+    }
     if (root->is_object() && root->contains("result")) root = &(*root)["result"];
     if (root->is_array()) {
       for (const Json& r : *root) rows.push_back(&r);
@@ -128,15 +191,25 @@ class ServiceNowAdapter final : public sdk::Adapter {
     records_.clear();
     users_.clear();
     work_note_authors_.clear();
+    journaled_.clear();
     payload_time_ = 0;
     for (const Json* r : rows) {
       if (!r->is_object()) continue;
       if (r->contains("number")) {
         records_[Text(*r, "sys_id")] = r;
+        Remember(*r);
         if (auto at = ParseTime(Text(*r, "sys_updated_on"))) payload_time_ = std::max(payload_time_, *at);
       }
       if (r->contains("user_name") && !r->contains("number")) users_.push_back(r);
       if (Text(*r, "element") == "work_notes") work_note_authors_.insert(Lower(Text(*r, "sys_created_by")));
+      if (r->contains("element") && r->contains("element_id")) journaled_.insert(Text(*r, "element_id"));
+      // Only staff write work notes: their authors' names in a record's
+      // displayed journal mark them as staff too.
+      for (const char* key : {"work_notes", "comments_and_work_notes"}) {
+        for (const DisplayedEntry& e : DisplayedEntries(JournalDisplay(*r, key))) {
+          if (Lower(e.label) == "work notes") work_note_authors_.insert(Lower(e.author));
+        }
+      }
     }
     for (const auto& [sys_id, r] : records_) {
       if (DisplayOnly(*r)) {
@@ -172,6 +245,12 @@ class ServiceNowAdapter final : public sdk::Adapter {
     records_.clear();
     users_.clear();
     if (emitted == 0 && rejected > 0) return Fail(error, first_reject);
+    if (emitted == 0) {
+      *error = rows.empty() ? "servicenow: an empty result: nothing to record"
+                            : "servicenow: " + std::to_string(rows.size()) +
+                                  " row(s) with nothing to record (journal fields other than comments and work "
+                                  "notes, audit rows of other fields, or users named by one id only)";
+    }
     return RAPPORT_OK;
   }
 
@@ -301,7 +380,11 @@ class ServiceNowAdapter final : public sdk::Adapter {
 
   std::string Record(const Json& r, sdk::Output& out, uint64_t* emitted) const {
     const std::string number = Text(r, "number");
-    if (number.empty()) return "missing field 'number' (the record number)";
+    if (number.empty()) {
+      const std::string table = Text(r, "sys_class_name");
+      if (!table.empty()) return "missing field 'number': a " + table + " record, not a task record (incident, or a table mapped in the configuration)";
+      return "missing field 'number' (the record number)";
+    }
     const std::string table = TableOf(r);
     if (StatesOf(table) == nullptr) {
       return "record " + number + ": table '" + table + "' has its own state codes; map them in the adapter "
@@ -330,7 +413,9 @@ class ServiceNowAdapter final : public sdk::Adapter {
     // Every version of the record makes the same created event (its id has
     // no version in it), so it holds only what a version cannot change;
     // priority, category and service come with the version's snapshot.
-    sdk::Event created = Base(number, std::min(*opened, *updated), number + ":created", sdk::kCreated);
+    // Opened when the record says it was (demo data may even have been
+    // updated "before" it was opened).
+    sdk::Event created = Base(number, *opened, number + ":created", sdk::kCreated);
     created.status = sdk::kNew;
     created.requester_id = caller;
     if (!Display(r, "caller_id").empty()) created.attributes.emplace_back("rapport.requester_name", Display(r, "caller_id"));
@@ -382,6 +467,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
       out.Emit(f);
       ++*emitted;
     }
+    DisplayedJournal(r, number, roles, out, emitted);
     if (mod == "0" && *status == sdk::kNew) return "";  // nothing has happened since the creation
     auto resolution = [&](sdk::Event* e) {
       if (!Text(r, "close_code").empty() || !Text(r, "close_notes").empty()) {
@@ -422,9 +508,83 @@ class ServiceNowAdapter final : public sdk::Adapter {
     return "";
   }
 
+  // The record `sys_id` names: in this payload, else as an earlier payload
+  // gave it (journal and audit rows are often fetched apart from it).
   const Json* RecordFor(const std::string& sys_id) const {
     auto it = records_.find(sys_id);
-    return it == records_.end() ? nullptr : it->second;
+    if (it != records_.end()) return it->second;
+    auto seen = seen_.find(sys_id);
+    return seen == seen_.end() ? nullptr : &seen->second;
+  }
+
+  // Keeps what journal and audit rows of a later payload need of record
+  // `r`: its number, table, people and assignment.
+  void Remember(const Json& r) {
+    const std::string sys_id = Text(r, "sys_id");
+    if (sys_id.empty()) return;
+    if (seen_.size() >= kRememberedRecords && !seen_.count(sys_id)) seen_.clear();  // bounded; the payload's own rows still work
+    Json kept = Json::object();
+    for (const char* key : {"number", "sys_id", "sys_class_name", "caller_id", "opened_by", "assigned_to", "resolved_by",
+                            "closed_by", "assignment_group"}) {
+      if (r.contains(key)) kept[key] = r[key];
+    }
+    seen_[sys_id] = std::move(kept);
+  }
+  static constexpr size_t kRememberedRecords = 100000;
+
+  // With sysparm_display_value=all a record carries its journal as display
+  // values: comments and work notes, each entry under a header with its time
+  // in the API user's time zone. Unless the payload has the record's
+  // sys_journal_field rows (which say the same with UTC times), each entry
+  // becomes a comment. Its time is made UTC with the offset between display
+  // and value of the record's own date-times, taken from the one nearest the
+  // entry (so a daylight-saving change between the record's dates is
+  // followed); its id keeps the display time as written, which a later poll
+  // gives alike.
+  void DisplayedJournal(const Json& r, const std::string& number, const Roles& roles, sdk::Output& out,
+                        uint64_t* emitted) const {
+    if (journaled_.count(Text(r, "sys_id"))) return;
+    std::vector<std::pair<int64_t, int64_t>> offsets;  // display time (read as UTC), display - value
+    for (const auto& [key, field] : r.items()) {
+      if (!field.is_object() || !field.contains("display_value") || !field.contains("value")) continue;
+      auto value = ParseTime(Text(r, key.c_str()));
+      auto display = field["display_value"].is_string() ? ParseTime(field["display_value"].get<std::string>()) : std::nullopt;
+      if (value && display && Text(r, key.c_str()).size() == 19) offsets.emplace_back(*display, *display - *value);
+    }
+    if (offsets.empty()) return;  // not a display_value=all record: no display times to convert
+    std::vector<DisplayedEntry> entries;
+    for (const char* key : {"comments", "work_notes"}) {
+      auto more = DisplayedEntries(JournalDisplay(r, key));
+      entries.insert(entries.end(), more.begin(), more.end());
+    }
+    if (entries.empty()) entries = DisplayedEntries(JournalDisplay(r, "comments_and_work_notes"));
+    for (const DisplayedEntry& entry : entries) {
+      const std::string label = Lower(entry.label);
+      if (label != "additional comments" && label != "work notes") continue;  // other journal fields are not conversation
+      const int64_t shown = *ParseTime(entry.time);
+      int64_t offset = offsets.front().second, distance = -1;
+      for (const auto& [display, diff] : offsets) {
+        const int64_t d = display > shown ? display - shown : shown - display;
+        if (distance < 0 || d < distance) {
+          distance = d;
+          offset = diff;
+        }
+      }
+      const bool work_note = label == "work notes";
+      sdk::Event e = Base(number, shown - offset,
+                          number + ":journal:" + (work_note ? "work_notes" : "comments") + ":" + entry.time + ":" +
+                              StableId(entry.author + "\n" + entry.text),
+                          sdk::kCommentAdded);
+      e.actor_id = entry.author;
+      SetRole(&e, roles.Of({entry.author}, Unknown(entry.author)));
+      e.attributes.emplace_back(kActorNameAttribute, entry.author);
+      e.has_comment = true;
+      e.comment_text = JournalText(entry.text);
+      if (e.comment_text.empty()) e.comment_text = " ";
+      e.comment_public = !work_note;
+      if (!out.Emit(e)) return;
+      ++*emitted;
+    }
   }
 
   std::string Journal(const Json& j, sdk::Output& out, uint64_t* emitted) const {
@@ -432,7 +592,9 @@ class ServiceNowAdapter final : public sdk::Adapter {
     if (element != "comments" && element != "work_notes") return "";  // other journal fields are not conversation
     const Json* record = RecordFor(Text(j, "element_id"));
     if (record == nullptr) {
-      return "field 'element_id' " + Text(j, "element_id") + ": its record is not in the payload";
+      return "field 'element_id' " + Text(j, "element_id") + ": its " + (Text(j, "name").empty() ? "task" : Text(j, "name")) +
+             " record is neither in the payload nor in an earlier one (send the record, with sysparm_display_value=all, "
+             "with or before its journal rows)";
     }
     auto at = ParseTime(Text(j, "sys_created_on"));
     if (!at) return "missing field 'sys_created_on' (a UTC time) of journal entry " + Text(j, "sys_id");
@@ -452,7 +614,9 @@ class ServiceNowAdapter final : public sdk::Adapter {
   std::string Audit(const Json& a, sdk::Output& out, uint64_t* emitted) const {
     const Json* record = RecordFor(Text(a, "documentkey"));
     if (record == nullptr) {
-      return "field 'documentkey' " + Text(a, "documentkey") + ": its record is not in the payload";
+      return "field 'documentkey' " + Text(a, "documentkey") + ": its " +
+             (Text(a, "tablename").empty() ? "task" : Text(a, "tablename")) +
+             " record is neither in the payload nor in an earlier one (send the record with or before its audit rows)";
     }
     auto at = ParseTime(Text(a, "sys_created_on"));
     if (!at) return "missing field 'sys_created_on' (a UTC time) of audit row " + Text(a, "sys_id");
@@ -497,6 +661,9 @@ class ServiceNowAdapter final : public sdk::Adapter {
   std::vector<const Json*> users_;             // sys_user rows
   int64_t payload_time_ = 0;                   // the latest record time, for user rows without their own
   std::set<std::string> work_note_authors_;     // user names, lower case
+  std::set<std::string> journaled_;             // sys_ids of records with journal rows in the payload
+  // Across payloads: records by sys_id (see Remember).
+  std::map<std::string, Json> seen_;
 };
 
 }  // namespace

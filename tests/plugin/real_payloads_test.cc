@@ -615,6 +615,224 @@ TEST_F(RealPayloadsTest, FreshdeskStyleWebhook) {
   EXPECT_NE(note.note.find("nothing to record"), std::string::npos) << note.note;
 }
 
+// ServiceNow's own Table API examples and records published by open-source
+// integrations: a record opens at opened_at (even when its demo data says
+// it was last updated earlier), the caller who closes is the requester,
+// hold reasons read, every role from the record.
+TEST_F(RealPayloadsTest, ServiceNowPublishedRecords) {
+  auto docs = ById(Translate("servicenow", Fixture("servicenow/docs_get_incident.json")));
+  EXPECT_EQ(Iso(docs["INC0000046:created"].occurred_at()), "2015-11-02T22:04:15Z") << "opened_at, not sys_updated_on";
+  EXPECT_EQ(docs["INC0000046:created"].requester().id(), "46c6f9efa9fe198101ddf5eed9adf6e7");
+  EXPECT_EQ(docs["INC0000046:created"].actor().role(), v1::ACTOR_ROLE_REQUESTER) << "opened by the caller";
+  EXPECT_EQ(docs["INC0000046:4:status"].status(), v1::TICKET_STATUS_NEW);
+
+  auto patched = ById(Translate("servicenow", Fixture("servicenow/docs_patch_incident.json")));
+  const v1::TicketEvent& status = patched["INC0000050:7:status"];
+  EXPECT_EQ(status.status(), v1::TICKET_STATUS_IN_PROGRESS);
+  EXPECT_EQ(Iso(status.occurred_at()), "2016-01-22T14:12:37Z");
+  EXPECT_EQ(patched["INC0000050:7:priority"].priority(), v1::PRIORITY_CRITICAL) << "1 - Critical";
+  EXPECT_EQ(patched["INC0000050:7:assignment"].assignee().agent_id(), "681b365ec0a80164000fb0b05854a0cd");
+  const v1::TicketEvent& opened = patched["INC0000050:created"];
+  EXPECT_EQ(opened.actor().id(), "glide.maint");
+  EXPECT_EQ(opened.actor().role(), v1::ACTOR_ROLE_OTHER) << "neither caller nor staff by what the record says";
+  EXPECT_FALSE(Attribute(opened, "rapport.role_reason").empty());
+
+  auto values = ById(Translate("servicenow", Fixture("servicenow/inc0000060_values.json")));
+  const v1::TicketEvent& resolved = values["INC0000060:resolved:2016-12-13 21:43:14"];
+  EXPECT_EQ(resolved.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(resolved.actor().role(), v1::ACTOR_ROLE_AGENT) << "resolved by the assignee";
+  const v1::TicketEvent& closed = values["INC0000060:closed:2016-12-14 02:46:44"];
+  EXPECT_EQ(closed.status(), v1::TICKET_STATUS_CLOSED);
+  EXPECT_EQ(closed.actor().id(), "681ccaf9c0a8016400b98a06818d57c7");
+  EXPECT_EQ(closed.actor().role(), v1::ACTOR_ROLE_REQUESTER) << "closed by the caller";
+  EXPECT_EQ(values["INC0000060:15:priority"].priority(), v1::PRIORITY_MEDIUM) << "3 - Moderate";
+
+  auto xsoar = ById(Translate("servicenow", Fixture("servicenow/xsoar_query_tickets.json")));
+  EXPECT_EQ(xsoar["INC0000002:17:status"].status(), v1::TICKET_STATUS_PENDING_THIRD_PARTY) << "on hold, awaiting vendor";
+  EXPECT_EQ(xsoar["INC0000002:17:status"].status_reason(), "4");
+  EXPECT_EQ(xsoar["INC0000003:12:status"].status(), v1::TICKET_STATUS_IN_PROGRESS);
+  EXPECT_EQ(xsoar["INC0000001:resolved:2019-12-03 19:56:12"].actor().role(), v1::ACTOR_ROLE_REQUESTER)
+      << "admin is the caller: whatever else they are, what they do is the requester's";
+  EXPECT_EQ(Iso(xsoar["INC0000001:closed:2019-09-03 23:10:06"].occurred_at()), "2019-09-03T23:10:06Z");
+  EXPECT_EQ(xsoar["INC0000001:21:priority"].priority(), v1::PRIORITY_CRITICAL);
+}
+
+// sysparm_display_value=all: the journal the record carries as display
+// text becomes its comments, each at its UTC time (the display time less
+// the offset the record's own fields show: standard time in 2016, daylight
+// time in November 2022), by the requester, the assignee or a work-note
+// writer; unless the payload has the record's journal rows.
+TEST_F(RealPayloadsTest, ServiceNowDisplayedJournal) {
+  Translation t = Translate("servicenow", Fixture("servicenow/inc0000060_display_all_journal.json"));
+  EXPECT_TRUE(t.rejected.empty());
+  std::map<std::string, v1::TicketEvent> comments;  // by display time and kind
+  for (const auto& e : t.events) {
+    if (e.kind() != v1::EVENT_KIND_COMMENT_ADDED) continue;
+    const std::string prefix = "INC0000060:journal:";
+    ASSERT_EQ(e.event_id().rfind(prefix, 0), 0u) << e.event_id();
+    comments[e.event_id().substr(prefix.size(), e.event_id().rfind(':') - prefix.size())] = e;
+  }
+  ASSERT_EQ(comments.size(), 13u);
+  const v1::TicketEvent& first = comments["comments:2016-12-12 07:19:57"];
+  EXPECT_EQ(Iso(first.occurred_at()), "2016-12-12T15:19:57Z") << "the caller's first words, at opened_at";
+  EXPECT_EQ(first.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(first.comment().text(), "I am unable to connect to the email server. It appears to be down.");
+  const v1::TicketEvent& thanks = comments["comments:2016-12-13 12:30:14"];
+  EXPECT_EQ(Iso(thanks.occurred_at()), "2016-12-13T20:30:14Z");
+  EXPECT_EQ(thanks.actor().role(), v1::ACTOR_ROLE_REQUESTER) << "Joe Employee is the caller";
+  EXPECT_EQ(comments["comments:2016-12-13 06:43:17"].actor().role(), v1::ACTOR_ROLE_AGENT) << "David Loo, the assignee";
+  EXPECT_EQ(comments["comments:2016-12-12 08:30:49"].actor().role(), v1::ACTOR_ROLE_AGENT) << "Beth Anglin writes work notes";
+  const v1::TicketEvent& note = comments["work_notes:2016-12-12 09:57:00"];
+  EXPECT_FALSE(note.comment().public_());
+  EXPECT_EQ(Iso(note.occurred_at()), "2016-12-12T17:57:00Z");
+  const v1::TicketEvent& later = comments["comments:2022-11-04 15:29:20"];
+  EXPECT_EQ(Iso(later.occurred_at()), "2022-11-04T22:29:20Z") << "daylight time, from sys_updated_on";
+  EXPECT_EQ(later.actor().role(), v1::ACTOR_ROLE_OTHER);
+  auto by_id = ById(t);
+  EXPECT_EQ(Iso(by_id["INC0000060:resolved:2016-12-13 21:43:14"].occurred_at()), "2016-12-13T21:43:14Z");
+  EXPECT_EQ(by_id["INC0000060:closed:2016-12-14 02:46:44"].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+
+  // With the record's sys_journal_field rows the same entries come from
+  // them (UTC times, their own ids), not a second time from the display.
+  nlohmann::json with_rows = nlohmann::json::parse(Fixture("servicenow/inc0000060_display_all_journal.json"));
+  with_rows["result"].push_back({{"sys_id", "a0d3e1f0db1a00104c7a8d1b8a96192e"}, {"element", "comments"},
+                                 {"element_id", "1c741bd70b2322007518478d83673af3"}, {"name", "incident"},
+                                 {"value", "I am unable to connect to the email server. It appears to be down."},
+                                 {"sys_created_on", "2016-12-12 15:19:57"}, {"sys_created_by", "employee"}});
+  size_t read = 0;
+  for (const auto& e : Translate("servicenow", with_rows.dump()).events) read += e.kind() == v1::EVENT_KIND_COMMENT_ADDED;
+  EXPECT_EQ(read, 1u);
+}
+
+TEST_F(RealPayloadsTest, ServiceNowRefusesOrSaysWhy) {
+  absl::Status display = Error("servicenow", Fixture("servicenow/inc0000060_display_true.json"));
+  EXPECT_NE(display.message().find("sysparm_display_value=true"), std::string::npos) << display;
+  absl::Status task = Error("servicenow", Fixture("servicenow/xsoar_sc_task_display_all.json"));
+  EXPECT_NE(task.message().find("table 'sc_task' has its own state codes"), std::string::npos) << task;
+  absl::Status failure = Error("servicenow", R"({"error": {"message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"}, "status": "failure"})");
+  EXPECT_NE(failure.message().find("error response"), std::string::npos) << failure;
+  EXPECT_NE(failure.message().find("No Record found"), std::string::npos) << failure;
+  EXPECT_EQ(Translate("servicenow", R"({"result": []})").note, "servicenow: an empty result: nothing to record");
+
+  // Journal rows alone name their record by sys_id only: refused, unless
+  // the same adapter read the record before.
+  absl::Status alone = Error("servicenow", Fixture("servicenow/journal_rows_only.json"));
+  EXPECT_NE(alone.message().find("neither in the payload nor in an earlier one"), std::string::npos) << alone;
+  auto servicenow = Adapter("servicenow");
+  auto record = servicenow->Translate("acme", R"({"result": {"number": "INC0010001", "sys_id": "965f140bdb4c8c105f6f00b5ca961922",
+      "state": "2", "opened_at": "2019-09-26 20:58:00", "sys_updated_on": "2019-09-26 21:00:00", "sys_mod_count": "1",
+      "caller_id": {"value": "62826bf03710200044e0bfc8bcbe5df1"}, "assigned_to": {"value": "6816f79cc0a8016401c5a33be04be441"}}})");
+  ASSERT_TRUE(record.ok()) << record.status();
+  auto rows = servicenow->Translate("acme", Fixture("servicenow/journal_rows_only.json"));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->events.size(), 2u);
+  EXPECT_EQ(rows->events[0].ticket_id(), "INC0010001");
+  EXPECT_EQ(rows->events[0].actor().role(), v1::ACTOR_ROLE_AGENT) << "admin wrote a work note";
+  EXPECT_EQ(rows->events[1].event_id(), "INC0010001:journal:4db0e8cb1bcccc106a4a85507e4bcba2");
+}
+
+// Freshservice's and Freshdesk's own API examples: the ticket alone or in
+// a list, a ticket with its requester (a ticket, not a user export), a
+// ticket's conversations without the ticket, satisfaction ratings.
+TEST_F(RealPayloadsTest, FreshworksApiShapes) {
+  auto fs = ById(Translate("freshservice", Fixture("freshservice/docs_view_ticket.json")));
+  const v1::TicketEvent& created = fs["freshservice:266:created"];
+  EXPECT_EQ(Iso(created.occurred_at()), "2017-09-08T11:03:44Z");
+  EXPECT_EQ(created.requester().id(), "1000000678");
+  EXPECT_EQ(created.priority(), v1::PRIORITY_HIGH) << "3 = High";
+  EXPECT_EQ(fs["freshservice:266:2017-09-08T11:37:01Z:status"].status(), v1::TICKET_STATUS_IN_PROGRESS) << "2 = Open";
+
+  Translation list = Translate("freshservice", Fixture("freshservice/docs_list_tickets.json"));
+  auto listed = ById(list);
+  EXPECT_TRUE(listed.count("freshservice:266:created"));
+  EXPECT_EQ(listed["freshservice:265:created"].priority(), v1::PRIORITY_LOW);
+
+  auto fd = ById(Translate("freshservice", Fixture("freshservice/freshdesk_docs_list_tickets.json")));
+  EXPECT_EQ(fd["freshservice:18:created"].requester().id(), "5");
+  EXPECT_EQ(fd["freshservice:18:2015-08-17T12:02:51Z:assignment"].assignee().agent_id(), "1");
+  EXPECT_EQ(fd["freshservice:18:2015-08-17T12:02:51Z:assignment"].assignee().team(), "2");
+  EXPECT_TRUE(fd.count("freshservice:17:created"));
+
+  Translation with_requester = Translate("freshservice", Fixture("freshservice/freshdesk_docs_ticket_with_requester.json"));
+  EXPECT_TRUE(ById(with_requester).count("freshservice:20:created")) << "a ticket, not a requester export";
+  EXPECT_TRUE(SamePerson("1", "rachel@freshdesk.com"));
+
+  Translation conversations = Translate("freshservice", Fixture("freshservice/freshdesk_docs_conversations.json"));
+  auto conv = ById(conversations);
+  const v1::TicketEvent& note = conv["freshservice:20:conversation:3"];
+  EXPECT_EQ(note.actor().role(), v1::ACTOR_ROLE_AGENT) << "a private note";
+  EXPECT_FALSE(note.comment().public_());
+  EXPECT_EQ(Iso(conv["freshservice:20:conversation:3:edit:2015-08-24T11:59:59Z"].occurred_at()), "2015-08-24T11:59:59Z")
+      << "last_edited_at";
+
+  Translation ratings = Translate("freshservice", Fixture("freshservice/freshdesk_docs_satisfaction_ratings.json"));
+  auto rated = ById(ratings);
+  ASSERT_EQ(rated.size(), 2u);
+  const v1::TicketEvent& happy = rated["freshservice:432:rating:102"];
+  EXPECT_EQ(happy.kind(), v1::EVENT_KIND_SURVEY_RECEIVED);
+  EXPECT_EQ(happy.actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(happy.survey().score(), 7) << "103, extremely happy";
+  EXPECT_EQ(rated["freshservice:432:rating:112"].survey().score(), 5) << "101";
+}
+
+// Freshdesk automation webhooks as zulip receives them: a note webhook has
+// nothing to record (said before asking for a time); a creation keeps the
+// status its rule set; a display id names the API's ticket.
+TEST_F(RealPayloadsTest, FreshdeskWebhooksAndDisplayIds) {
+  Translation note = Translate("freshservice", Fixture("freshservice/freshdesk_private_note.json"));
+  EXPECT_TRUE(note.events.empty());
+  EXPECT_NE(note.note.find("nothing to record"), std::string::npos) << note.note;
+  EXPECT_NE(Error("freshservice", Fixture("freshservice/freshdesk_ticket_created.json")).message().find("ticket_updated_at"),
+            std::string::npos);
+  nlohmann::json created = nlohmann::json::parse(Fixture("freshservice/freshdesk_ticket_created.json"));
+  created["freshdesk_webhook"]["ticket_updated_at"] = "2026-09-01T10:00:00Z";
+  Translation c = Translate("freshservice", created.dump());
+  ASSERT_EQ(c.events.size(), 1u);
+  EXPECT_EQ(c.events[0].kind(), v1::EVENT_KIND_TICKET_CREATED);
+  EXPECT_EQ(c.events[0].status(), v1::TICKET_STATUS_PENDING_REQUESTER) << "created Pending";
+  EXPECT_EQ(c.events[0].priority(), v1::PRIORITY_HIGH);
+  EXPECT_EQ(c.events[0].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  nlohmann::json priority = nlohmann::json::parse(Fixture("freshservice/freshdesk_priority_changed.json"));
+  priority["freshdesk_webhook"]["ticket_updated_at"] = "2026-09-01T11:00:00Z";
+  priority["freshdesk_webhook"]["ticket_id"] = "#INC-11";
+  Translation p = Translate("freshservice", priority.dump());
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0].priority(), v1::PRIORITY_LOW);
+  EXPECT_EQ(p.events[0].ticket_id(), "11") << "#INC-11 is ticket 11";
+}
+
+// A reply quoting the requester's mail: the HTML body sets the quotation
+// apart; the plain body_text would run it into the agent's words.
+TEST_F(RealPayloadsTest, FreshserviceQuotedReplyReadFromHtml) {
+  nlohmann::json t = nlohmann::json::parse(Fixture("freshservice/api_ticket_with_conversations.json"));
+  for (auto& conv : t["ticket"]["conversations"]) {
+    if (conv["id"] != 21004158695) continue;
+    conv["body"] = "<div>Hi Alex, please restart the client.</div><div class=\"freshdesk_quote\"><blockquote "
+                   "class=\"freshdesk_quote\">We are still down, nobody can work. Please help!</blockquote></div>";
+    conv["body_text"] = "Hi Alex, please restart the client. We are still down, nobody can work. Please help!";
+  }
+  auto by_id = ById(Translate("freshservice", t.dump()));
+  EXPECT_EQ(by_id["freshservice:5:conversation:21004158695"].comment().text(),
+            "Hi Alex, please restart the client.\n> We are still down, nobody can work. Please help!");
+}
+
+// A Freshworks app's product event: the conversation read with its ticket,
+// so its author's role is known.
+TEST_F(RealPayloadsTest, FreshworksProductEvent) {
+  Translation t = Translate("freshservice", R"({"event": "onConversationCreate", "timestamp": 1500351361762,
+    "data": {"ticket": {"id": 7, "status": 2, "priority": 2, "requester_id": 301, "responder_id": 401,
+                        "created_at": "2026-09-02T08:00:00Z", "updated_at": "2026-09-02T09:00:00Z"},
+             "requester": {"id": 301, "email": "kim@example.com"},
+             "conversation": {"id": 9001, "ticket_id": 7, "user_id": 301, "incoming": true, "private": false,
+                              "body": "<div>Any news?</div>", "created_at": "2026-09-02T09:00:00Z",
+                              "updated_at": "2026-09-02T09:00:00Z"}}})");
+  auto by_id = ById(t);
+  ASSERT_TRUE(by_id.count("freshservice:7:conversation:9001"));
+  EXPECT_EQ(by_id["freshservice:7:conversation:9001"].actor().role(), v1::ACTOR_ROLE_REQUESTER);
+  EXPECT_EQ(by_id["freshservice:7:conversation:9001"].comment().text(), "Any news?");
+  EXPECT_TRUE(SamePerson("301", "kim@example.com"));
+}
+
 // The same delivery pretty-printed or with its keys reordered is the same
 // events: ids come from the source's ids, never from the payload's bytes.
 TEST_F(RealPayloadsTest, IdsComeFromTheSourceNotTheBytes) {
@@ -624,7 +842,9 @@ TEST_F(RealPayloadsTest, IdsComeFromTheSourceNotTheBytes) {
       {"jira", "jira/rest_jsm_issue_changelog.json"},       {"zendesk", "zendesk/public/ihealth_audits.json"},
       {"zendesk", "zendesk/ticket_events_export.json"},
       {"servicenow", "servicenow/display_all.json"},       {"freshservice", "freshservice/api_ticket_with_conversations.json"},
-      {"freshservice", "freshservice/reply_added.json"}};
+      {"freshservice", "freshservice/reply_added.json"},    {"servicenow", "servicenow/inc0000060_display_all_journal.json"},
+      {"servicenow", "servicenow/xsoar_query_tickets.json"}, {"freshservice", "freshservice/freshdesk_docs_list_tickets.json"},
+      {"freshservice", "freshservice/freshdesk_docs_conversations.json"}};
   for (const auto& [adapter, file] : payloads) {
     const std::string body = Fixture(file);
     nlohmann::ordered_json reordered = nlohmann::ordered_json::parse(body);
