@@ -591,7 +591,9 @@ class JiraAdapter final : public sdk::Adapter {
   std::optional<int32_t> StatusNamed(const std::string& name, const Json& fields) const {
     Json status = Json::object();
     status["name"] = name;
-    if (Text(Member(fields, "status"), "name") == name) status = fields["status"];
+    // Member, not operator[]: `fields` may lack a status, and a const
+    // operator[] on a missing key reads out of bounds.
+    if (Text(Member(fields, "status"), "name") == name) status = Member(fields, "status");
     return StatusOf(status);
   }
 
@@ -757,7 +759,7 @@ class JiraAdapter final : public sdk::Adapter {
       }
       return std::nullopt;
     };
-    const Json& creator = Member(fields, "creator").is_object() ? fields["creator"] : Member(fields, "reporter");
+    const Json& creator = Member(fields, "creator").is_object() ? Member(fields, "creator") : Member(fields, "reporter");
     sdk::Event e = Created(key, fields, roles, creator, *created);
     const auto current = StatusOf(Member(fields, "status"));
     if (auto from = first_from("status", "fromString")) {

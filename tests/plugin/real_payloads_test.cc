@@ -113,6 +113,21 @@ TEST_F(RealPayloadsTest, JiraServerPayloads) {
   EXPECT_FALSE(Attribute(alone.events[0], "rapport.role_reason").empty());
 }
 
+// Found by fuzzing: a REST history's status item without a name, on an
+// issue whose fields have no status, was looked up with a const operator[]
+// on the missing key (an out-of-bounds read). It is an unmapped status,
+// refused alone; the issue's creation is still read.
+TEST_F(RealPayloadsTest, JiraStatusItemWithoutANameOnAnIssueWithoutStatus) {
+  const std::string body = R"({"key": "SUP-1", "fields": {"created": "2026-03-02T09:15:04.120+0100",
+      "reporter": {"accountId": "r-1"}},
+    "changelog": {"histories": [{"id": "1", "created": "2026-03-02T10:00:00.000+0100",
+      "author": {"accountId": "a-1"}, "items": [{"field": "status", "toString": ""}]}]}})";
+  Translation t = Translate("jira", body);
+  ASSERT_EQ(t.rejected.size(), 1u);
+  EXPECT_NE(t.rejected[0].message().find("unmapped status ''"), std::string::npos) << t.rejected[0].message();
+  EXPECT_FALSE(t.events.empty());
+}
+
 TEST_F(RealPayloadsTest, JiraDefaultPrioritySchemesMapWithoutConfiguration) {
   std::string body = Fixture("jira/dc_issue_created.json");
   const std::map<std::string, v1::Priority> expected = {
