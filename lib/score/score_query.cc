@@ -234,6 +234,13 @@ double RollupDecay(const Range& r, Period period, int64_t number, const ScoreOpt
   return factor / kRollupScale;
 }
 
+// The whole periods inside days [first, last]: [.first, .second], none when
+// .first > .second.
+std::pair<int64_t, int64_t> WholePeriods(Period period, int64_t first, int64_t last) {
+  const int64_t a = PeriodOfDay(period, first), b = PeriodOfDay(period, last);
+  return {first == PeriodFirstDay(period, a) ? a : a + 1, last == PeriodFirstDay(period, b + 1) - 1 ? b : b - 1};
+}
+
 // Reads one scope's sums for the ranges of a query: whole months from their
 // roll-ups, then at each range's edges whole weeks from theirs and only the
 // remaining days from day records, so a range costs O(months + 8 weeks +
@@ -262,12 +269,10 @@ class ScopeReader {
       days_planned_.push_back({r.first_day, r.last_day, &r, out});
       return absl::OkStatus();
     }
-    const int64_t last_month = MonthOfDay(r.last_day);
-    const int64_t whole_last = r.last_day == MonthFirstDay(last_month + 1) - 1 ? last_month : last_month - 1;
-    int64_t whole_first = 0;
+    // An open start has no first month to trim (and no day to compute one from).
+    const auto [whole_first, whole_last] =
+        WholePeriods(Period::kMonth, open_start ? r.last_day : r.first_day, r.last_day);
     if (!open_start) {
-      const int64_t first_month = MonthOfDay(r.first_day);
-      whole_first = r.first_day == MonthFirstDay(first_month) ? first_month : first_month + 1;
       if (whole_first > whole_last) {
         AddEdge(r.first_day, r.last_day, r, out);
         return absl::OkStatus();
@@ -298,8 +303,7 @@ class ScopeReader {
 
   // Days [first, last] of a range's edge: its whole weeks from their roll-ups.
   void AddEdge(int64_t first, int64_t last, const Range& r, Accum* out) {
-    const int64_t first_week = WeekOfDay(first) + (first == WeekFirstDay(WeekOfDay(first)) ? 0 : 1);
-    const int64_t last_week = WeekOfDay(last) - (last == WeekFirstDay(WeekOfDay(last) + 1) - 1 ? 0 : 1);
+    const auto [first_week, last_week] = WholePeriods(Period::kWeek, first, last);
     if (first_week > last_week) {
       days_planned_.push_back({first, last, &r, out});
       return;
