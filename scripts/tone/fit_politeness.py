@@ -156,9 +156,9 @@ class Model:
     requests, and a direction that orders the plain ones as well as the
     extremes, which carries over better (Wikipedia -> Stack Exchange ROC AUC
     0.714 against 0.706 for the quartiles alone; nested estimate +0.6 point).
-    Its scale is then set by a one-dimensional logistic fit of the quartile
-    labels on its scores, so politeness spreads as a quartile model's would
-    and the impoliteness term of rudeness reads the same scale."""
+    Its scale is that of the quartiles-only fit at the same point, so
+    politeness spreads as before and the impoliteness term of rudeness reads
+    the scale it was tuned on."""
 
     def __init__(self, shift, C, X, y, X_middle, y_middle, X_other, is_word):
         dirs = shift_directions(vstack([X, X_middle]), X_other, is_word) if shift == "mean" else []
@@ -168,8 +168,16 @@ class Model:
         w = fitted.coef_[0]
         for u in dirs:  # the weights the raw features see: P·w
             w = w - (w @ u) * u
-        z = np.asarray(X @ w).ravel()
-        self.weights = w * LogisticRegression(C=1e6).fit(z[:, None], y).coef_[0][0]
+        # Only the direction comes from this fit; the scale is that of the
+        # quartiles-only fit at the same point (spread over the same
+        # requests), so politeness reads as it did and rudeness's
+        # impoliteness term, tuned on that scale, flags as before. Accuracy
+        # depends on the sign alone and does not move with the scale.
+        quartile = LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(project(X, dirs) if dirs else X, y)
+        w_quartile = quartile.coef_[0]
+        for u in dirs:
+            w_quartile = w_quartile - (w_quartile @ u) * u
+        self.weights = w * (np.std(np.asarray(X_all @ w_quartile)) / np.std(np.asarray(X_all @ w)))
         self.bias = 0.0
         self.bias = -np.median(self.decision(X_middle))
 
