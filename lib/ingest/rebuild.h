@@ -30,7 +30,7 @@ namespace rapport {
 // The version of the derivation (fold, detectors, scores). A store whose
 // derived data was computed by another version is rebuilt when rapportd
 // starts, so an upgrade never mixes old and new readings.
-inline constexpr int kDerivedDataVersion = 8;
+inline constexpr int kDerivedDataVersion = 9;
 
 // Why the store's derived data must be rebuilt before it is served: "" when
 // the store holds no events, or its derived data is of this version and, when

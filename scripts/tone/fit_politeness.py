@@ -31,6 +31,9 @@ The model is trained on Wikipedia only, and what carries over is chosen:
 - `min_requests`: a word is a feature only if at least that many Wikipedia
   requests use it (rare words are topic, not politeness);
 - `C`: the inverse L2 regularisation strength.
+Every point is fitted on all of the community's requests, the middle half
+labelled by the median score (see Model); it is measured, as the paper does,
+on the quartiles only.
 Every point of the grid is measured by 10-fold cross-validation on Wikipedia
 and by its accuracy on the Stack Exchange validation half when trained on all
 of Wikipedia. Among the points that keep 82% in domain, those within one
@@ -73,12 +76,14 @@ NESTED_SPLITS = 200
 
 
 def load(path):
-    """The top and bottom quartile requests of a corpus file, their labels, and
-    the requests of the middle half."""
+    """The top and bottom quartile requests of a corpus file, their labels, the
+    requests of the middle half, and their labels when the corpus is split at
+    its median score instead (which training uses: see Model)."""
     rows = list(csv.DictReader(open(path, encoding="utf-8", errors="replace")))
     scores = np.array([float(r["Normalized Score"]) for r in rows])
     low, high = np.percentile(scores, 25), np.percentile(scores, 75)
-    texts, labels, middle = [], [], []
+    median = np.median(scores)
+    texts, labels, middle, middle_labels = [], [], [], []
     for r, s in zip(rows, scores):
         text = r["Request"].replace("\r", " ").replace("\n", " ")
         if s >= high or s <= low:
@@ -86,7 +91,8 @@ def load(path):
             labels.append(1 if s >= high else 0)
         else:
             middle.append(text)
-    return texts, np.array(labels), middle
+            middle_labels.append(1 if s > median else 0)
+    return texts, np.array(labels), middle, np.array(middle_labels)
 
 
 def features(tool, texts):
@@ -143,17 +149,37 @@ class Model:
     half, neither polite nor impolite, at politeness 0: a plain request reads
     as neutral rather than as falling short of the politest ones. With shift
     'mean' its weights are orthogonal to the shift directions, so the same
-    weights apply to the raw features."""
+    weights apply to the raw features.
 
-    def __init__(self, shift, C, X, y, X_middle, X_other, is_word):
+    It is fitted on every request of the training community, the middle half
+    too, labelled polite above the median score (`y_middle`): twice the
+    requests, and a direction that orders the plain ones as well as the
+    extremes, which carries over better (Wikipedia -> Stack Exchange ROC AUC
+    0.714 against 0.706 for the quartiles alone; nested estimate +0.6 point).
+    Its scale is that of the quartiles-only fit at the same point, so
+    politeness spreads as before and the impoliteness term of rudeness reads
+    the scale it was tuned on."""
+
+    def __init__(self, shift, C, X, y, X_middle, y_middle, X_other, is_word):
         dirs = shift_directions(vstack([X, X_middle]), X_other, is_word) if shift == "mean" else []
-        fitted = LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(project(X, dirs) if dirs else X, y)
+        X_all = vstack([X, X_middle]).tocsr()
+        fitted = LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(
+            project(X_all, dirs) if dirs else X_all, np.concatenate([y, y_middle]))
         w = fitted.coef_[0]
         for u in dirs:  # the weights the raw features see: P·w
             w = w - (w @ u) * u
-        self.weights = w
-        self.bias = fitted.intercept_[0]
-        self.bias -= np.median(self.decision(X_middle))
+        # Only the direction comes from this fit; the scale is that of the
+        # quartiles-only fit at the same point (spread over the same
+        # requests), so politeness reads as it did and rudeness's
+        # impoliteness term, tuned on that scale, flags as before. Accuracy
+        # depends on the sign alone and does not move with the scale.
+        quartile = LogisticRegression(C=C, solver="liblinear", max_iter=2000).fit(project(X, dirs) if dirs else X, y)
+        w_quartile = quartile.coef_[0]
+        for u in dirs:
+            w_quartile = w_quartile - (w_quartile @ u) * u
+        self.weights = w * (np.std(np.asarray(X_all @ w_quartile)) / np.std(np.asarray(X_all @ w)))
+        self.bias = 0.0
+        self.bias = -np.median(self.decision(X_middle))
 
     def decision(self, X):
         return np.asarray(X @ self.weights).ravel() + self.bias
@@ -191,8 +217,9 @@ def nested_estimate(grid, y):
     return np.array(figures)
 
 
-def cross_validate(shift, C, X, y, X_middle, X_other, is_word, folds):
-    return float(np.mean([Model(shift, C, X[train], y[train], X_middle, X_other, is_word).accuracy(X[test], y[test])
+def cross_validate(shift, C, X, y, X_middle, y_middle, X_other, is_word, folds):
+    return float(np.mean([Model(shift, C, X[train], y[train], X_middle, y_middle, X_other, is_word)
+                          .accuracy(X[test], y[test])
                           for train, test in folds.split(X, y)]))
 
 
@@ -229,8 +256,8 @@ def main():
     parser.add_argument("--write", default=os.path.join(ROOT, "data", "tone", "politeness_model.tsv"))
     args = parser.parse_args()
 
-    wiki_texts, yw, wiki_middle_texts = load(args.corpus)
-    se_texts, ys, se_middle_texts = load(args.validation)
+    wiki_texts, yw, wiki_middle_texts, ywm = load(args.corpus)
+    se_texts, ys, se_middle_texts, ysm = load(args.validation)
     wiki, se = features(args.tool, wiki_texts), features(args.tool, se_texts)
     wiki_middle, se_middle = features(args.tool, wiki_middle_texts), features(args.tool, se_middle_texts)
     print(f"Wikipedia: {len(yw)} requests ({yw.sum()} polite, {len(yw) - yw.sum()} impolite); "
@@ -244,8 +271,8 @@ def main():
         Xw, Xs, Xm, Xsm = (space.matrix(d) for d in (wiki, se, wiki_middle, se_middle))
         for shift in SHIFTS:
             for C in CS:
-                in_domain = cross_validate(shift, C, Xw, yw, Xm, Xsm, space.is_word, folds)
-                model = Model(shift, C, Xw, yw, Xm, Xsm, space.is_word)
+                in_domain = cross_validate(shift, C, Xw, yw, Xm, ywm, Xsm, space.is_word, folds)
+                model = Model(shift, C, Xw, yw, Xm, ywm, Xsm, space.is_word)
                 cross = model.accuracy(Xs, ys)
                 grid.append(dict(shift=shift, min_requests=min_requests, C=C, in_domain=in_domain, cross=cross,
                                  decision=model.decision(Xs)))
@@ -255,7 +282,7 @@ def main():
     shift, min_requests, C = chosen["shift"], chosen["min_requests"], chosen["C"]
     in_domain, cross = chosen["in_domain"], chosen["cross"]
     se_space = Space(se + se_middle, min_requests)
-    se_model = Model(shift, C, se_space.matrix(se), ys, se_space.matrix(se_middle), se_space.matrix(wiki_middle),
+    se_model = Model(shift, C, se_space.matrix(se), ys, se_space.matrix(se_middle), ysm, se_space.matrix(wiki_middle),
                      se_space.is_word)
     se_to_wiki = se_model.accuracy(se_space.matrix(wiki), yw)
     print(f"chosen: shift={shift} min_requests={min_requests} C={C}: Wikipedia 10-fold {in_domain:.4f}, "
@@ -266,11 +293,11 @@ def main():
           f"{np.percentile(nested, 5):.4f}-{np.percentile(nested, 95):.4f}")
 
     space = Space(wiki + wiki_middle, min_requests)
-    best = Model(shift, C, space.matrix(wiki), yw, space.matrix(wiki_middle), space.matrix(se_middle), space.is_word)
+    best = Model(shift, C, space.matrix(wiki), yw, space.matrix(wiki_middle), ywm, space.matrix(se_middle), space.is_word)
     with open(args.write, "w", encoding="utf-8", newline="\n") as f:
         f.write("# Politeness model: logistic regression over the features of lib/tone/politeness.cc,\n"
-                "# fitted by scripts/tone/fit_politeness.py on the Stanford Politeness Corpus (Wikipedia,\n"
-                "# top vs bottom quartile; Danescu-Niculescu-Mizil et al., ACL 2013, CC BY).\n"
+                "# fitted by scripts/tone/fit_politeness.py on the Stanford Politeness Corpus (Wikipedia, every\n"
+                "# request, polite above the median score; Danescu-Niculescu-Mizil et al., ACL 2013, CC BY).\n"
                 f"# shift={shift} min_requests={min_requests} C={C}; a word's weight counts each time it is said.\n")
         f.write(f"bias\t-\t{best.bias:.6f}\n")
         rows = sorted(zip(space.vectorizer.feature_names_, best.weights), key=lambda t: (-abs(t[1]), t[0]))

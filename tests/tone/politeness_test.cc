@@ -36,10 +36,10 @@ TEST(Politeness, AgreesWithTheFittingScript) {
     const char* text;
     double politeness;
   } cases[] = {
-      {"Hi, could you please have a look at my printer? Thanks a lot!", +0.998775},
-      {"Why is this still broken? I told you twice what to do.", -0.955034},
-      {"So what do you want me to do now?", -0.307640},
-      {"I think the the issue is with the VPN, you you could try again.", +0.738863},
+      {"Hi, could you please have a look at my printer? Thanks a lot!", +0.995511},
+      {"Why is this still broken? I told you twice what to do.", -0.855375},
+      {"So what do you want me to do now?", -0.359762},
+      {"I think the the issue is with the VPN, you you could try again.", +0.688232},
   };
   for (const auto& c : cases) EXPECT_NEAR(Analyze(c.text).politeness, c.politeness, 1e-5) << c.text;
 }
