@@ -120,15 +120,6 @@ std::vector<DisplayedEntry> DisplayedEntries(const std::string& display) {
   return entries;
 }
 
-// The display value of a journal field of `r` ("" when the payload has none).
-std::string JournalDisplay(const Json& r, const char* key) {
-  if (!r.is_object()) return "";
-  auto it = r.find(key);
-  if (it == r.end() || !it->is_object()) return "";
-  auto d = it->find("display_value");
-  return d != it->end() && d->is_string() ? d->get<std::string>() : "";
-}
-
 // The table of a task record: sys_class_name, else its number's prefix.
 std::string TableOf(const Json& r) {
   std::string table = Text(r, "sys_class_name");
@@ -206,7 +197,7 @@ class ServiceNowAdapter final : public sdk::Adapter {
       // Only staff write work notes: their authors' names in a record's
       // displayed journal mark them as staff too.
       for (const char* key : {"work_notes", "comments_and_work_notes"}) {
-        for (const DisplayedEntry& e : DisplayedEntries(JournalDisplay(*r, key))) {
+        for (const DisplayedEntry& e : DisplayedEntries(Display(*r, key))) {
           if (Lower(e.label) == "work notes") work_note_authors_.insert(Lower(e.author));
         }
       }
@@ -554,10 +545,10 @@ class ServiceNowAdapter final : public sdk::Adapter {
     if (offsets.empty()) return;  // not a display_value=all record: no display times to convert
     std::vector<DisplayedEntry> entries;
     for (const char* key : {"comments", "work_notes"}) {
-      auto more = DisplayedEntries(JournalDisplay(r, key));
+      auto more = DisplayedEntries(Display(r, key));
       entries.insert(entries.end(), more.begin(), more.end());
     }
-    if (entries.empty()) entries = DisplayedEntries(JournalDisplay(r, "comments_and_work_notes"));
+    if (entries.empty()) entries = DisplayedEntries(Display(r, "comments_and_work_notes"));
     for (const DisplayedEntry& entry : entries) {
       const std::string label = Lower(entry.label);
       if (label != "additional comments" && label != "work notes") continue;  // other journal fields are not conversation
